@@ -1,0 +1,129 @@
+import type { Conversation, Message, StoredBody, User } from '../../src/protocol/index.js';
+
+/**
+ * One authenticated socket of one person. The core never sees the socket
+ * itself: a host (the Node server, a Durable Object, the in-memory transport)
+ * wraps it in this shape after it has checked the token and the Origin.
+ */
+export interface Connection {
+  /** Unique per socket for the life of the process. */
+  readonly id: string;
+  /** The token's subject; never taken from a frame. */
+  readonly user: string;
+  /** Sends one serialised server frame. Must not throw. */
+  send(frame: string): void;
+  /** Closes the socket with a close code from CloseCode. */
+  close(code: number, reason: string): void;
+}
+
+/** A stored conversation row, before per-reader fields are added. */
+export interface ConversationRecord {
+  id: string;
+  kind: 'direct' | 'group';
+  members: string[];
+  title?: string;
+  createdBy: string;
+  createdAt: number;
+  lastSeq: number;
+}
+
+/** Result of storing a message: either the new message or the copy stored before. */
+export type AppendResult = { message: Message; duplicate: boolean };
+
+/**
+ * Persistence used by the core. Every method is synchronous, because both
+ * SQLite hosts (libsql in Node, Durable Object SQL storage) are, and a
+ * synchronous store makes "one writer per conversation" hold without locks.
+ * `append` must be atomic and durable before it returns: the core
+ * acknowledges right after it.
+ */
+export interface ChatStorage {
+  getUser(id: string): User | undefined;
+  /** Inserts or updates a profile (from token claims or a directory sync). */
+  putUser(user: User): void;
+  /** Directory search for the contact picker, at most `limit` rows. */
+  searchUsers(query: string, limit: number): User[];
+
+  getConversation(id: string): ConversationRecord | undefined;
+  createConversation(record: ConversationRecord): void;
+  /** Conversations the user is a member of, newest activity first. */
+  conversationsOf(user: string): ConversationRecord[];
+  removeMember(conv: string, user: string): void;
+
+  /**
+   * Stores a message with the next sequence number of its conversation, or
+   * returns the message already stored under (conv, from, id).
+   */
+  append(conv: string, from: string, id: string, body: StoredBody, at: number): AppendResult;
+  findByClientId(conv: string, from: string, id: string): Message | undefined;
+  getMessage(conv: string, seq: number): Message | undefined;
+  /** Up to `limit` messages with seq > after, ascending. */
+  messagesAfter(conv: string, after: number, limit: number): Message[];
+  /** Up to `limit` messages with seq < before, returned ascending (the newest of them). */
+  messagesBefore(conv: string, before: number, limit: number): Message[];
+
+  /** Read markers: seq per member. */
+  reads(conv: string): Record<string, number>;
+  /** Raises (never lowers) a member's read marker; returns the marker now stored. */
+  setRead(conv: string, user: string, seq: number): number;
+  /** Messages from others with seq above the user's read marker. */
+  unreadCount(conv: string, user: string): number;
+
+  isMuted(conv: string, user: string): boolean;
+  setMuted(conv: string, user: string, muted: boolean): void;
+
+  /** People `user` has blocked. */
+  blockedBy(user: string): string[];
+  setBlocked(user: string, other: string, blocked: boolean): void;
+  /** True when either person has blocked the other. */
+  eitherBlocked(a: string, b: string): boolean;
+
+  /** Whether `follower` follows `followee` (for the brand policy). */
+  follows(follower: string, followee: string): boolean;
+  setFollow(follower: string, followee: string, follows: boolean): void;
+
+  addReport(conv: string, seq: number, reporter: string, reason: string | undefined, at: number): void;
+}
+
+/**
+ * Decides who may start a conversation with whom. Checked when a
+ * conversation is created and on every send (a brand unfollowed since).
+ * Return `true` to allow, or a short reason shown to the sender.
+ */
+export interface MessagingPolicy {
+  readonly name: string;
+  canMessage(from: User, to: User, storage: ChatStorage): true | string;
+}
+
+/** Tunable limits of a server (the protocol's size limits are fixed). */
+export interface ServerLimits {
+  /** Sends allowed in a burst, per person. */
+  rateBurst: number;
+  /** Sends per second sustained, per person. */
+  ratePerSecond: number;
+  /** Invalid frames in a row after which the socket is closed as abusive. */
+  abuseThreshold: number;
+  /** Minimum interval between typing broadcasts per person and conversation, ms. */
+  typingIntervalMs: number;
+}
+
+export type { Conversation, Message, StoredBody, User };
+
+/**
+ * What a host calls. Implemented by `ChatCore` in `server/core/core.ts`:
+ * `new ChatCore({ storage, policy?, limits?, now? })`.
+ */
+export interface ChatHost {
+  /**
+   * Registers a socket whose token and Origin the host has already checked.
+   * `profile` (name, avatar from token claims) is upserted into the directory.
+   * Nothing is sent until the client's `hello`.
+   */
+  open(conn: Connection, profile?: Partial<Omit<User, 'id'>>): void;
+  /** Handles one text frame from the socket: validates, authorises, applies, replies. */
+  receive(conn: Connection, raw: string): void;
+  /** Forgets a socket that closed. */
+  close(conn: Connection): void;
+  /** Closes every socket of `user` with CloseCode.Revoked. */
+  revoke(user: string): void;
+}

@@ -1,0 +1,74 @@
+/**
+ * Error codes carried by `{t:'error'}` frames. Each bad input has its own
+ * code so that clients and tests can tell them apart.
+ */
+export const ErrorCode = {
+  /** The frame is not JSON. */
+  BadJson: 'bad_json',
+  /** The frame's `t` is not a known frame type. */
+  UnknownType: 'unknown_type',
+  /** A field is missing, of the wrong type or out of range, or an unknown field is present. */
+  BadFrame: 'bad_frame',
+  /** The frame exceeds LIMITS.frameBytes. */
+  FrameTooLarge: 'frame_too_large',
+  /** Text, note, title or description is over its limit. */
+  TooLong: 'too_long',
+  /** A pin's page or image URL is not a plain http(s) URL. */
+  UnsafeUrl: 'unsafe_url',
+  /** The conversation does not exist or the sender is not a member of it. */
+  NotMember: 'not_member',
+  /** A named user is not in the directory. */
+  UnknownUser: 'unknown_user',
+  /** The messaging policy does not allow this sender to message a recipient. */
+  Forbidden: 'forbidden',
+  /** A recipient has blocked the sender (or the sender blocked them). */
+  Blocked: 'blocked',
+  /** More than LIMITS.members people in a conversation. */
+  TooManyMembers: 'too_many_members',
+  /** The conversation id does not match its members, or exists with other members. */
+  Conflict: 'conflict',
+  /** Too many messages; `retryAfter` says when to try again (ms). */
+  RateLimited: 'rate_limited',
+  /** The message to report does not exist. */
+  NotFound: 'not_found',
+  /** The server failed; the frame may be retried. */
+  Internal: 'internal',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Errors after which resending the same frame can succeed. */
+export const RETRYABLE_ERRORS: ReadonlySet<ErrorCode> = new Set([ErrorCode.RateLimited, ErrorCode.Internal]);
+
+/**
+ * WebSocket close codes. The server accepts the upgrade and then closes with
+ * one of these, because a refused upgrade looks like a network failure to the
+ * client and would be retried forever.
+ */
+export const CloseCode = {
+  /** 1009 (RFC 6455): a frame above LIMITS.hardFrameBytes. */
+  TooBig: 1009,
+  /** No token, or a token that does not verify (forged, foreign audience or issuer). */
+  Unauthorized: 4001,
+  /** The token has expired: fetch a fresh one and reconnect. */
+  TokenExpired: 4002,
+  /** The Origin header is missing or not in the allowlist. */
+  ForbiddenOrigin: 4003,
+  /** The room in the URL is not the token's subject. */
+  WrongRoom: 4004,
+  /** The user's access was revoked. */
+  Revoked: 4005,
+  /** Too many bad frames: treated as abuse. */
+  Abuse: 4008,
+  /** The server is shutting down; reconnect. */
+  GoingAway: 1001,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** Close codes after which reconnecting with the same credentials is pointless. */
+export const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([
+  CloseCode.Unauthorized,
+  CloseCode.ForbiddenOrigin,
+  CloseCode.WrongRoom,
+  CloseCode.Revoked,
+  CloseCode.Abuse,
+]);

@@ -1,0 +1,6 @@
+export * from './codes.js';
+export * from './ids.js';
+export * from './limits.js';
+export * from './parse.js';
+export * from './schema.js';
+export * from './url.js';

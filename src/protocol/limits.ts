@@ -1,0 +1,28 @@
+/**
+ * Limits shared by clients and servers. Servers may lower the rate limits
+ * through their options; the size limits are part of protocol v1.
+ */
+export const LIMITS = {
+  /** Largest frame, in UTF-8 bytes, that is parsed; larger frames get `frame_too_large`. */
+  frameBytes: 16_384,
+  /** Frames above this are never buffered: the socket is closed with 1009. */
+  hardFrameBytes: 65_536,
+  /** Text message and pin note length, in Unicode code points. */
+  textCodePoints: 4_000,
+  titleCodePoints: 300,
+  descriptionCodePoints: 1_000,
+  reportReasonCodePoints: 500,
+  urlLength: 2_048,
+  /** People in one conversation, the sender included. */
+  members: 10,
+  /** Messages in one history page. */
+  historyPage: 200,
+  /** Messages replayed per conversation on resume before the client must page. */
+  resumePage: 500,
+  /** Conversations a client may name in `hello.cursors`. */
+  cursors: 2_000,
+  /** Pending sends a client may name in `hello.pending`. */
+  pending: 256,
+} as const;
+
+export const PROTOCOL_VERSION = 1;

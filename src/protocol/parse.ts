@@ -1,0 +1,91 @@
+import * as v from 'valibot';
+import { ErrorCode } from './codes.js';
+import { LIMITS } from './limits.js';
+import { ClientFrameSchema, ServerFrameSchema, type ClientFrame, type ServerFrame } from './schema.js';
+
+const CLIENT_TYPES = new Set(ClientFrameSchema.options.map((o) => o.entries.t.literal));
+const SERVER_TYPES = new Set(ServerFrameSchema.options.map((o) => o.entries.t.literal));
+
+/** What a refused frame named, so the error can be tied to a request or a pending send. */
+export interface FrameRef {
+  req?: string;
+  id?: string;
+  conv?: string;
+}
+
+export type ParseResult<F> = { ok: true; frame: F } | { ok: false; code: ErrorCode; message: string; ref: FrameRef };
+
+const encoder = /* @__PURE__ */ new TextEncoder();
+
+/** Byte length of a string in UTF-8, without allocating when it is plainly small. */
+export function utf8Length(s: string): number {
+  return s.length * 3 <= LIMITS.frameBytes ? s.length : encoder.encode(s).length;
+}
+
+function refOf(value: unknown): FrameRef {
+  if (typeof value !== 'object' || value === null) return {};
+  const o = value as Record<string, unknown>;
+  const ref: FrameRef = {};
+  if (typeof o.req === 'string' && o.req.length <= 64) ref.req = o.req;
+  if (typeof o.id === 'string' && o.id.length <= 64) ref.id = o.id;
+  if (typeof o.conv === 'string' && o.conv.length <= 140) ref.conv = o.conv;
+  return ref;
+}
+
+function codeOf(issue: v.BaseIssue<unknown>): ErrorCode {
+  const m = /^([a-z_]+): /.exec(issue.message);
+  if (m && (m[1] === ErrorCode.TooLong || m[1] === ErrorCode.UnsafeUrl)) return m[1];
+  return ErrorCode.BadFrame;
+}
+
+function describe(issue: v.BaseIssue<unknown>): string {
+  if (issue.type === 'strict_object' && issue.path?.length) {
+    const key = String(issue.path[issue.path.length - 1].key);
+    const where = issue.path.slice(0, -1).map((p) => String(p.key)).join('.');
+    return `unknown field ${JSON.stringify(key.slice(0, 40))}${where ? ` in ${where}` : ''}`;
+  }
+  const path = issue.path?.map((p) => String(p.key)).join('.');
+  const message = issue.message.replace(/^[a-z_]+: /, '');
+  return path ? `${path}: ${message}` : message;
+}
+
+function parseWith<F>(
+  raw: string,
+  schema: v.GenericSchema<unknown, F>,
+  types: Set<string>,
+  checkSize: boolean,
+): ParseResult<F> {
+  if (checkSize && utf8Length(raw) > LIMITS.frameBytes) {
+    return {
+      ok: false,
+      code: ErrorCode.FrameTooLarge,
+      message: `frames are limited to ${LIMITS.frameBytes} bytes`,
+      ref: {},
+    };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return { ok: false, code: ErrorCode.BadJson, message: 'the frame is not valid JSON', ref: {} };
+  }
+  const ref = refOf(value);
+  const t = typeof value === 'object' && value !== null ? (value as { t?: unknown }).t : undefined;
+  if (typeof t !== 'string' || !types.has(t)) {
+    return { ok: false, code: ErrorCode.UnknownType, message: `unknown frame type ${JSON.stringify(t)?.slice(0, 40)}`, ref };
+  }
+  const result = v.safeParse(schema, value);
+  if (result.success) return { ok: true, frame: result.output };
+  const issue = result.issues[0];
+  return { ok: false, code: codeOf(issue), message: describe(issue), ref };
+}
+
+/** Parses and validates a frame a client sent. Servers call this on every frame. */
+export function parseClientFrame(raw: string): ParseResult<ClientFrame> {
+  return parseWith(raw, ClientFrameSchema, CLIENT_TYPES, true);
+}
+
+/** Parses and validates a frame a server sent. Clients call this on every frame. */
+export function parseServerFrame(raw: string): ParseResult<ServerFrame> {
+  return parseWith(raw, ServerFrameSchema, SERVER_TYPES, false);
+}
