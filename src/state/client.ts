@@ -1,0 +1,648 @@
+import { atom, batch, computed, onMount, type ReadableAtom, type WritableAtom } from 'nanostores';
+import {
+  checkHttpUrl,
+  directConversationId,
+  LIMITS,
+  newGroupId,
+  parseServerFrame,
+  randomId,
+  type Body,
+  type Conversation,
+  type Message,
+  type PinInput,
+  type ServerFrame,
+  type ServerFrameOf,
+  type StoredBody,
+  type User,
+} from '../protocol/index.js';
+import { TransportStatus, type Transport } from '../transport/types.js';
+import { Outbox, SendState, type OutboxEntry } from './outbox.js';
+import { defaultOutboxStorage, type OutboxStorage } from './outbox-storage.js';
+import { EMPTY_TIMELINE, hasGap, hasOlder, mergeMessages, seedTimeline, type Timeline } from './timeline.js';
+
+/** What the elements show about the connection. */
+export const ConnectionStatus = {
+  Idle: 'idle',
+  Connecting: 'connecting',
+  /** Socket open, waiting for the server's welcome. */
+  Syncing: 'syncing',
+  Online: 'online',
+  Reconnecting: 'reconnecting',
+  /** The server refused the credentials or the page's origin; it will not retry. */
+  Refused: 'refused',
+} as const;
+export type ConnectionStatus = (typeof ConnectionStatus)[keyof typeof ConnectionStatus];
+
+export interface TimelineState extends Timeline {
+  readonly hasOlder: boolean;
+  readonly loadingOlder: boolean;
+}
+
+export interface ChatClientOptions {
+  /** The signed-in person's id (the transport's room). */
+  user: string;
+  transport: Transport;
+  /** Where unsent messages persist; IndexedDB in browsers by default. */
+  outboxStorage?: OutboxStorage;
+  /** Sends in flight at once. */
+  window?: number;
+  ackTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  now?: () => number;
+}
+
+export interface SendPinOptions {
+  /** Recipients' ids (up to 9: a group of 10 with the sender). */
+  to: readonly string[];
+  pin: PinInput;
+  note?: string;
+  /** One group conversation, or a separate conversation with each person. Default: separate. */
+  mode?: 'group' | 'separate';
+  /** Title for a new group. */
+  title?: string;
+}
+
+const TYPING_SHOWN_MS = 6_000;
+const TYPING_SEND_EVERY_MS = 3_000;
+const OUTBOX_CLAIM_EVERY_MS = 10_000;
+
+type Pending = { resolve(frame: ServerFrame): void; reject(error: Error): void; timer: ReturnType<typeof setTimeout> };
+
+/** An error frame from the server, as a rejected promise's reason. */
+export class ChatError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ChatError';
+  }
+}
+
+/**
+ * The state bus: nanostores that the elements render, and actions they call.
+ * It owns the protocol: hello and resume on every socket, the outbox, gap
+ * filling, read markers, typing. Elements never touch a socket.
+ */
+export class ChatClient {
+  readonly user: string;
+  readonly $status: WritableAtom<ConnectionStatus> = atom(ConnectionStatus.Idle);
+  readonly $me: WritableAtom<User | undefined> = atom(undefined);
+  readonly $users: WritableAtom<Readonly<Record<string, User>>> = atom({});
+  readonly $conversations: WritableAtom<Readonly<Record<string, Conversation>>> = atom({});
+  /** Conversations, most recent activity first. */
+  readonly $conversationList: ReadableAtom<Conversation[]>;
+  readonly $outbox: WritableAtom<readonly OutboxEntry[]> = atom([]);
+  /** Who is typing, per conversation. */
+  readonly $typing: WritableAtom<Readonly<Record<string, readonly string[]>>> = atom({});
+  /** Conversations shown as chat heads, front first. */
+  readonly $heads: WritableAtom<readonly string[]> = atom([]);
+  readonly $blocked: WritableAtom<readonly string[]> = atom([]);
+  /** The last error the server sent that no pending send or request claimed. */
+  readonly $lastError: WritableAtom<ChatError | undefined> = atom(undefined);
+
+  private readonly transport: Transport;
+  private readonly outbox: Outbox;
+  private readonly storage: OutboxStorage;
+  private readonly timelines = new Map<string, WritableAtom<TimelineState>>();
+  private readonly requests = new Map<string, Pending>();
+  private readonly gapRequests = new Set<string>();
+  private readonly dismissed = new Set<string>();
+  private readonly typingUntil = new Map<string, Map<string, number>>();
+  private readonly typingSent = new Map<string, number>();
+  private readonly now: () => number;
+  private readonly requestTimeoutMs: number;
+  private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  private claimTimer: ReturnType<typeof setInterval> | undefined;
+  private started = false;
+
+  constructor(options: ChatClientOptions) {
+    this.user = options.user;
+    this.transport = options.transport;
+    this.now = options.now ?? Date.now;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
+    this.storage = options.outboxStorage ?? defaultOutboxStorage();
+    this.outbox = new Outbox({
+      send: (frame) => this.transport.send(frame),
+      stalled: () => this.transport.reconnect(),
+      changed: (entries) => this.$outbox.set(entries),
+      storage: this.storage,
+      window: options.window,
+      ackTimeoutMs: options.ackTimeoutMs,
+      now: this.now,
+    });
+    this.$conversationList = computed(this.$conversations, (all) =>
+      Object.values(all).sort((a, b) => activity(b) - activity(a)),
+    );
+    // Lazy connection: the first element that subscribes opens it, the last one to leave closes it.
+    onMount(this.$status, () => {
+      this.start();
+      return () => this.stop();
+    });
+  }
+
+  // Lifecycle ------------------------------------------------------------------
+
+  /** Connects and starts sending. Idempotent. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.transport.addEventListener('open', this.onOpen);
+    this.transport.addEventListener('message', this.onMessage);
+    this.transport.addEventListener('close', this.onClose);
+    this.transport.addEventListener('status', this.onStatus);
+    this.transport.connect();
+    this.onStatus();
+    void this.claimOutbox();
+    this.claimTimer = setInterval(() => void this.claimOutbox(), OUTBOX_CLAIM_EVERY_MS);
+  }
+
+  /** Disconnects. Unsent messages stay in the outbox storage for the next start or another tab. */
+  stop(): void {
+    if (!this.started) return;
+    this.started = false;
+    this.transport.removeEventListener('open', this.onOpen);
+    this.transport.removeEventListener('message', this.onMessage);
+    this.transport.removeEventListener('close', this.onClose);
+    this.transport.removeEventListener('status', this.onStatus);
+    this.transport.close();
+    this.outbox.dispose();
+    this.failRequests('stopped');
+    clearInterval(this.claimTimer);
+    clearTimeout(this.typingTimer);
+    this.$status.set(ConnectionStatus.Idle);
+  }
+
+  /** Stops and releases the outbox storage (its entries become another tab's to send). */
+  destroy(): void {
+    this.stop();
+    this.storage.close();
+  }
+
+  // Reading ---------------------------------------------------------------------
+
+  /** One conversation's loaded history. The same store is returned for the same id. */
+  timeline(conv: string): ReadableAtom<TimelineState> {
+    return this.timelineAtom(conv);
+  }
+
+  /** The person's unsent messages in one conversation, oldest first. */
+  pendingIn(conv: string): OutboxEntry[] {
+    return this.$outbox.get().filter((e) => e.conv === conv);
+  }
+
+  // Actions ---------------------------------------------------------------------
+
+  /** Queues a text message. Resolves with its id once it is safely queued. */
+  async sendText(conv: string, text: string): Promise<string> {
+    return this.queue(conv, { kind: 'text', text }, this.membersToCreate(conv));
+  }
+
+  /** Sends a pin, with an optional note, to each person or to one group. */
+  async sendPin(options: SendPinOptions): Promise<{ conv: string; id: string }[]> {
+    const to = [...new Set(options.to)].filter((u) => u !== this.user);
+    if (to.length === 0) throw new ChatError('bad_frame', 'pick at least one person');
+    if (to.length > LIMITS.members - 1) {
+      throw new ChatError('too_many_members', `a conversation holds at most ${LIMITS.members} people`);
+    }
+    const body: Body = { kind: 'pin', pin: options.pin, ...(options.note?.trim() ? { note: options.note } : {}) };
+    const targets =
+      options.mode === 'group' && to.length > 1
+        ? [{ conv: newGroupId(), to }]
+        : to.map((u) => ({ conv: directConversationId(this.user, u), to: [u] }));
+    const sent: { conv: string; id: string }[] = [];
+    for (const target of targets) {
+      const create = this.$conversations.get()[target.conv] ? undefined : target.to;
+      const id = await this.queue(target.conv, body, create, options.mode === 'group' ? options.title : undefined);
+      sent.push({ conv: target.conv, id });
+    }
+    return sent;
+  }
+
+  retry(id: string): void {
+    this.outbox.retry(id);
+  }
+
+  discard(id: string): void {
+    this.outbox.discard(id);
+  }
+
+  /** Loads the page of history before the oldest message held. */
+  async loadOlder(conv: string, limit = 50): Promise<void> {
+    const $t = this.timelineAtom(conv);
+    const t = $t.get();
+    if (t.loadingOlder || !t.hasOlder) return;
+    $t.set({ ...t, loadingOlder: true });
+    try {
+      const reply = await this.request<'history'>({ t: 'history', conv, before: t.lo, limit });
+      this.mergeInto(conv, reply.messages);
+    } finally {
+      $t.set({ ...$t.get(), loadingOlder: false });
+    }
+  }
+
+  /** Shows a conversation's head in front and makes sure its latest messages are loaded. */
+  async openConversation(conv: string): Promise<void> {
+    this.showHead(conv);
+    const t = this.timelineAtom(conv).get();
+    if (t.messages.length < 20 && t.hasOlder) await this.loadOlder(conv);
+  }
+
+  /** Marks everything loaded in the conversation as read. */
+  markRead(conv: string): void {
+    const c = this.$conversations.get()[conv];
+    if (!c) return;
+    const seq = Math.min(this.timelineAtom(conv).get().hi, c.lastSeq);
+    if (seq <= (c.reads[this.user] ?? 0) && c.unread === 0) return;
+    this.patchConversation(conv, { reads: { ...c.reads, [this.user]: seq }, unread: seq >= c.lastSeq ? 0 : c.unread });
+    this.transport.send(JSON.stringify({ t: 'read', conv, seq }));
+  }
+
+  /** Tells the others that the person is typing (throttled). */
+  typing(conv: string): void {
+    const last = this.typingSent.get(conv) ?? 0;
+    if (this.now() - last < TYPING_SEND_EVERY_MS) return;
+    if (this.transport.send(JSON.stringify({ t: 'typing', conv }))) this.typingSent.set(conv, this.now());
+  }
+
+  async leave(conv: string): Promise<void> {
+    await this.request<'ok'>({ t: 'leave', conv });
+    this.forget(conv);
+  }
+
+  async mute(conv: string, muted: boolean): Promise<void> {
+    await this.request<'ok'>({ t: 'mute', conv, muted });
+    this.patchConversation(conv, { muted });
+  }
+
+  async block(user: string, blocked: boolean): Promise<void> {
+    await this.request<'ok'>({ t: 'block', user, blocked });
+    this.setBlocked(user, blocked);
+  }
+
+  async report(conv: string, seq: number, reason?: string): Promise<void> {
+    await this.request<'ok'>({ t: 'report', conv, seq, ...(reason ? { reason } : {}) });
+  }
+
+  /** People the person may message, filtered by `query`. */
+  async searchContacts(query = ''): Promise<User[]> {
+    const reply = await this.request<'contacts'>({ t: 'contacts', q: query });
+    this.mergeUsers(reply.users);
+    return reply.users;
+  }
+
+  /** Brings a conversation's head to the front. */
+  showHead(conv: string): void {
+    this.dismissed.delete(conv);
+    const heads = this.$heads.get();
+    if (heads[0] !== conv) this.$heads.set([conv, ...heads.filter((h) => h !== conv)]);
+  }
+
+  /** Hides a head. This is not leaving: a new message brings it back. */
+  dismissHead(conv: string): void {
+    this.dismissed.add(conv);
+    this.$heads.set(this.$heads.get().filter((h) => h !== conv));
+  }
+
+  // Transport events ------------------------------------------------------------
+
+  private readonly onStatus = (): void => {
+    const s = this.transport.status;
+    const next =
+      s === TransportStatus.Open
+        ? this.$status.get() === ConnectionStatus.Online
+          ? ConnectionStatus.Online
+          : ConnectionStatus.Syncing
+        : s === TransportStatus.Refused
+          ? ConnectionStatus.Refused
+          : s === TransportStatus.Reconnecting
+            ? ConnectionStatus.Reconnecting
+            : s === TransportStatus.Connecting
+              ? ConnectionStatus.Connecting
+              : ConnectionStatus.Idle;
+    this.$status.set(next);
+  };
+
+  private readonly onOpen = (): void => {
+    this.$status.set(ConnectionStatus.Syncing);
+    const cursors: Record<string, number> = {};
+    for (const [conv, $t] of this.timelines) {
+      if (Object.keys(cursors).length >= LIMITS.cursors) break;
+      if (this.$conversations.get()[conv]) cursors[conv] = $t.get().hi;
+    }
+    const pending = this.outbox.list
+      .filter((e) => e.state !== SendState.Failed)
+      .slice(0, LIMITS.pending)
+      .map((e) => ({ conv: e.conv, id: e.id }));
+    this.transport.send(JSON.stringify({ t: 'hello', v: 1, cursors, pending }));
+  };
+
+  private readonly onClose = (): void => {
+    this.outbox.suspend();
+    this.gapRequests.clear();
+    this.failRequests('disconnected');
+    if (this.$status.get() === ConnectionStatus.Online || this.$status.get() === ConnectionStatus.Syncing) {
+      this.$status.set(ConnectionStatus.Reconnecting);
+    }
+  };
+
+  private readonly onMessage = (event: MessageEvent<string>): void => {
+    if (typeof event.data !== 'string') return;
+    const parsed = parseServerFrame(event.data);
+    if (!parsed.ok) {
+      console.warn(`pin-messaging: ignored a server frame (${parsed.code}: ${parsed.message})`);
+      return;
+    }
+    batch(() => this.handle(parsed.frame));
+  };
+
+  // Server frames ---------------------------------------------------------------
+
+  private handle(frame: ServerFrame): void {
+    switch (frame.t) {
+      case 'welcome':
+        return this.onWelcome(frame);
+      case 'conv':
+        if (frame.users) this.mergeUsers(frame.users);
+        return this.upsertConversation(frame.conv);
+      case 'gone':
+        return this.forget(frame.conv);
+      case 'msg':
+        return this.onMsg(frame.conv, frame.m);
+      case 'ack':
+        return this.onAck(frame);
+      case 'history':
+        return this.onHistory(frame);
+      case 'read':
+        return this.onRead(frame.conv, frame.user, frame.seq);
+      case 'typing':
+        return this.onTyping(frame.conv, frame.user);
+      case 'blocked':
+        return this.setBlocked(frame.user, frame.blocked);
+      case 'error':
+        return this.onError(frame);
+      case 'contacts':
+      case 'ok':
+        return this.settle(frame.req, frame);
+      case 'pong':
+        return;
+    }
+  }
+
+  private onWelcome(frame: ServerFrameOf<'welcome'>): void {
+    this.$me.set(frame.me);
+    this.mergeUsers([frame.me, ...frame.users]);
+    this.$blocked.set(frame.blocked);
+    const all: Record<string, Conversation> = {};
+    for (const c of frame.conversations) all[c.id] = c;
+    for (const conv of this.timelines.keys()) if (!all[conv]) this.forget(conv);
+    this.$conversations.set(all);
+    for (const c of frame.conversations) {
+      const $t = this.timelines.get(c.id);
+      if (!$t) this.timelines.set(c.id, atom(withFlags(seedTimeline(c.last, c.lastSeq))));
+      else if ($t.get().hi > c.lastSeq) this.timelines.set(c.id, atom(withFlags(seedTimeline(c.last, c.lastSeq))));
+    }
+    const heads = this.$conversationList.get().map((c) => c.id).filter((id) => !this.dismissed.has(id));
+    this.$heads.set(heads);
+    this.$status.set(ConnectionStatus.Online);
+    this.outbox.resume();
+  }
+
+  private onMsg(conv: string, m: Message): void {
+    const c = this.$conversations.get()[conv];
+    if (!c) return;
+    const fromOther = m.from !== this.user;
+    this.bumpConversation(c, m, fromOther && m.seq > (c.reads[this.user] ?? 0));
+    this.mergeInto(conv, [m]);
+    if (fromOther) {
+      this.clearTyping(conv, m.from);
+      this.showHead(conv);
+    }
+  }
+
+  private onAck(frame: ServerFrameOf<'ack'>): void {
+    const entry = this.outbox.acknowledge(frame.id);
+    if (!entry) return;
+    const m: Message = { seq: frame.seq, id: entry.id, from: this.user, at: frame.at, body: storedBody(entry.body) };
+    const c = this.$conversations.get()[frame.conv];
+    if (c) this.bumpConversation(c, m, false);
+    this.mergeInto(frame.conv, [m]);
+  }
+
+  private onHistory(frame: ServerFrameOf<'history'>): void {
+    if (frame.req && this.requests.has(frame.req)) return this.settle(frame.req, frame);
+    // Unrequested pages are the replay after `hello`: keep paging forward until caught up.
+    this.mergeInto(frame.conv, frame.messages);
+    if (frame.hasMore) this.fillGap(frame.conv, true);
+  }
+
+  private onRead(conv: string, user: string, seq: number): void {
+    const c = this.$conversations.get()[conv];
+    if (!c || seq <= (c.reads[user] ?? 0)) return;
+    const patch: Partial<Conversation> = { reads: { ...c.reads, [user]: seq } };
+    if (user === this.user) patch.unread = seq >= c.lastSeq ? 0 : this.unreadAbove(conv, seq);
+    this.patchConversation(conv, patch);
+  }
+
+  private onTyping(conv: string, user: string): void {
+    if (user === this.user) return;
+    let users = this.typingUntil.get(conv);
+    if (!users) this.typingUntil.set(conv, (users = new Map()));
+    users.set(user, this.now() + TYPING_SHOWN_MS);
+    this.publishTyping();
+  }
+
+  private onError(frame: ServerFrameOf<'error'>): void {
+    const error = new ChatError(frame.code, frame.message);
+    if (frame.id && this.outbox.list.some((e) => e.id === frame.id)) {
+      this.outbox.refuse(frame.id, frame.code, frame.message, frame.retryAfter);
+    } else if (frame.req && this.requests.has(frame.req)) {
+      const pending = this.requests.get(frame.req)!;
+      this.requests.delete(frame.req);
+      clearTimeout(pending.timer);
+      pending.reject(error);
+    } else {
+      this.$lastError.set(error);
+    }
+  }
+
+  // Helpers ---------------------------------------------------------------------
+
+  private async queue(conv: string, body: Body, to?: readonly string[], title?: string): Promise<string> {
+    const entry: OutboxEntry = {
+      id: randomId(),
+      user: this.user,
+      conv,
+      ...(to ? { to } : {}),
+      ...(title ? { title } : {}),
+      body,
+      createdAt: this.now(),
+      state: SendState.Queued,
+      attempts: 0,
+    };
+    this.showHead(conv);
+    await this.outbox.add(entry);
+    return entry.id;
+  }
+
+  /** For a direct conversation not created yet, the other person (so the first send creates it). */
+  private membersToCreate(conv: string): string[] | undefined {
+    if (this.$conversations.get()[conv] || !conv.startsWith('dm:')) return undefined;
+    const other = conv.split(':').slice(1).find((u) => u !== this.user);
+    return other ? [other] : undefined;
+  }
+
+  private request<T extends ServerFrame['t']>(frame: Record<string, unknown>): Promise<ServerFrameOf<T>> {
+    const req = randomId(12);
+    return new Promise((resolve, reject) => {
+      if (!this.transport.send(JSON.stringify({ ...frame, req }))) {
+        reject(new ChatError('offline', 'not connected'));
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.requests.delete(req);
+        reject(new ChatError('timeout', 'the server did not answer'));
+      }, this.requestTimeoutMs);
+      this.requests.set(req, { resolve: resolve as (f: ServerFrame) => void, reject, timer });
+    });
+  }
+
+  private settle(req: string | undefined, frame: ServerFrame): void {
+    const pending = req === undefined ? undefined : this.requests.get(req);
+    if (!pending) return;
+    this.requests.delete(req!);
+    clearTimeout(pending.timer);
+    pending.resolve(frame);
+  }
+
+  private failRequests(reason: string): void {
+    for (const pending of this.requests.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(new ChatError('offline', reason));
+    }
+    this.requests.clear();
+  }
+
+  /** Asks for what is missing above the contiguous run (a gap, or the rest of a replay). */
+  private fillGap(conv: string, more = false): void {
+    if (this.gapRequests.has(conv)) return;
+    const t = this.timelineAtom(conv).get();
+    if (!more && !hasGap(t)) return;
+    this.gapRequests.add(conv);
+    this.request<'history'>({ t: 'history', conv, after: t.hi, limit: LIMITS.historyPage })
+      .then((reply) => {
+        this.gapRequests.delete(conv);
+        this.mergeInto(conv, reply.messages);
+        if (reply.hasMore) this.fillGap(conv, true);
+      })
+      .catch(() => this.gapRequests.delete(conv));
+  }
+
+  private mergeInto(conv: string, messages: readonly Message[]): void {
+    const $t = this.timelineAtom(conv);
+    const before = $t.get();
+    const merged = mergeMessages(before, messages);
+    if (merged !== before) $t.set(withFlags(merged, before.loadingOlder));
+    if (hasGap(merged)) this.fillGap(conv);
+  }
+
+  private timelineAtom(conv: string): WritableAtom<TimelineState> {
+    let $t = this.timelines.get(conv);
+    if (!$t) {
+      const c = this.$conversations.get()[conv];
+      $t = atom(withFlags(c ? seedTimeline(c.last, c.lastSeq) : EMPTY_TIMELINE));
+      this.timelines.set(conv, $t);
+    }
+    return $t;
+  }
+
+  private upsertConversation(conv: Conversation): void {
+    const all = this.$conversations.get();
+    const known = all[conv.id];
+    this.$conversations.set({ ...all, [conv.id]: known ? { ...conv, last: conv.last ?? known.last } : conv });
+    if (!known && !this.dismissed.has(conv.id)) this.showHead(conv.id);
+  }
+
+  private patchConversation(conv: string, patch: Partial<Conversation>): void {
+    const all = this.$conversations.get();
+    if (all[conv]) this.$conversations.set({ ...all, [conv]: { ...all[conv], ...patch } });
+  }
+
+  private bumpConversation(c: Conversation, m: Message, unread: boolean): void {
+    if (m.seq <= c.lastSeq && !unread) return;
+    this.patchConversation(c.id, {
+      lastSeq: Math.max(c.lastSeq, m.seq),
+      last: m.seq >= c.lastSeq ? m : c.last,
+      unread: c.unread + (unread ? 1 : 0),
+    });
+  }
+
+  private unreadAbove(conv: string, seq: number): number {
+    return this.timelineAtom(conv)
+      .get()
+      .messages.filter((m) => m.seq > seq && m.from !== this.user).length;
+  }
+
+  private forget(conv: string): void {
+    const { [conv]: _gone, ...rest } = this.$conversations.get();
+    this.$conversations.set(rest);
+    this.timelines.delete(conv);
+    this.$heads.set(this.$heads.get().filter((h) => h !== conv));
+  }
+
+  private mergeUsers(users: readonly User[]): void {
+    const all = { ...this.$users.get() };
+    for (const u of users) all[u.id] = u;
+    this.$users.set(all);
+  }
+
+  private setBlocked(user: string, blocked: boolean): void {
+    const others = this.$blocked.get().filter((u) => u !== user);
+    this.$blocked.set(blocked ? [...others, user] : others);
+  }
+
+  private clearTyping(conv: string, user: string): void {
+    if (this.typingUntil.get(conv)?.delete(user)) this.publishTyping();
+  }
+
+  private publishTyping(): void {
+    const now = this.now();
+    const out: Record<string, string[]> = {};
+    let next = Infinity;
+    for (const [conv, users] of this.typingUntil) {
+      for (const [user, until] of users) {
+        if (until <= now) users.delete(user);
+        else {
+          (out[conv] ??= []).push(user);
+          next = Math.min(next, until);
+        }
+      }
+    }
+    this.$typing.set(out);
+    clearTimeout(this.typingTimer);
+    if (next !== Infinity) this.typingTimer = setTimeout(() => this.publishTyping(), next - now);
+  }
+
+  private async claimOutbox(): Promise<void> {
+    try {
+      this.outbox.restore(await this.storage.claim(this.user));
+    } catch (error) {
+      console.warn('pin-messaging: could not read the stored outbox', error);
+    }
+  }
+}
+
+function activity(c: Conversation): number {
+  return c.last?.at ?? c.createdAt;
+}
+
+function withFlags(t: Timeline, loadingOlder = false): TimelineState {
+  return { ...t, hasOlder: hasOlder(t), loadingOlder };
+}
+
+/** The body as the server stores it: a pin's domain is always its URL's host. */
+function storedBody(body: Body): StoredBody {
+  if (body.kind === 'text') return body;
+  const url = checkHttpUrl(body.pin.url);
+  return { ...body, pin: { ...body.pin, domain: url.ok ? url.host : '' } };
+}
