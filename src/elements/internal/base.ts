@@ -1,0 +1,69 @@
+import { consume } from '@lit/context';
+import { LitElement } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import type { ReadableAtom } from 'nanostores';
+import type { ChatClient } from '../../state/client.js';
+import { chatClientContext, getDefaultClient, onDefaultClient } from './client.js';
+import { VERSION } from './define.js';
+import { StoreController } from './store-controller.js';
+import { onStringsChange, stringsFor, type Strings } from './strings.js';
+
+/**
+ * What the three elements share: the chat client (from a context provider, the
+ * `client` property, or the page's default client), overridable strings, and
+ * store bindings that live only while the element is connected.
+ */
+export class PinElement extends LitElement {
+  static readonly version = VERSION;
+
+  /** The chat client to render. Defaults to a context provider's, then the page's default client. */
+  @property({ attribute: false })
+  client?: ChatClient;
+
+  /** Overrides for user-visible strings (see DEFAULT_STRINGS). */
+  @property({ attribute: false })
+  strings?: Partial<Strings>;
+
+  /** `light`, `dark` or unset (follow the system or `--pin-color-scheme`). */
+  @property({ reflect: true })
+  theme?: 'light' | 'dark';
+
+  @consume({ context: chatClientContext, subscribe: true })
+  @state()
+  private contextClient?: ChatClient;
+
+  @state()
+  private defaultClient?: ChatClient = getDefaultClient();
+
+  private cleanups: (() => void)[] = [];
+
+  /** The client in effect. */
+  protected get chat(): ChatClient | undefined {
+    return this.client ?? this.contextClient ?? this.defaultClient;
+  }
+
+  /** The strings in effect. */
+  protected get t(): Strings {
+    return stringsFor(this.strings);
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.defaultClient = getDefaultClient();
+    this.cleanups = [
+      onDefaultClient((client) => (this.defaultClient = client)),
+      onStringsChange(() => this.requestUpdate()),
+    ];
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    for (const cleanup of this.cleanups) cleanup();
+    this.cleanups = [];
+  }
+
+  /** Binds a store of the client in effect; re-binds when the client changes. */
+  protected bind<T>(select: (client: ChatClient) => ReadableAtom<T> | undefined, fallback: T): StoreController<T> {
+    return new StoreController(this, () => (this.chat ? select(this.chat) : undefined), fallback);
+  }
+}

@@ -1,0 +1,54 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { ReadableAtom } from 'nanostores';
+
+/**
+ * Binds one nanostores store to a Lit element: the element re-renders when
+ * the store changes, and the subscription lives exactly as long as the element
+ * is connected (no leaks). `select` is called before every update, so the
+ * bound store may change with the element's properties (another client,
+ * another conversation).
+ */
+export class StoreController<T> implements ReactiveController {
+  private store: ReadableAtom<T> | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private connected = false;
+
+  constructor(
+    private readonly host: ReactiveControllerHost,
+    private readonly select: () => ReadableAtom<T> | undefined,
+    private readonly fallback: T,
+  ) {
+    host.addController(this);
+  }
+
+  /** The store's current value, or the fallback when there is no store. */
+  get value(): T {
+    return this.store ? this.store.get() : this.fallback;
+  }
+
+  hostConnected(): void {
+    this.connected = true;
+    this.bind();
+  }
+
+  hostUpdate(): void {
+    this.bind();
+  }
+
+  hostDisconnected(): void {
+    this.connected = false;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.store = undefined;
+  }
+
+  private bind(): void {
+    const next = this.connected ? this.select() : undefined;
+    if (next === this.store) return;
+    this.unsubscribe?.();
+    this.store = next;
+    // `listen` (not `subscribe`): the current value is read in render, only changes need an update.
+    this.unsubscribe = next?.listen(() => this.host.requestUpdate());
+    if (next) this.host.requestUpdate();
+  }
+}

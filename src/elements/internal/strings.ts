@@ -1,0 +1,117 @@
+const SEND_ERROR_REASONS: Readonly<Record<string, string>> = {
+  blocked: 'You cannot message this person.',
+  forbidden: 'This person does not accept messages from you.',
+  unknown_user: 'This person could not be found.',
+  too_many_members: 'Too many people for one conversation.',
+  unsafe_url: 'The pin link is not allowed.',
+  too_long: 'The note is too long.',
+  offline: 'You are offline.',
+};
+
+/**
+ * Every string a person can see or hear. Override some or all of them once for
+ * the page with {@link setStrings}, or per element through its `strings` property.
+ * Functions receive the values to interpolate.
+ */
+export const DEFAULT_STRINGS = {
+  // <pin-send-dialog>
+  sendDialogTitle: 'Send',
+  sendTrigger: 'Send',
+  searchPeople: 'Search people',
+  noPeopleFound: 'No one found',
+  recent: 'Recent',
+  everyone: 'Everyone',
+  selectedPeople: 'Selected people',
+  removePerson: (name: string) => `Remove ${name}`,
+  addNote: 'Add a note',
+  sendSeparately: 'Send separately',
+  sendAsGroup: 'Send as a group',
+  groupName: 'Group name (optional)',
+  groupCap: (max: number) => `You can send to up to ${max} people at once`,
+  selectedCount: (n: number) => (n === 1 ? '1 person selected' : `${n} people selected`),
+  send: 'Send',
+  sending: 'Sending…',
+  sent: 'Sent',
+  retry: 'Retry',
+  close: 'Close',
+  sendFailedTo: (name: string) => `Could not send to ${name}`,
+  pinPreview: 'Pin to send',
+  pinInvalid: 'This pin cannot be sent: its link or image is not a web address.',
+  people: 'People',
+  sendHow: 'How to send',
+  done: 'Done',
+  delivery: 'Delivery',
+  retrySendTo: (name: string) => `Retry sending to ${name}`,
+  loadingPeople: 'Loading people…',
+  /** Why a send failed, from the server's error code. */
+  sendErrorReason: (code: string) => SEND_ERROR_REASONS[code] ?? 'Something went wrong.',
+  // <chat-head-stack>
+  chatHeads: 'Conversations',
+  openConversation: (name: string) => `Open conversation with ${name}`,
+  dismissConversation: (name: string) => `Dismiss ${name}`,
+  unreadCount: (n: number) => (n === 1 ? '1 unread message' : `${n} unread messages`),
+  moreConversations: (n: number) => `${n} more conversations`,
+  newMessageFrom: (name: string, preview: string) => `New message from ${name}: ${preview}`,
+  newGroupMessageFrom: (name: string, group: string, preview: string) => `New message from ${name} in ${group}: ${preview}`,
+  pinPreview: (title: string) => `Pin: ${title}`,
+  /** The page title while `title-badge` is on and messages are unread. */
+  titleWithUnread: (n: number, title: string) => `(${n}) ${title}`,
+  // <conversation-panel>
+  conversation: (title: string) => `Conversation with ${title}`,
+  messageHistory: 'Messages',
+  writeMessage: 'Write a message',
+  sendMessage: 'Send message',
+  loadingOlder: 'Loading earlier messages…',
+  newMessages: 'New messages',
+  typing: (names: string) => `${names} typing…`,
+  statusSending: 'Sending',
+  statusSent: 'Sent',
+  statusSeen: 'Seen',
+  statusFailed: 'Not sent',
+  today: 'Today',
+  yesterday: 'Yesterday',
+  members: (n: number) => `${n} members`,
+  mute: 'Mute',
+  unmute: 'Unmute',
+  leave: 'Leave conversation',
+  block: (name: string) => `Block ${name}`,
+  unblock: (name: string) => `Unblock ${name}`,
+  report: 'Report',
+  reportSent: 'Thanks, we will look into it',
+  back: 'Back',
+  more: 'More actions',
+  leavingSite: 'You are leaving for another site',
+  leavingSiteDetail: (host: string) => `This link goes to ${host}. Only continue if you trust it.`,
+  continueTo: (host: string) => `Continue to ${host}`,
+  cancel: 'Cancel',
+  pinFrom: (host: string) => `Pin from ${host}`,
+  // Connection
+  connecting: 'Connecting…',
+  reconnecting: 'Reconnecting…',
+  offline: 'Offline: messages will be sent when you are back online',
+  refused: 'Could not sign in to messages',
+  empty: 'No messages yet. Say hello!',
+  noConversations: 'No conversations yet',
+};
+
+export type Strings = typeof DEFAULT_STRINGS;
+
+let page: Strings = DEFAULT_STRINGS;
+const listeners = new Set<() => void>();
+
+/** Overrides strings for every element on the page (for example a translation). */
+export function setStrings(overrides: Partial<Strings>): void {
+  page = { ...page, ...overrides };
+  for (const listener of listeners) listener();
+}
+
+/** The page's strings merged with an element's own overrides. */
+export function stringsFor(overrides?: Partial<Strings>): Strings {
+  return overrides ? { ...page, ...overrides } : page;
+}
+
+/** Calls `listener` when the page's strings change; returns the unsubscribe function. */
+export function onStringsChange(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { directConversationId } from '../../../src/protocol/index.js';
+import type { ChatClient } from '../../../src/state/index.js';
+import { TestChat } from '../../../src/testing/index.js';
+import { waitFor } from '../support/wait.js';
+
+const pin = { url: 'https://example.com/p/1', image: 'https://img.example.com/1.jpg', title: 'Reading nook' };
+const clients: ChatClient[] = [];
+const open = (chat: TestChat, user: string, faults = {}) => {
+  const client = chat.client(user, faults);
+  clients.push(client);
+  return client;
+};
+after(() => clients.forEach((c) => c.destroy()));
+const texts = (client: ChatClient, conv: string) =>
+  client.timeline(conv).get().messages.map((m) => (m.body.kind === 'text' ? m.body.text : m.body.pin.title));
+
+describe('ChatClient over the in-memory backend', () => {
+  test('a pin with a note reaches the other person, who sees it unread and can reply', async () => {
+    const chat = new TestChat();
+    const ada = open(chat, 'ada');
+    const bob = open(chat, 'bob');
+    await waitFor('both online', () => ada.$status.get() === 'online' && bob.$status.get() === 'online');
+    const [{ conv }] = await ada.sendPin({ to: ['bob'], pin, note: 'for your flat' });
+    assert.equal(conv, directConversationId('ada', 'bob'));
+    await waitFor('bob has the pin', () => texts(bob, conv).length === 1);
+    const received = bob.timeline(conv).get().messages[0];
+    assert.equal(received.body.kind === 'pin' && received.body.note, 'for your flat');
+    assert.equal(received.body.kind === 'pin' && received.body.pin.domain, 'example.com');
+    assert.equal(bob.$conversations.get()[conv].unread, 1);
+    assert.equal(bob.$heads.get()[0], conv);
+    bob.markRead(conv);
+    await bob.sendText(conv, 'love it');
+    await waitFor('ada has the reply', () => texts(ada, conv).join('|') === 'Reading nook|love it');
+    await waitFor('ada sees bob read it', () => (ada.$conversations.get()[conv].reads.bob ?? 0) >= 1);
+    assert.equal(ada.$outbox.get().length, 0);
+  });
+
+  test('a group of three: everyone sees the same messages in the same order', async () => {
+    const chat = new TestChat();
+    const [ada, bob, cy] = ['ada', 'bob', 'cy'].map((u) => open(chat, u));
+    await waitFor('all online', () => [ada, bob, cy].every((c) => c.$status.get() === 'online'));
+    const [{ conv }] = await ada.sendPin({ to: ['bob', 'cy'], pin, mode: 'group', title: 'Flat ideas' });
+    await waitFor('group reached everyone', () => texts(bob, conv).length === 1 && texts(cy, conv).length === 1);
+    await Promise.all([bob.sendText(conv, 'b1'), cy.sendText(conv, 'c1'), ada.sendText(conv, 'a1')]);
+    await waitFor('three more each', () => [ada, bob, cy].every((c) => texts(c, conv).length === 4));
+    assert.deepEqual(texts(bob, conv), texts(ada, conv));
+    assert.deepEqual(texts(cy, conv), texts(ada, conv));
+    assert.equal(bob.$conversations.get()[conv].title, 'Flat ideas');
+    assert.deepEqual([...bob.$conversations.get()[conv].members].sort(), ['ada', 'bob', 'cy']);
+  });
+
+  test('a refused send fails visibly and keeps the message for a retry', async () => {
+    const chat = new TestChat();
+    const ada = open(chat, 'ada');
+    const bob = open(chat, 'bob');
+    await waitFor('online', () => ada.$status.get() === 'online' && bob.$status.get() === 'online');
+    await bob.block('ada', true);
+    await ada.sendPin({ to: ['bob'], pin });
+    await waitFor('failed', () => ada.$outbox.get()[0]?.state === 'failed');
+    assert.equal(ada.$outbox.get()[0].error?.code, 'blocked');
+    await bob.block('ada', false);
+    ada.retry(ada.$outbox.get()[0].id);
+    await waitFor('delivered after unblock', () => ada.$outbox.get().length === 0);
+  });
+
+  test('a member offline while 1,200 messages are sent catches up in order through paging', async () => {
+    const chat = new TestChat();
+    const conv = chat.seed({ members: ['ada', 'bob'], messages: 3 });
+    const bob = open(chat, 'bob');
+    await waitFor('bob online', () => bob.$status.get() === 'online');
+    bob.stop();
+    for (let i = 0; i < 1_200; i++) {
+      chat.backend.storage.append(conv, 'ada', `offline-${i}`, { kind: 'text', text: `m${i}` }, Date.now());
+    }
+    bob.start();
+    await waitFor('bob caught up', () => bob.timeline(conv).get().hi === 1_203, 10_000);
+    const seqs = bob.timeline(conv).get().messages.map((m) => m.seq);
+    assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => seqs[0] + i));
+  });
+});

@@ -1,0 +1,116 @@
+// F12: random schedules of sends, dropped sockets, server restarts, lost and
+// duplicated frames and latency, checked against a simple model: every
+// message sent is stored once, reaches every member, in one order that keeps
+// each sender's own order (I1-I5). Failing schedules are shrunk by fast-check;
+// keep shrunk counterexamples below as regression tests.
+import fc from 'fast-check';
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ChatClient, memoryOutboxStorage } from '../../../src/state/index.js';
+import { MemoryTransport, TestChat } from '../../../src/testing/index.js';
+import { waitFor } from '../support/wait.js';
+
+const MEMBERS = ['ada', 'bob', 'cy'] as const;
+type Who = 0 | 1 | 2;
+type Step = { kind: 'send'; who: Who; count: number } | { kind: 'drop'; who: Who } | { kind: 'restart' } | { kind: 'pause'; ms: number };
+interface Faults {
+  latency: [number, number];
+  dropAckRate: number;
+  duplicateRate: number;
+  disconnectEvery?: number;
+}
+
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('send' as const), who: fc.constantFrom<Who>(0, 1, 2), count: fc.integer({ min: 1, max: 8 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('drop' as const), who: fc.constantFrom<Who>(0, 1, 2) }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'restart' as const }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('pause' as const), ms: fc.integer({ min: 0, max: 15 }) }) },
+);
+const faultsArb: fc.Arbitrary<Faults> = fc.record(
+  {
+    latency: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 4 })).map(([a, b]) => [a, a + b] as [number, number]),
+    dropAckRate: fc.constantFrom(0, 0.1, 0.3),
+    duplicateRate: fc.constantFrom(0, 0.1),
+    disconnectEvery: fc.integer({ min: 15, max: 200 }),
+  },
+  { requiredKeys: ['latency', 'dropAckRate', 'duplicateRate'] },
+);
+
+export async function run(schedule: Step[], faults: Faults, seed: number): Promise<void> {
+  let state = seed >>> 0 || 1;
+  const random = () => ((state = (state * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32);
+  const chat = new TestChat();
+  const conv = chat.seed({ members: [...MEMBERS], title: 'model' });
+  const transports = MEMBERS.map(
+    (user) =>
+      new MemoryTransport({
+        backend: chat.backend,
+        user,
+        random,
+        latencyMs: faults.latency,
+        dropAckRate: faults.dropAckRate,
+        duplicateRate: faults.duplicateRate,
+        disconnectEvery: faults.disconnectEvery,
+        backoff: { baseMs: 1, capMs: 8 },
+        heartbeat: false,
+      }),
+  );
+  const clients = transports.map(
+    (transport, i) => new ChatClient({ user: MEMBERS[i], transport, outboxStorage: memoryOutboxStorage(), ackTimeoutMs: 300 }),
+  );
+  const sent: string[][] = MEMBERS.map(() => []);
+  try {
+    clients.forEach((c) => c.start());
+    for (const step of schedule) {
+      if (step.kind === 'send') {
+        for (let i = 0; i < step.count; i++) {
+          const text = `${MEMBERS[step.who]}-${sent[step.who].length}`;
+          sent[step.who].push(text);
+          void clients[step.who].sendText(conv, text);
+        }
+      } else if (step.kind === 'drop') transports[step.who].disconnect();
+      else if (step.kind === 'restart') chat.backend.restart();
+      else await new Promise((r) => setTimeout(r, step.ms));
+    }
+    const total = sent.flat().length;
+    // Faults stop here; I7: everyone converges.
+    transports.forEach((t) => t.setFaults({}));
+    await waitFor(
+      'every member to hold every message and every outbox to drain',
+      () =>
+        chat.backend.storage.getConversation(conv)!.lastSeq === total &&
+        clients.every((c) => c.$outbox.get().length === 0 && c.timeline(conv).get().hi === total),
+      3_000,
+    );
+    // A member whose welcome came late starts at the newest message: page back like a reader scrolling up.
+    for (const client of clients) {
+      while (client.timeline(conv).get().hasOlder) await client.loadOlder(conv, 200);
+    }
+    const stored = chat.backend.storage.messagesAfter(conv, 0, 10_000);
+    // I3: stored once each.
+    assert.equal(new Set(stored.map((m) => `${m.from}/${m.id}`)).size, total);
+    // I5: each sender's order kept.
+    for (const [i, user] of MEMBERS.entries()) {
+      const order = stored.filter((m) => m.from === user).map((m) => (m.body.kind === 'text' ? m.body.text : ''));
+      assert.deepEqual(order, sent[i], `${user}'s order`);
+    }
+    // I1, I4: every member holds the same seq -> message mapping, with no holes.
+    const expected = stored.map((m) => `${m.seq}:${m.from}/${m.id}`);
+    for (const client of clients) {
+      assert.deepEqual(client.timeline(conv).get().messages.map((m) => `${m.seq}:${m.from}/${m.id}`), expected, `${client.user} holds ${JSON.stringify({ ...client.timeline(conv).get(), messages: client.timeline(conv).get().messages.map((m) => m.seq) })}`);
+    }
+  } finally {
+    clients.forEach((c) => c.destroy());
+  }
+}
+
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 1_000);
+
+describe('random fault schedules (fast-check)', () => {
+  test(`${RUNS} schedules keep I1-I5 and converge`, { timeout: 600_000 }, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 30 }), faultsArb, fc.integer(), run),
+      { numRuns: RUNS },
+    );
+  });
+});
