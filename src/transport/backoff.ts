@@ -1,0 +1,81 @@
+import { CloseCode, FATAL_CLOSE_CODES } from '../protocol/codes.js';
+
+/** Reconnect delays: attempt n waits a random time in [0, min(capMs, baseMs * 2^n)). */
+export interface BackoffOptions {
+  baseMs: number;
+  capMs: number;
+}
+
+/** True when the server refused the credentials or the Origin: reconnecting cannot help. */
+export function isFatalClose(code: number): boolean {
+  return FATAL_CLOSE_CODES.has(code);
+}
+
+/**
+ * Decides how long to wait before each connection attempt. Full jitter (a
+ * uniform draw over the whole window) rather than a fixed delay, so that
+ * thousands of clients dropped by one server restart do not come back in
+ * the same instant.
+ *
+ * The attempt counter is reset only once a socket has stayed open for
+ * `stableMs`: a server that accepts and then closes at once (refused token,
+ * overload) must not reset it, or the clients would hammer it.
+ */
+export class Backoff {
+  private attempt = 0;
+  private immediate = true;
+  private expiredRetried = false;
+  private stableTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly options: BackoffOptions,
+    private readonly stableMs: number,
+    private readonly random: () => number,
+  ) {}
+
+  /** Milliseconds to wait before the next attempt; 0 for the first one and after `skipNext`. */
+  nextDelay(): number {
+    if (this.immediate) {
+      this.immediate = false;
+      return 0;
+    }
+    const window = Math.min(this.options.capMs, this.options.baseMs * 2 ** this.attempt);
+    this.attempt++;
+    return Math.floor(this.random() * window);
+  }
+
+  /** The next attempt goes at once ("retry now", a new session). */
+  skipNext(): void {
+    this.immediate = true;
+  }
+
+  /** A socket opened: reset the counters if it stays open. */
+  opened(): void {
+    clearTimeout(this.stableTimer);
+    this.stableTimer = setTimeout(() => {
+      this.attempt = 0;
+      this.expiredRetried = false;
+    }, this.stableMs);
+  }
+
+  /**
+   * A socket closed with `code`. An expired token is retried at once (with
+   * the fresh token the provider fetches), but only once until a socket stays
+   * open, so a provider that keeps returning stale tokens backs off too.
+   */
+  closed(code: number): void {
+    clearTimeout(this.stableTimer);
+    if (code === CloseCode.TokenExpired && !this.expiredRetried) {
+      this.expiredRetried = true;
+      this.immediate = true;
+    }
+  }
+
+  /** Forgets everything: the next attempt is a first attempt. */
+  reset(): void {
+    clearTimeout(this.stableTimer);
+    this.attempt = 0;
+    this.immediate = true;
+    this.expiredRetried = false;
+  }
+}

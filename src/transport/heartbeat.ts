@@ -1,0 +1,56 @@
+/** Liveness check of an open socket. */
+export interface HeartbeatOptions {
+  /** A ping goes out this often while the socket is open. */
+  intervalMs: number;
+  /** The socket is dropped when nothing at all arrives this long after a ping. Keep it <= intervalMs. */
+  timeoutMs: number;
+}
+
+/**
+ * Detects silent half-open connections (a peer gone without a FIN, a NAT
+ * that forgot the flow): the socket still reports OPEN and `send` still
+ * succeeds, yet nothing arrives. Any frame counts as a sign of life, so a
+ * busy socket never waits for the pong itself. A dead socket is noticed at
+ * most `intervalMs + timeoutMs` after the last frame arrived.
+ */
+export class Heartbeat {
+  private interval: ReturnType<typeof setInterval> | undefined;
+  private deadline: ReturnType<typeof setTimeout> | undefined;
+  private count = 0;
+
+  constructor(
+    private readonly options: HeartbeatOptions | false,
+    private readonly ping: (frame: string) => void,
+    private readonly dead: () => void,
+  ) {}
+
+  /** The socket opened. */
+  start(): void {
+    this.stop();
+    if (!this.options) return;
+    const { intervalMs, timeoutMs } = this.options;
+    this.interval = setInterval(() => {
+      if (this.deadline !== undefined) return;
+      this.deadline = setTimeout(() => {
+        this.deadline = undefined;
+        this.stop();
+        this.dead();
+      }, timeoutMs);
+      this.ping(JSON.stringify({ t: 'ping', n: ++this.count }));
+    }, intervalMs);
+  }
+
+  /** A frame arrived. */
+  seen(): void {
+    clearTimeout(this.deadline);
+    this.deadline = undefined;
+  }
+
+  /** The socket closed. */
+  stop(): void {
+    clearInterval(this.interval);
+    clearTimeout(this.deadline);
+    this.interval = undefined;
+    this.deadline = undefined;
+  }
+}
