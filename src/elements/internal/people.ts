@@ -69,7 +69,7 @@ export const avatarStyles = css`
     background: var(--_surface-2);
   }
   .initials {
-    background: hsl(var(--_hue) 45% 42%);
+    background: hsl(var(--_hue) 45% 32%);
     color: #fff;
     font-weight: 600;
     font-size: calc(var(--_avatar-size, 40px) * 0.4);
