@@ -1,0 +1,302 @@
+import { html, nothing, type PropertyValues, type ReactiveElement } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { ifDefined } from 'lit/directives/if-defined.js';
+import { repeat } from 'lit/directives/repeat.js';
+import type { Conversation, Message } from '../../protocol/index.js';
+import { PinElement } from '../internal/base.js';
+import {
+  PinConversationCloseEvent,
+  PinConversationOpenEvent,
+  PinHeadDismissEvent,
+  PinMessageEvent,
+} from '../internal/events.js';
+import { avatarStyles, conversationTitle, nameOf } from '../internal/people.js';
+import { tokens } from '../internal/theme.js';
+import { styles } from './chat-head-stack.styles.js';
+import { renderHead, renderOverflow, type HeadsView } from './heads.js';
+import { IncomingController } from './incoming.js';
+import { Ringer } from './ring.js';
+import { TitleBadge } from './title-badge.js';
+
+const ANNOUNCEMENTS_KEPT = 5;
+const PREVIEW_CODE_POINTS = 100;
+
+/**
+ * @summary Chat heads: a non-modal stack of conversation avatars in a corner of
+ * the page, each opening its conversation panel beside the stack.
+ *
+ * The front head (the most recent activity) sits nearest the corner, where it
+ * stays put as heads are added above it; the "+N" overflow is the farthest.
+ * Keyboard and screen readers meet the heads front first. The host's box lets
+ * pointer events through everywhere but on the heads, menu and panel, so the
+ * page keeps scrolling and stays usable; nothing traps focus. Each new message
+ * from someone else is announced once, politely, in a visually hidden log.
+ *
+ * @csspart base - The layout holding the heads and the panel.
+ * @csspart heads - The labelled region of heads.
+ * @csspart list - The list of heads.
+ * @csspart item - One head with its badge and dismiss button.
+ * @csspart head - A head's button.
+ * @csspart avatar - An avatar (a head's, or a menu entry's).
+ * @csspart badge - A head's unread count.
+ * @csspart dismiss - A head's x button.
+ * @csspart more - The "+N" button.
+ * @csspart menu - The list of conversations beyond `max`.
+ * @csspart menu-item - A conversation in that list.
+ * @csspart panel - The open `<conversation-panel>`.
+ *
+ * @cssproperty [--pin-stack-inset-block=16px] - Distance from the bottom edge (the safe area is added).
+ * @cssproperty [--pin-stack-inset-inline=16px] - Distance from the side edge (the safe area is added).
+ * @cssproperty [--pin-stack-z-index=1000] - The stack's z-index.
+ * @cssproperty [--pin-head-size=56px] - A head's diameter.
+ * @cssproperty [--pin-accent=#e60023] - Unread badges and the open head's ring.
+ * @cssproperty [--pin-on-accent=#fff] - Text on the accent colour.
+ * @cssproperty --pin-surface - Head, x and menu background.
+ * @cssproperty --pin-surface-2 - The "+N" button and hovered menu entries.
+ * @cssproperty --pin-text - Text colour.
+ * @cssproperty --pin-border - The x button's border.
+ * @cssproperty --pin-shadow - Shadow under heads and the menu.
+ * @cssproperty --pin-focus-ring - Focus indicator (a box-shadow).
+ * @cssproperty [--pin-radius=16px] - The menu's corner radius.
+ * @cssproperty [--pin-radius-small=8px] - Menu entries' corner radius.
+ * @cssproperty [--pin-duration=160ms] - Animation length (0 under reduced motion).
+ * @cssproperty --pin-font - Font family.
+ * @cssproperty [--pin-color-scheme=light dark] - Colour scheme when `theme` is unset.
+ *
+ * @event {PinConversationOpenEvent} pin-conversation-open - A head opened its conversation.
+ * @event {PinConversationCloseEvent} pin-conversation-close - The open conversation was closed.
+ * @event {PinHeadDismissEvent} pin-head-dismiss - A head was dismissed with its x.
+ * @event {PinMessageEvent} pin-message - A new message from someone else arrived (not for muted conversations).
+ */
+export class ChatHeadStack extends PinElement {
+  static override styles = [tokens, avatarStyles, styles];
+
+  private readonly headIds = this.bind((c) => c.$heads, []);
+  private readonly conversations = this.bind((c) => c.$conversations, {});
+  private readonly users = this.bind((c) => c.$users, {});
+  protected readonly incoming = new IncomingController(
+    this,
+    () => this.chat,
+    (conv, message) => this.onIncoming(conv, message),
+  );
+
+  /** How many heads show before the rest go into the "+N" menu. */
+  @property({ type: Number })
+  max = 5;
+
+  /** The edge: `start` (left in left-to-right pages, right in right-to-left ones), `end`, `left` or `right`. */
+  @property({ reflect: true })
+  side: 'start' | 'end' | 'left' | 'right' = 'start';
+
+  /** Shows the unread total in the page title, as "(3) Title". Off by default. */
+  @property({ type: Boolean, attribute: 'title-badge' })
+  titleBadge = false;
+
+  /** Plays a short sound for a new message while the tab is hidden; one tab of the person rings. Off by default. */
+  @property({ type: Boolean })
+  sound = false;
+
+  @state()
+  private openConv: string | undefined;
+
+  @state()
+  private menuOpen = false;
+
+  @state()
+  private announcements: { key: string; text: string }[] = [];
+
+  private readonly pageTitle = new TitleBadge();
+  private ringer: Ringer | undefined;
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.pageTitle.clear();
+    this.ringer?.close();
+    this.ringer = undefined;
+    this.menuOpen = false;
+    document.removeEventListener('pointerdown', this.onDocumentPointerDown, true);
+  }
+
+  protected override willUpdate(): void {
+    // A dismissed, left or removed conversation takes its panel with it.
+    if (this.openConv && !this.view().convs.some((c) => c.id === this.openConv)) this.openConv = undefined;
+  }
+
+  protected override updated(changed: PropertyValues): void {
+    if (this.titleBadge) this.pageTitle.show(this.unreadTotal(), this.t.titleWithUnread);
+    else this.pageTitle.clear();
+    if (changed.has('menuOpen')) {
+      if (this.menuOpen) document.addEventListener('pointerdown', this.onDocumentPointerDown, true);
+      else document.removeEventListener('pointerdown', this.onDocumentPointerDown, true);
+    }
+  }
+
+  // Handlers ----------------------------------------------------------------------
+
+  private onIncoming(conv: Conversation, m: Message): void {
+    if (conv.muted) return;
+    const users = this.users.value;
+    const from = nameOf(users, m.from);
+    const preview = previewOf(m, this.t.pinPreview);
+    const text =
+      conv.kind === 'group'
+        ? this.t.newGroupMessageFrom(from, conversationTitle(conv, users, this.chat?.user ?? ''), preview)
+        : this.t.newMessageFrom(from, preview);
+    const key = `${conv.id}:${m.seq}`;
+    this.announcements = [...this.announcements.slice(1 - ANNOUNCEMENTS_KEPT), { key, text }];
+    this.dispatchEvent(new PinMessageEvent({ conv: conv.id, from: m.from, seq: m.seq }));
+    if (this.sound && document.hidden && this.chat) {
+      this.ringer ??= new Ringer(this.chat.user);
+      void this.ringer.ring(key);
+    }
+  }
+
+  private readonly onHeadClick = (conv: string): void => {
+    if (this.openConv === conv) this.close(true);
+    else void this.open(conv);
+  };
+
+  private readonly onDismiss = (conv: string): void => {
+    const ids = this.view().shown.map((c) => c.id);
+    const index = ids.indexOf(conv);
+    if (this.openConv === conv) this.close(false);
+    this.chat?.dismissHead(conv);
+    this.dispatchEvent(new PinHeadDismissEvent({ conv }));
+    // Keep keyboard users in the stack: focus the head that took its place.
+    void this.updateComplete.then(() => {
+      const heads = this.renderRoot.querySelectorAll<HTMLElement>('.head, .more');
+      heads[Math.min(index, heads.length - 1)]?.focus();
+    });
+  };
+
+  private readonly onMoreClick = (): void => {
+    this.menuOpen = !this.menuOpen;
+    if (this.menuOpen) void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('.entry')?.focus());
+  };
+
+  private readonly onOverflowKeydown = (event: KeyboardEvent): void => {
+    if (event.key !== 'Escape' || !this.menuOpen) return;
+    event.preventDefault();
+    this.menuOpen = false;
+    this.renderRoot.querySelector<HTMLElement>('.more')?.focus();
+  };
+
+  private readonly onOverflowFocusOut = (event: FocusEvent): void => {
+    const overflow = event.currentTarget as HTMLElement;
+    if (event.relatedTarget instanceof Node && !overflow.contains(event.relatedTarget)) this.menuOpen = false;
+  };
+
+  private readonly onDocumentPointerDown = (event: PointerEvent): void => {
+    const overflow = this.renderRoot.querySelector('.overflow');
+    if (overflow && !event.composedPath().includes(overflow)) this.menuOpen = false;
+  };
+
+  private readonly onPanelClose = (event: PinConversationCloseEvent): void => {
+    // The panel's own event goes on to the page; the stack only follows it.
+    if (event.detail.conv === this.openConv) this.close(false);
+  };
+
+  private readonly onPanelKeydown = (event: KeyboardEvent): void => {
+    if (event.key !== 'Escape' || event.defaultPrevented || !this.openConv) return;
+    // An open dialog inside the panel (a link warning) takes its own Escape.
+    if (event.composedPath().some((node) => node instanceof HTMLDialogElement && node.open)) return;
+    event.preventDefault();
+    this.close(true);
+  };
+
+  // Public methods ----------------------------------------------------------------
+
+  /** Opens a conversation's panel beside the stack (bringing its head to the front). */
+  async open(conv: string): Promise<void> {
+    const chat = this.chat;
+    if (!chat) return;
+    this.menuOpen = false;
+    this.openConv = conv;
+    chat.openConversation(conv).catch(() => undefined);
+    chat.markRead(conv);
+    this.dispatchEvent(new PinConversationOpenEvent({ conv }));
+    await this.updateComplete;
+    const panel = this.renderRoot.querySelector<HTMLElement>('conversation-panel');
+    await (panel as Partial<ReactiveElement> | null)?.updateComplete;
+    panel?.focus();
+    if (!panel?.matches(':focus-within')) this.focusHead(conv);
+  }
+
+  /** Closes the open panel; `event` fires `pin-conversation-close`. Focus inside the panel goes back to its head. */
+  close(event = true): void {
+    const conv = this.openConv;
+    if (!conv) return;
+    const panel = this.renderRoot.querySelector('conversation-panel');
+    const hadFocus = panel?.matches(':focus-within') ?? false;
+    this.openConv = undefined;
+    if (event) this.dispatchEvent(new PinConversationCloseEvent({ conv }));
+    if (hadFocus) void this.updateComplete.then(() => this.focusHead(conv));
+  }
+
+  // Rendering ---------------------------------------------------------------------
+
+  override render() {
+    const view = this.view();
+    const { convs, shown, rest } = view;
+    return html`
+      <div class="visually-hidden" role="log" aria-live="polite">
+        ${repeat(this.announcements, (a) => a.key, (a) => html`<p>${a.text}</p>`)}
+      </div>
+      <div class="layout" part="base">
+        <section class="heads" part="heads" aria-label=${this.t.chatHeads} ?hidden=${convs.length === 0}>
+          <ul class="list" part="list">
+            ${repeat(shown, (c) => c.id, (c) => renderHead(view, c, this.onHeadClick, this.onDismiss))}
+          </ul>
+          ${rest.length
+            ? html`<div class="overflow" @keydown=${this.onOverflowKeydown} @focusout=${this.onOverflowFocusOut}>
+                ${renderOverflow(view, this.menuOpen, this.onMoreClick, (conv) => void this.open(conv))}
+              </div>`
+            : nothing}
+        </section>
+        ${this.openConv
+          ? html`<conversation-panel
+              id="panel"
+              part="panel"
+              conv=${this.openConv}
+              theme=${ifDefined(this.theme)}
+              .client=${this.chat}
+              .strings=${this.strings}
+              @pin-conversation-close=${this.onPanelClose}
+              @keydown=${this.onPanelKeydown}
+            ></conversation-panel>`
+          : nothing}
+      </div>
+    `;
+  }
+
+  private view(): HeadsView {
+    const all = this.conversations.value;
+    const convs = this.headIds.value.map((id) => all[id]).filter((c): c is Conversation => c !== undefined);
+    const max = Number.isFinite(this.max) ? Math.max(0, Math.floor(this.max)) : 5;
+    return {
+      convs,
+      shown: convs.slice(0, max),
+      rest: convs.slice(max),
+      users: this.users.value,
+      me: this.chat?.user ?? '',
+      open: this.openConv,
+      t: this.t,
+    };
+  }
+
+  private unreadTotal(): number {
+    return Object.values(this.conversations.value).reduce((sum, c) => sum + (c.muted ? 0 : c.unread), 0);
+  }
+
+  private focusHead(conv: string): void {
+    this.renderRoot.querySelector<HTMLElement>(`.head[data-conv="${CSS.escape(conv)}"]`)?.focus();
+  }
+}
+
+/** A short, plain-text preview of a message for the announcement. */
+function previewOf(m: Message, pinPreview: (title: string) => string): string {
+  const raw = m.body.kind === 'text' ? m.body.text : [pinPreview(m.body.pin.title), m.body.note].filter(Boolean).join(' · ');
+  const flat = raw.replace(/\s+/g, ' ').trim();
+  const points = [...flat];
+  return points.length > PREVIEW_CODE_POINTS ? `${points.slice(0, PREVIEW_CODE_POINTS).join('')}…` : flat;
+}
