@@ -27,6 +27,15 @@ export interface ConversationRecord {
   lastSeq: number;
 }
 
+/** A stored abuse report (read by moderation tools; the stores list them with `reports()`). */
+export interface ReportRecord {
+  conv: string;
+  seq: number;
+  reporter: string;
+  reason?: string;
+  at: number;
+}
+
 /** Result of storing a message: either the new message or the copy stored before. */
 export type AppendResult = { message: Message; duplicate: boolean };
 
@@ -49,6 +58,8 @@ export interface ChatStorage {
   /** Conversations the user is a member of, newest activity first. */
   conversationsOf(user: string): ConversationRecord[];
   removeMember(conv: string, user: string): void;
+  /** Adds a member at the end of the member list (no-op if already a member). */
+  addMember(conv: string, user: string): void;
 
   /**
    * Stores a message with the next sequence number of its conversation, or
@@ -105,6 +116,10 @@ export interface ServerLimits {
   abuseThreshold: number;
   /** Minimum interval between typing broadcasts per person and conversation, ms. */
   typingIntervalMs: number;
+  /** Frames of any type allowed in a burst, per socket (default 200). */
+  frameBurst?: number;
+  /** Frames of any type per second sustained, per socket (default 100). */
+  framesPerSecond?: number;
 }
 
 export type { Conversation, Message, StoredBody, User };

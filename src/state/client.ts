@@ -1,6 +1,8 @@
 import { atom, batch, computed, onMount, type ReadableAtom, type WritableAtom } from 'nanostores';
 import {
   checkHttpUrl,
+  ErrorCode,
+  RETRYABLE_ERRORS,
   directConversationId,
   LIMITS,
   newGroupId,
@@ -115,6 +117,8 @@ export class ChatClient {
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
   private claimTimer: ReturnType<typeof setInterval> | undefined;
   private started = false;
+  private explicit = false;
+  private holders = 0;
 
   constructor(options: ChatClientOptions) {
     this.user = options.user;
@@ -134,17 +138,33 @@ export class ChatClient {
     this.$conversationList = computed(this.$conversations, (all) =>
       Object.values(all).sort((a, b) => activity(b) - activity(a)),
     );
-    // Lazy connection: the first element that subscribes opens it, the last one to leave closes it.
-    onMount(this.$status, () => {
-      this.start();
-      return () => this.stop();
-    });
+    // Lazy connection: the first subscriber to these stores (an element) opens it, and the
+    // last one to leave closes it, unless `start()` asked for it explicitly.
+    for (const $store of [this.$status, this.$heads, this.$conversations, this.$outbox] as const) {
+      onMount($store, () => {
+        if (++this.holders === 1) this.open();
+        return () => {
+          if (--this.holders === 0 && !this.explicit) this.close();
+        };
+      });
+    }
   }
 
   // Lifecycle ------------------------------------------------------------------
 
-  /** Connects and starts sending. Idempotent. */
+  /** Connects and starts sending, and stays connected without subscribers until `stop()`. Idempotent. */
   start(): void {
+    this.explicit = true;
+    this.open();
+  }
+
+  /** Disconnects. Unsent messages stay in the outbox storage for the next start or another tab. */
+  stop(): void {
+    this.explicit = false;
+    this.close();
+  }
+
+  private open(): void {
     if (this.started) return;
     this.started = true;
     this.transport.addEventListener('open', this.onOpen);
@@ -157,8 +177,7 @@ export class ChatClient {
     this.claimTimer = setInterval(() => void this.claimOutbox(), OUTBOX_CLAIM_EVERY_MS);
   }
 
-  /** Disconnects. Unsent messages stay in the outbox storage for the next start or another tab. */
-  stop(): void {
+  private close(): void {
     if (!this.started) return;
     this.started = false;
     this.transport.removeEventListener('open', this.onOpen);
@@ -401,6 +420,8 @@ export class ChatClient {
       const $t = this.timelines.get(c.id);
       if (!$t) this.timelines.set(c.id, atom(withFlags(seedTimeline(c.last, c.lastSeq))));
       else if ($t.get().hi > c.lastSeq) this.timelines.set(c.id, atom(withFlags(seedTimeline(c.last, c.lastSeq))));
+      // Asked for before the welcome (a panel opened at page load): learn where the history ends.
+      else if ($t.get().messages.length === 0 && $t.get().hi < c.lastSeq) $t.set(withFlags(seedTimeline(c.last, c.lastSeq)));
     }
     const heads = this.$conversationList.get().map((c) => c.id).filter((id) => !this.dismissed.has(id));
     this.$heads.set(heads);
@@ -456,6 +477,10 @@ export class ChatClient {
     const error = new ChatError(frame.code, frame.message);
     if (frame.id && this.outbox.list.some((e) => e.id === frame.id)) {
       this.outbox.refuse(frame.id, frame.code, frame.message, frame.retryAfter);
+    } else if (!frame.id && !frame.req && RETRYABLE_ERRORS.has(frame.code as ErrorCode)) {
+      // A socket-wide refusal (too many frames) names no message: whatever is in flight may
+      // have been refused, so send it all again, oldest first, after the wait.
+      this.outbox.pause(frame.retryAfter ?? 1_000);
     } else if (frame.req && this.requests.has(frame.req)) {
       const pending = this.requests.get(frame.req)!;
       this.requests.delete(frame.req);

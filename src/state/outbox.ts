@@ -131,6 +131,14 @@ export class Outbox {
     this.schedule();
   }
 
+  /** Holds everything for `ms`, then sends what was in flight again, oldest first. */
+  pause(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, this.now() + Math.max(ms, 50));
+    this.requeueInFlight();
+    this.changed();
+    this.schedule();
+  }
+
   /** Sends a failed message again, as the same message (same id). */
   retry(id: string): void {
     const entry = this.entries.find((e) => e.id === id);

@@ -79,4 +79,16 @@ describe('ChatClient over the in-memory backend', () => {
     const seqs = bob.timeline(conv).get().messages.map((m) => m.seq);
     assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => seqs[0] + i));
   });
+
+  test('rate limits slow a fast sender down without losing or reordering anything', async () => {
+    const chat = new TestChat({ limits: { rateBurst: 5, ratePerSecond: 200, frameBurst: 8, framesPerSecond: 300 } });
+    const ada = open(chat, 'ada');
+    const bob = open(chat, 'bob');
+    await waitFor('online', () => ada.$status.get() === 'online' && bob.$status.get() === 'online');
+    const conv = directConversationId('ada', 'bob');
+    for (let i = 0; i < 150; i++) void ada.sendText(conv, `r${i}`);
+    await waitFor('all delivered', () => bob.timeline(conv).get().hi === 150, 10_000);
+    assert.deepEqual(texts(bob, conv), Array.from({ length: 150 }, (_, i) => `r${i}`));
+    assert.equal(ada.$outbox.get().length, 0);
+  });
 });

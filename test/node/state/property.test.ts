@@ -79,7 +79,7 @@ export async function run(schedule: Step[], faults: Faults, seed: number): Promi
       'every member to hold every message and every outbox to drain',
       () =>
         chat.backend.storage.getConversation(conv)!.lastSeq === total &&
-        clients.every((c) => c.$outbox.get().length === 0 && c.timeline(conv).get().hi === total),
+        clients.every((c) => c.$status.get() === 'online' && c.$outbox.get().length === 0 && c.timeline(conv).get().hi === total),
       3_000,
     );
     // A member whose welcome came late starts at the newest message: page back like a reader scrolling up.

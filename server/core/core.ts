@@ -1,0 +1,243 @@
+import {
+  CloseCode,
+  ErrorCode,
+  parseClientFrame,
+  RETRYABLE_ERRORS,
+  type ClientFrame,
+  type FrameRef,
+  type ServerFrame,
+} from '../../src/protocol/index.js';
+import type { CoreContext, Refusal } from './context.js';
+import { handleHello } from './hello.js';
+import { anyoneInDirectory } from './policies.js';
+import { RateLimiter, Throttle } from './rate.js';
+import {
+  handleBlock,
+  handleContacts,
+  handleHistory,
+  handleLeave,
+  handleMute,
+  handleRead,
+  handleReport,
+  handleTyping,
+} from './requests.js';
+import { handleSend } from './send.js';
+import type { ChatHost, ChatStorage, Connection, MessagingPolicy, ServerLimits } from './types.js';
+import { mergeProfile, type ProfileClaims } from './views.js';
+
+export const DEFAULT_LIMITS: Readonly<Required<ServerLimits>> = {
+  rateBurst: 20,
+  ratePerSecond: 5,
+  abuseThreshold: 20,
+  typingIntervalMs: 2000,
+  frameBurst: 200,
+  framesPerSecond: 100,
+};
+
+export interface ChatCoreOptions {
+  storage: ChatStorage;
+  /** Who may message whom; default {@link anyoneInDirectory}. */
+  policy?: MessagingPolicy;
+  limits?: Partial<ServerLimits>;
+  /** Clock, ms since the epoch (tests inject one). */
+  now?: () => number;
+  /** Called with unexpected errors; never given message contents. */
+  onError?: (error: unknown) => void;
+}
+
+interface Session {
+  readonly conn: Connection;
+  /** Invalid frames in a row. */
+  bad: number;
+  /**
+   * The first send refused for a retryable reason. Until it comes again, every
+   * other send on this socket is refused too: frames sent behind it are already
+   * on the wire, and storing them first would break the sender's order (I5).
+   */
+  gate?: { id: string; until: number };
+}
+
+/**
+ * The conversation core: validates and authorises every frame, stores
+ * messages, and fans them out to the sockets of the members. Pure TypeScript
+ * with synchronous storage, so it runs unchanged in Node or a Durable Object.
+ */
+export class ChatCore implements ChatHost, CoreContext {
+  readonly storage: ChatStorage;
+  readonly policy: MessagingPolicy;
+  readonly limits: Required<ServerLimits>;
+  readonly now: () => number;
+
+  private readonly sessions = new Map<string, Session>();
+  private readonly sockets = new Map<string, Set<Connection>>();
+  private readonly sendRate: RateLimiter;
+  private readonly frameRate: RateLimiter;
+  private readonly typing: Throttle;
+  private readonly onError: (error: unknown) => void;
+
+  constructor(options: ChatCoreOptions) {
+    this.storage = options.storage;
+    this.policy = options.policy ?? anyoneInDirectory;
+    this.limits = { ...DEFAULT_LIMITS, ...definedOnly(options.limits ?? {}) };
+    this.now = options.now ?? Date.now;
+    this.onError = options.onError ?? ((error) => console.error('[pin-messaging] internal error', error));
+    this.sendRate = new RateLimiter(this.limits.rateBurst, this.limits.ratePerSecond, this.now);
+    this.frameRate = new RateLimiter(this.limits.frameBurst, this.limits.framesPerSecond, this.now);
+    this.typing = new Throttle(this.limits.typingIntervalMs, this.now);
+  }
+
+  // ChatHost ------------------------------------------------------------------
+
+  open(conn: Connection, profile?: ProfileClaims): void {
+    const updated = mergeProfile(conn.user, this.storage.getUser(conn.user), profile);
+    if (updated) this.storage.putUser(updated);
+    this.sessions.set(conn.id, { conn, bad: 0 });
+    let set = this.sockets.get(conn.user);
+    if (!set) this.sockets.set(conn.user, (set = new Set()));
+    set.add(conn);
+  }
+
+  receive(conn: Connection, raw: string): void {
+    const session = this.sessions.get(conn.id);
+    if (!session) return;
+    const parsed = parseClientFrame(raw);
+    if (!parsed.ok) {
+      if (!this.admitFrame(conn, parsed.ref)) return;
+      this.fail(conn, parsed, parsed.ref);
+      if (++session.bad > this.limits.abuseThreshold) this.drop(conn, CloseCode.Abuse, 'too many invalid frames');
+      return;
+    }
+    session.bad = 0;
+    const frame = parsed.frame;
+    // Sends have their own per-person limit and the ordering gate; everything else shares the socket's.
+    if (frame.t === 'send' ? !this.passGate(session, frame.id) : !this.admitFrame(conn, refOf(frame))) return;
+    try {
+      this.dispatch(conn, frame);
+    } catch (error) {
+      this.onError(error);
+      this.fail(conn, { code: ErrorCode.Internal, message: 'the server failed; try again' }, refOf(frame));
+    }
+  }
+
+  close(conn: Connection): void {
+    this.sessions.delete(conn.id);
+    this.frameRate.forget(conn.id);
+    const set = this.sockets.get(conn.user);
+    if (set?.delete(conn) && set.size === 0) this.sockets.delete(conn.user);
+  }
+
+  revoke(user: string): void {
+    for (const conn of [...(this.sockets.get(user) ?? [])]) this.drop(conn, CloseCode.Revoked, 'access revoked');
+  }
+
+  /** Open sockets, for health checks. */
+  get connections(): number {
+    return this.sessions.size;
+  }
+
+  // CoreContext ---------------------------------------------------------------
+
+  reply(conn: Connection, frame: ServerFrame): void {
+    conn.send(JSON.stringify(frame));
+  }
+
+  broadcast(users: readonly string[], frame: ServerFrame, skip?: Connection): void {
+    let data: string | undefined;
+    for (const user of users) {
+      const set = this.sockets.get(user);
+      if (!set) continue;
+      for (const conn of set) {
+        if (conn !== skip) conn.send((data ??= JSON.stringify(frame)));
+      }
+    }
+  }
+
+  fail(conn: Connection, refusal: Refusal, ref: FrameRef): void {
+    const session = this.sessions.get(conn.id);
+    if (session && !session.gate && ref.id !== undefined && RETRYABLE_ERRORS.has(refusal.code)) {
+      session.gate = { id: ref.id, until: this.now() + (refusal.retryAfter ?? 0) };
+    }
+    const frame: ServerFrame = { t: 'error', code: refusal.code, message: refusal.message };
+    if (ref.req !== undefined) frame.req = ref.req;
+    if (ref.id !== undefined) frame.id = ref.id;
+    if (ref.conv !== undefined) frame.conv = ref.conv;
+    if (refusal.retryAfter !== undefined) frame.retryAfter = refusal.retryAfter;
+    this.reply(conn, frame);
+  }
+
+  takeSendToken(user: string): number {
+    return this.sendRate.take(user);
+  }
+
+  typingDue(user: string, conv: string): boolean {
+    return this.typing.pass(`${user} ${conv}`);
+  }
+
+  // Internals -----------------------------------------------------------------
+
+  /** The socket-wide frame limit, for everything but sends. */
+  private admitFrame(conn: Connection, ref: FrameRef): boolean {
+    const wait = this.frameRate.take(conn.id);
+    if (wait === 0) return true;
+    this.fail(conn, { code: ErrorCode.RateLimited, message: 'too many frames', retryAfter: wait }, ref);
+    return false;
+  }
+
+  /** Refuses sends behind a refused one until the client sends that one again (see Session.gate). */
+  private passGate(session: Session, id: string): boolean {
+    const gate = session.gate;
+    if (!gate) return true;
+    if (gate.id === id) {
+      session.gate = undefined;
+      return true;
+    }
+    const retryAfter = Math.max(1, gate.until - this.now());
+    this.fail(session.conn, { code: ErrorCode.RateLimited, message: 'an earlier message must be sent again first', retryAfter }, { id });
+    return false;
+  }
+
+  private dispatch(conn: Connection, frame: ClientFrame): void {
+    switch (frame.t) {
+      case 'hello':
+        return handleHello(this, conn, frame);
+      case 'send':
+        return handleSend(this, conn, frame);
+      case 'history':
+        return handleHistory(this, conn, frame);
+      case 'read':
+        return handleRead(this, conn, frame);
+      case 'typing':
+        return handleTyping(this, conn, frame);
+      case 'leave':
+        return handleLeave(this, conn, frame);
+      case 'mute':
+        return handleMute(this, conn, frame);
+      case 'block':
+        return handleBlock(this, conn, frame);
+      case 'report':
+        return handleReport(this, conn, frame);
+      case 'contacts':
+        return handleContacts(this, conn, frame);
+      case 'ping':
+        return this.reply(conn, frame.n === undefined ? { t: 'pong' } : { t: 'pong', n: frame.n });
+    }
+  }
+
+  /** Stops delivering to a socket at once, then asks the host to close it. */
+  private drop(conn: Connection, code: number, reason: string): void {
+    this.close(conn);
+    conn.close(code, reason);
+  }
+}
+
+function refOf(frame: ClientFrame): FrameRef {
+  const ref: FrameRef = {};
+  if ('req' in frame && frame.req !== undefined) ref.req = frame.req;
+  if ('id' in frame) ref.id = frame.id;
+  if ('conv' in frame) ref.conv = frame.conv;
+  return ref;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, value]) => value !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,90 @@
+import { checkHttpUrl, USER_ID, type Body } from '../../src/protocol/index.js';
+import type { ChatStorage, Conversation, ConversationRecord, StoredBody, User } from './types.js';
+
+/** A conversation as one reader sees it (their unread count and mute flag). */
+export function conversationView(storage: ChatStorage, record: ConversationRecord, reader: string): Conversation {
+  const last = record.lastSeq > 0 ? storage.getMessage(record.id, record.lastSeq) : undefined;
+  const view: Conversation = {
+    id: record.id,
+    kind: record.kind,
+    members: record.members,
+    createdBy: record.createdBy,
+    createdAt: record.createdAt,
+    lastSeq: record.lastSeq,
+    unread: storage.unreadCount(record.id, reader),
+    muted: storage.isMuted(record.id, reader),
+    reads: storage.reads(record.id),
+  };
+  if (record.title !== undefined) view.title = record.title;
+  if (last) view.last = last;
+  return view;
+}
+
+/** Profiles of `ids` that are in the directory, each once. */
+export function profiles(storage: ChatStorage, ids: Iterable<string>): User[] {
+  const users: User[] = [];
+  for (const id of new Set(ids)) {
+    const user = storage.getUser(id);
+    if (user) users.push(user);
+  }
+  return users;
+}
+
+/**
+ * What is stored for a body a client sent: URLs in their normalised form and
+ * the pin's `domain` taken from its URL, so a pin cannot claim another site.
+ */
+export function storedBody(body: Body): StoredBody {
+  if (body.kind === 'text') return { kind: 'text', text: body.text };
+  const { pin } = body;
+  const url = checkHttpUrl(pin.url);
+  const image = checkHttpUrl(pin.image);
+  // The frame schema has already accepted both URLs; this keeps the types honest.
+  if (!url.ok || !image.ok) throw new Error('pin URL failed a second check');
+  const stored: StoredBody = {
+    kind: 'pin',
+    pin: { url: url.href, image: image.href, title: pin.title, domain: url.host },
+  };
+  if (pin.description !== undefined) stored.pin.description = pin.description;
+  if (body.note !== undefined) stored.note = body.note;
+  return stored;
+}
+
+/** A user with only the fields the wire carries (no `brand: false`, no empty avatar). */
+export function normaliseUser(user: User): User {
+  const out: User = { id: user.id, name: user.name };
+  if (user.avatar) out.avatar = user.avatar;
+  if (user.brand) out.brand = true;
+  return out;
+}
+
+/** The wire schema caps names at 200 UTF-16 units. */
+const NAME_UNITS = 200;
+
+/** `s` cut to at most `units` UTF-16 units without splitting a surrogate pair. */
+function clip(s: string, units: number): string {
+  if (s.length <= units) return s;
+  const cut = s.slice(0, units);
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
+
+/** Profile fields a host passes from token claims; checked here because claims are input too. */
+export type ProfileClaims = Partial<Omit<User, 'id'>>;
+
+/**
+ * The profile to store for `id` after a sign-in with `claims`, or undefined
+ * when nothing changed (no write on every connection).
+ */
+export function mergeProfile(id: string, existing: User | undefined, claims: ProfileClaims = {}): User | undefined {
+  if (!USER_ID.test(id)) throw new Error('invalid user id');
+  const name = typeof claims.name === 'string' && claims.name.trim() ? clip(claims.name.trim(), NAME_UNITS) : undefined;
+  const avatar = typeof claims.avatar === 'string' ? checkHttpUrl(claims.avatar) : undefined;
+  const next = normaliseUser({
+    id,
+    name: name ?? existing?.name ?? id,
+    avatar: avatar?.ok ? avatar.href : existing?.avatar,
+    brand: typeof claims.brand === 'boolean' ? claims.brand : existing?.brand,
+  });
+  if (existing && JSON.stringify(normaliseUser(existing)) === JSON.stringify(next)) return undefined;
+  return next;
+}

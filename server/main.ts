@@ -1,0 +1,69 @@
+/**
+ * Runs the messaging server. Configuration from the environment:
+ *   PIN_PORT (1999), PIN_HOST (127.0.0.1), PIN_DB (.data/pin-messaging.db),
+ *   PIN_ALLOWED_ORIGINS (comma list of exact origins), PIN_AUTH_SECRET
+ *   (required unless PIN_DEV=1), PIN_DEV=1 (dev tokens + sample users),
+ *   PIN_POLICY=anyone|mutual-follow, PIN_RATE_PER_SEC, PIN_RATE_BURST (sends per person),
+ *   PIN_FRAME_RATE_PER_SEC, PIN_FRAME_BURST (frames of any kind per socket).
+ */
+import { randomBytes } from 'node:crypto';
+import { CloseCode } from '../src/protocol/index.js';
+import { POLICIES } from './core/policies.js';
+import type { ServerLimits } from './core/types.js';
+import { startServer } from './node/server.js';
+
+/** Where the demo page is served in development (Vite's default port). */
+const DEV_ORIGINS = ['http://localhost:5173', 'http://127.0.0.1:5173'];
+
+function fail(message: string): never {
+  console.error(`pin-messaging: ${message}`);
+  process.exit(1);
+}
+
+function numberFromEnv(name: string, fallback?: number): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) fail(`${name} must be a non-negative number`);
+  return value;
+}
+
+const dev = process.env.PIN_DEV === '1';
+const secret = process.env.PIN_AUTH_SECRET || (dev ? randomBytes(32).toString('base64url') : undefined);
+if (!secret) fail('set PIN_AUTH_SECRET (at least 32 bytes), or PIN_DEV=1 for a local demo');
+const policyName = process.env.PIN_POLICY || 'anyone';
+const policy = POLICIES[policyName] ?? fail(`PIN_POLICY must be one of: ${Object.keys(POLICIES).join(', ')}`);
+const origins = process.env.PIN_ALLOWED_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean);
+const limits: Partial<ServerLimits> = {
+  ratePerSecond: numberFromEnv('PIN_RATE_PER_SEC'),
+  rateBurst: numberFromEnv('PIN_RATE_BURST'),
+  framesPerSecond: numberFromEnv('PIN_FRAME_RATE_PER_SEC'),
+  frameBurst: numberFromEnv('PIN_FRAME_BURST'),
+};
+
+const server = await startServer({
+  port: numberFromEnv('PIN_PORT', 1999),
+  host: process.env.PIN_HOST || '127.0.0.1',
+  dbPath: process.env.PIN_DB || '.data/pin-messaging.db',
+  allowedOrigins: origins ?? (dev ? DEV_ORIGINS : []),
+  authSecret: secret,
+  devTokens: dev,
+  seedSampleUsers: dev,
+  policy,
+  limits,
+}).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
+
+console.info(`pin-messaging server on ${server.url} (policy ${policy.name}${dev ? ', dev mode' : ''})`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.info(`pin-messaging: ${signal}, closing sockets with ${CloseCode.GoingAway}`);
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}
