@@ -66,7 +66,8 @@ export interface SendPinOptions {
 
 const TYPING_SHOWN_MS = 6_000;
 const TYPING_SEND_EVERY_MS = 3_000;
-const OUTBOX_CLAIM_EVERY_MS = 10_000;
+// How soon a closed tab's unsent messages are picked up by another tab of the same person (F8).
+const OUTBOX_CLAIM_EVERY_MS = 1_000;
 
 type Pending = { resolve(frame: ServerFrame): void; reject(error: Error): void; timer: ReturnType<typeof setTimeout> };
 

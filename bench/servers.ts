@@ -1,0 +1,115 @@
+// Starts each server under test as a child process (so the load generator
+// never shares its event loop) in its own process group, on loopback.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Endpoint } from './client.js';
+
+export type ServerKind = 'bare' | 'server';
+
+export interface RunningServer {
+  kind: ServerKind;
+  endpoint: Endpoint;
+  /** CPU seconds the server process has used so far (Linux), else NaN. */
+  cpuSeconds(): number;
+  stop(): Promise<void>;
+}
+
+const ORIGIN = 'http://bench.localhost';
+
+// The servers run in their own process groups, so Ctrl-C does not reach them:
+// exit through process.exit, whose 'exit' handlers below kill each group.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => process.exit(130));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, child: ChildProcess, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode} before listening`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect({ port, host: '127.0.0.1' });
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the server did not listen on ${port} within ${ms / 1000} s`);
+}
+
+function cpuOf(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime, fields 14 and 15 of the stat line, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** `nodeArgs` go before the entry file (e.g. --cpu-prof). */
+export async function startServer(kind: ServerKind, nodeArgs: string[] = []): Promise<RunningServer> {
+  const port = await freePort();
+  const secret = randomBytes(32).toString('hex');
+  const dataDir = mkdtempSync(join(tmpdir(), 'pin-bench-'));
+  const entry = kind === 'bare' ? 'bench/bare-server.ts' : 'server/main.ts';
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PIN_PORT: String(port),
+    PIN_HOST: '127.0.0.1',
+    PIN_DB: join(dataDir, 'bench.db'),
+    PIN_ALLOWED_ORIGINS: ORIGIN,
+    PIN_AUTH_SECRET: secret,
+    // The bench measures the server, not its abuse limits.
+    PIN_RATE_PER_SEC: '1000000',
+    PIN_RATE_BURST: '1000000',
+    NODE_ENV: 'production',
+  };
+  delete env.PIN_DEV;
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], { env, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+  const kill = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  const onExit = () => kill('SIGKILL');
+  process.on('exit', onExit);
+  try {
+    await waitForPort(port, child, 30_000);
+  } catch (error) {
+    kill('SIGKILL');
+    throw error;
+  }
+  return {
+    kind,
+    endpoint: { url: `ws://127.0.0.1:${port}`, origin: ORIGIN, secret, ...SERVER_AUTH },
+    cpuSeconds: () => cpuOf(child.pid),
+    async stop() {
+      const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r));
+      kill('SIGTERM');
+      const timer = setTimeout(() => kill('SIGKILL'), 3_000);
+      await exited;
+      clearTimeout(timer);
+      process.off('exit', onExit);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The issuer and audience the real server expects in tokens by default (server/node/server.ts). */
+const SERVER_AUTH: Pick<Endpoint, 'issuer' | 'audience'> = { issuer: 'pin-messaging', audience: 'pin-messaging' };

@@ -1,0 +1,70 @@
+// The demo page: a pin grid whose Send buttons open <pin-send-dialog> through
+// plain data-pin-* attributes, chat heads lower-left, and a connection to the
+// embedded server with a dev token for the person named in ?user=.
+import '../src/elements/chat-head-stack/define.js';
+import '../src/elements/pin-send-dialog/define.js';
+import { connect } from '../src/connect.js';
+import { pins } from './pins.js';
+
+interface SampleUser {
+  id: string;
+  name: string;
+  avatar?: string;
+}
+
+const params = new URLSearchParams(location.search);
+const { users } = (await fetch('/dev/users').then((r) => r.json())) as { users: SampleUser[] };
+const me = users.find((u) => u.id === params.get('user')) ?? users[0];
+
+connect({
+  user: me.id,
+  token: async () => {
+    const response = await fetch(`/dev/token?user=${encodeURIComponent(me.id)}`);
+    if (!response.ok) throw new Error(`token: ${response.status}`);
+    return ((await response.json()) as { token: string }).token;
+  },
+});
+
+function renderHeader(): void {
+  const mine = document.getElementById('me')!;
+  mine.replaceChildren();
+  if (me.avatar) {
+    const img = document.createElement('img');
+    img.src = me.avatar;
+    img.alt = '';
+    mine.append(img);
+  }
+  mine.append(me.name);
+  const select = document.getElementById('switch-user') as HTMLSelectElement;
+  for (const user of users) select.add(new Option(user.name, user.id, false, user.id === me.id));
+  select.addEventListener('change', () => (location.search = `?user=${encodeURIComponent(select.value)}`));
+  const other = users.find((u) => u.id !== me.id)!;
+  const link = document.getElementById('other-link') as HTMLAnchorElement;
+  link.href = `?user=${other.id}`;
+  link.textContent = `?user=${other.id}`;
+}
+
+function renderPins(): void {
+  const grid = document.getElementById('grid')!;
+  for (const pin of pins) {
+    const image = new URL(`pins/${pin.slug}.svg`, location.href).href;
+    const item = document.createElement('li');
+    item.className = 'pin';
+    item.innerHTML = `<div class="media"><img alt="" width="${pin.width}" height="${pin.height}" /><button type="button" data-pin-send>Send</button></div><h2></h2><p></p>`;
+    const img = item.querySelector('img')!;
+    img.src = image;
+    img.alt = pin.title;
+    const button = item.querySelector('button')!;
+    button.setAttribute('aria-label', `Send “${pin.title}”`);
+    button.dataset.pinUrl = pin.url;
+    button.dataset.pinImage = image;
+    button.dataset.pinTitle = pin.title;
+    button.dataset.pinDescription = pin.description;
+    item.querySelector('h2')!.textContent = pin.title;
+    item.querySelector('p')!.textContent = new URL(pin.url).hostname;
+    grid.append(item);
+  }
+}
+
+renderHeader();
+renderPins();

@@ -1,0 +1,39 @@
+import { setDefaultClient } from './elements/internal/client.js';
+import { ChatClient } from './state/client.js';
+import type { OutboxStorage } from './state/outbox-storage.js';
+import { PartySocketTransport, type PartySocketTransportOptions, type TokenProvider } from './transport/partysocket.js';
+
+export interface ConnectOptions extends Partial<Omit<PartySocketTransportOptions, 'room' | 'token' | 'host'>> {
+  /** The messaging server's host (with port). Default: the page's own host. */
+  host?: string;
+  /** The signed-in person's id. */
+  user: string;
+  /** Their token, or a function that fetches a fresh one from your backend (called on every reconnect). */
+  token: TokenProvider;
+  /** Where unsent messages persist (IndexedDB by default). */
+  outboxStorage?: OutboxStorage;
+  /** Make this the client every element on the page uses (default true). */
+  setDefault?: boolean;
+}
+
+/**
+ * Connects the page to a pin-messaging server over PartySocket and makes the
+ * client the default for every element on the page. The one call a site
+ * needs besides dropping the tags in:
+ *
+ * @example
+ * connect({ user: 'ana', token: () => fetch('/messaging-token').then((r) => r.text()) });
+ */
+export function connect(options: ConnectOptions): ChatClient {
+  const { user, token, outboxStorage, setDefault = true, host, ...transportOptions } = options;
+  const transport = new PartySocketTransport({
+    ...transportOptions,
+    host: host ?? location.host,
+    room: user,
+    token,
+  });
+  const client = new ChatClient({ user, transport, outboxStorage });
+  client.start();
+  if (setDefault) setDefaultClient(client);
+  return client;
+}
