@@ -273,9 +273,11 @@ export class ChatClient {
     const c = this.$conversations.get()[conv];
     if (!c) return;
     const seq = Math.min(this.timelineAtom(conv).get().hi, c.lastSeq);
-    if (seq <= (c.reads[this.user] ?? 0) && c.unread === 0) return;
-    this.patchConversation(conv, { reads: { ...c.reads, [this.user]: seq }, unread: seq >= c.lastSeq ? 0 : c.unread });
-    this.transport.send(JSON.stringify({ t: 'read', conv, seq }));
+    const marker = c.reads[this.user] ?? 0;
+    const unread = seq >= c.lastSeq ? 0 : c.unread;
+    if (seq <= marker && unread === c.unread) return;
+    this.patchConversation(conv, { reads: { ...c.reads, [this.user]: Math.max(seq, marker) }, unread });
+    if (seq > marker) this.transport.send(JSON.stringify({ t: 'read', conv, seq }));
   }
 
   /** Tells the others that the person is typing (throttled). */

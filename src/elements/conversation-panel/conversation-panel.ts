@@ -1,0 +1,491 @@
+import { html, nothing, type PropertyValues } from 'lit';
+import { property, query, state } from 'lit/decorators.js';
+import { guard } from 'lit/directives/guard.js';
+import { repeat } from 'lit/directives/repeat.js';
+import { displayHost, type Conversation } from '../../protocol/index.js';
+import { ConnectionStatus, type TimelineState } from '../../state/client.js';
+import type { OutboxEntry } from '../../state/outbox.js';
+import { EMPTY_TIMELINE } from '../../state/timeline.js';
+import { PinElement } from '../internal/base.js';
+import { PinConversationCloseEvent, PinLinkRequestEvent } from '../internal/events.js';
+import { avatarStyles, conversationTitle, nameOf } from '../internal/people.js';
+import { tokens } from '../internal/theme.js';
+import { styles } from './conversation-panel.styles.js';
+import { Composer } from './composer.js';
+import { renderConfirm, renderHeader, renderNotice, type Confirm, type MenuAction } from './parts.js';
+import { HistoryWindow } from './history-window.js';
+import { isExternal } from './linkify.js';
+import { messageFor, RowBuilder, type MessageRow, type Row } from './rows.js';
+import { lockPageScroll, unlockPageScroll } from './scroll-lock.js';
+import { renderRow } from './templates.js';
+
+const NO_TIMELINE: TimelineState = { ...EMPTY_TIMELINE, hasOlder: false, loadingOlder: false };
+const PHONE = '(max-width: 600px)';
+/** Fewer loaded messages than this: load older ones without waiting for a scroll. */
+const MIN_LOADED = 20;
+
+/**
+ * One conversation: its history, with pins as cards and messages grouped by
+ * sender and day, delivery state on the person's own messages, and a
+ * composer. Only the rows near the viewport are rendered, so a history of
+ * 10,000 messages opens as fast as one of 20. Below 600px wide it takes the
+ * whole screen and locks the page's scrolling while shown.
+ *
+ * @summary A conversation's history and composer.
+ *
+ * @event {PinConversationCloseEvent} pin-conversation-close - The close or back button, or Escape.
+ * @event {PinLinkRequestEvent} pin-link-request - A link out of a message is about to open; cancel it to handle the link yourself.
+ *
+ * @csspart panel - The panel's frame.
+ * @csspart header - The header with the title and actions.
+ * @csspart title - The conversation's title.
+ * @csspart members - A group's member count and names.
+ * @csspart avatar - Avatars (header and messages).
+ * @csspart back-button - The back arrow shown on phones.
+ * @csspart close-button - The close button shown on wider screens.
+ * @csspart menu-button - The "more actions" button.
+ * @csspart menu - The actions menu.
+ * @csspart status - The connection banner.
+ * @csspart history - The scrolling history region.
+ * @csspart list - The list of messages.
+ * @csspart day-separator - A date between messages.
+ * @csspart message - One message row (own ones also have `own-message`).
+ * @csspart sender - A sender's name above their messages in groups.
+ * @csspart bubble - A text message.
+ * @csspart pin - A pin card; `pin-image`, `pin-title` and `pin-domain` are its parts.
+ * @csspart delivery - Sending, sent, seen or failed, under the person's own messages.
+ * @csspart report-button - The per-message report button.
+ * @csspart new-messages - The "new messages" pill.
+ * @csspart typing - Who is typing.
+ * @csspart composer - The composer form; `input` and `send-button` are its parts.
+ * @csspart notice - A notice in place of the composer (a blocked person).
+ * @csspart dialog - The link-safety and confirmation dialog.
+ *
+ * @cssproperty [--pin-panel-width=360px] - Width on wider screens.
+ * @cssproperty [--pin-panel-height=520px] - Height on wider screens.
+ * @cssproperty [--pin-panel-z-index=2147483000] - Stacking level when full screen on phones.
+ * @cssproperty [--pin-accent=#e60023] - Accent: the send button, links' focus, the pill.
+ * @cssproperty [--pin-on-accent=#fff] - Text on the accent.
+ * @cssproperty [--pin-surface=light-dark(#fff, #1e1e1e)] - Panel background.
+ * @cssproperty [--pin-surface-2=light-dark(#efefef, #2e2e2e)] - Input and card backgrounds.
+ * @cssproperty [--pin-text=light-dark(#111, #f1f1f1)] - Text colour.
+ * @cssproperty [--pin-muted=light-dark(#5f5f5f, #b5b5b5)] - Secondary text (times, delivery).
+ * @cssproperty [--pin-border=light-dark(#cdcdcd, #4a4a4a)] - Dividers and outlines.
+ * @cssproperty [--pin-danger=light-dark(#b3001a, #ff8a8a)] - Failed sends.
+ * @cssproperty [--pin-bubble=light-dark(#efefef, #2e2e2e)] - Others' message bubbles.
+ * @cssproperty [--pin-own-bubble=light-dark(#111, #f1f1f1)] - The person's own bubbles.
+ * @cssproperty [--pin-on-own-bubble=light-dark(#fff, #111)] - Text in the person's own bubbles.
+ * @cssproperty [--pin-radius=16px] - Panel and bubble corners.
+ * @cssproperty [--pin-radius-small=8px] - Card and button corners.
+ * @cssproperty [--pin-shadow=0 4px 24px rgb(0 0 0 / 0.22)] - Panel shadow.
+ * @cssproperty [--pin-focus-ring=0 0 0 3px light-dark(#0074e8, #79b8ff)] - Focus ring (a box-shadow).
+ * @cssproperty [--pin-font=system-ui] - Font family.
+ * @cssproperty [--pin-duration=160ms] - Animation length (0 when reduced motion is preferred).
+ * @cssproperty [--pin-color-scheme=light dark] - Colour scheme, unless `theme` is set.
+ */
+export class ConversationPanel extends PinElement {
+  static override styles = [tokens, avatarStyles, styles];
+
+  private readonly status = this.bind((c) => c.$status, ConnectionStatus.Idle as ConnectionStatus);
+  private readonly users = this.bind((c) => c.$users, {});
+  private readonly conversations = this.bind((c) => c.$conversations, {});
+  private readonly outbox = this.bind((c) => c.$outbox, [] as readonly OutboxEntry[]);
+  private readonly typingStore = this.bind((c) => c.$typing, {});
+  private readonly blocked = this.bind((c) => c.$blocked, [] as readonly string[]);
+  private readonly timeline = this.bind((c) => (this.conv ? c.timeline(this.conv) : undefined), NO_TIMELINE);
+  private readonly history = new HistoryWindow(this, {
+    scroller: () => this.scroller,
+    spacers: () => (this.scroller ? [this.scroller.firstElementChild as HTMLElement, this.scroller.lastElementChild as HTMLElement] : null),
+    rows: () => this.renderRoot.querySelectorAll<HTMLElement>('.list > .row'),
+  });
+  private readonly composer = new Composer(this, {
+    chat: () => this.chat,
+    sent: () => this.history.scrollToBottom(),
+    failed: () => this.announce(this.t.sendFailed),
+  });
+
+  @query('.scroller') private scroller!: HTMLElement | null;
+  @query('dialog') private dialog!: HTMLDialogElement | null;
+
+  /** The id of the conversation to show. */
+  @property() conv = '';
+
+  /** Hidden panels neither lock the page's scrolling nor mark messages read. */
+  @property({ type: Boolean, reflect: true }) override hidden = false;
+
+  @state() private menuOpen = false;
+  @state() private confirm: Confirm | undefined;
+  @state() private announcement = '';
+  @state() private active: string | undefined;
+
+  private rowBuilder = new RowBuilder();
+  private rowsCache: { key: unknown[]; rows: Row[] } | undefined;
+  private failed = new Set<string>();
+  private focusKey: string | undefined;
+  private olderRetryAt = 0;
+  private phone: MediaQueryList | undefined;
+
+  // Lifecycle ---------------------------------------------------------------------
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.phone = globalThis.matchMedia?.(PHONE);
+    this.phone?.addEventListener('change', this.onLayoutChange);
+    document.addEventListener('visibilitychange', this.onVisibility);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.phone?.removeEventListener('change', this.onLayoutChange);
+    document.removeEventListener('visibilitychange', this.onVisibility);
+    unlockPageScroll(this);
+  }
+
+  protected override update(changed: PropertyValues): void {
+    if (changed.has('conv')) {
+      this.composer.switchTo(this.conv);
+      this.history.reset();
+      this.failed = new Set(this.pending().filter((e) => e.state === 'failed').map((e) => e.id));
+      this.active = undefined;
+      this.menuOpen = false;
+    }
+    this.noticeFailures();
+    this.history.prepare(this.rows(), this.me);
+    super.update(changed);
+  }
+
+  protected override updated(changed: PropertyValues): void {
+    this.history.settle();
+    if (changed.has('menuOpen') && this.menuOpen) this.renderRoot.querySelector<HTMLElement>('[role="menuitem"]')?.focus();
+    if (this.focusKey) {
+      const row = this.renderRoot.querySelector<HTMLElement>(`.row[data-key="${CSS.escape(this.focusKey)}"]`);
+      if (row) {
+        this.focusKey = undefined;
+        row.focus({ preventScroll: true });
+      }
+    }
+    if (this.confirm && this.dialog && !this.dialog.open) {
+      this.dialog.returnValue = ''; // Escape keeps the previous value: never let it confirm
+      this.dialog.showModal();
+    }
+    if (this.connectedPhone()) lockPageScroll(this);
+    else unlockPageScroll(this);
+    this.loadOlderIfNeeded();
+    this.markReadIfSeen();
+  }
+
+  // Handlers ----------------------------------------------------------------------
+
+  private readonly onLayoutChange = (): void => this.requestUpdate();
+
+  private readonly onVisibility = (): void => this.markReadIfSeen();
+
+  private readonly onScroll = (): void => {
+    this.history.onScroll();
+    this.loadOlderIfNeeded();
+    this.markReadIfSeen();
+  };
+
+  private readonly onPanelKeydown = (event: KeyboardEvent): void => {
+    if (event.key !== 'Escape' || event.defaultPrevented || event.isComposing) return;
+    if (this.dialog?.open) return;
+    if (this.menuOpen) {
+      event.preventDefault();
+      this.menuOpen = false;
+      this.renderRoot.querySelector<HTMLElement>('.menu-button')?.focus();
+      return;
+    }
+    event.preventDefault();
+    this.close();
+  };
+
+  /** Links are followed through the link check; buttons in rows act on their message. */
+  private readonly onListClick = (event: MouseEvent): void => {
+    const path = event.composedPath();
+    const link = path.find((n): n is HTMLAnchorElement => n instanceof HTMLAnchorElement && !!n.href);
+    if (link) {
+      event.preventDefault();
+      this.followLink(link.href);
+      return;
+    }
+    const button = path.find((n): n is HTMLButtonElement => n instanceof HTMLButtonElement && !!n.dataset.action);
+    const rowEl = path.find((n): n is HTMLElement => n instanceof HTMLElement && !!n.dataset.key);
+    if (!rowEl) return;
+    this.active = rowEl.dataset.key;
+    const row = this.history.rows.find((r) => r.key === rowEl.dataset.key) as MessageRow | undefined;
+    if (!button || !row) return;
+    const action = button.dataset.action;
+    if (action === 'retry' && row.entry) this.chat?.retry(row.entry.id);
+    else if (action === 'discard' && row.entry) this.chat?.discard(row.entry.id);
+    else if (action === 'report' && row.message) this.askReport(row.message.seq);
+  };
+
+  /** Middle clicks open links too: send them through the same check. */
+  private readonly onListAuxClick = (event: MouseEvent): void => {
+    const link = event.composedPath().find((n): n is HTMLAnchorElement => n instanceof HTMLAnchorElement && !!n.href);
+    if (!link) return;
+    event.preventDefault();
+    this.followLink(link.href);
+  };
+
+  private readonly onListFocusIn = (event: FocusEvent): void => {
+    const row = (event.target as HTMLElement).closest?.<HTMLElement>('.row.message');
+    if (row?.dataset.key && row.dataset.key !== this.active) this.active = row.dataset.key;
+  };
+
+  /** Roving focus: one tab stop for the list, arrows move between messages. */
+  private readonly onListKeydown = (event: KeyboardEvent): void => {
+    const target = event.target as HTMLElement;
+    if (!target.matches('.row.message')) return;
+    const rows = this.history.rows;
+    const here = rows.findIndex((r) => r.key === target.dataset.key);
+    const next = messageFor(rows, here, event.key);
+    if (!next) return;
+    event.preventDefault();
+    this.active = this.focusKey = next.key;
+    this.history.reveal(next.key);
+    if (event.key === 'ArrowUp' && here <= 1) this.loadOlderIfNeeded(true);
+  };
+
+  private readonly onMenuAction = (action: MenuAction): void => {
+    this.menuOpen = false;
+    const c = this.conversation();
+    const other = this.other();
+    const t = this.t;
+    if (action === 'mute' && c) void this.run(() => this.chat!.mute(c.id, !c.muted));
+    else if (action === 'unblock' && other) void this.run(() => this.chat!.block(other, false));
+    else if (action === 'leave') {
+      this.confirm = {
+        title: t.leaveConfirm,
+        detail: t.leaveConfirmDetail,
+        action: t.leave,
+        run: () => this.run(() => this.chat!.leave(this.conv).then(() => this.close())),
+      };
+    } else if (action === 'block' && other) {
+      const name = nameOf(this.users.value, other);
+      this.confirm = {
+        title: t.blockConfirm(name),
+        detail: t.blockConfirmDetail(name),
+        action: t.block(name),
+        run: () => this.run(() => this.chat!.block(other, true)),
+      };
+    }
+  };
+
+  private readonly onPill = (): void => {
+    this.history.scrollToBottom();
+    const last = [...this.history.rows].reverse().find((r) => r.kind === 'message');
+    if (last) this.active = this.focusKey = last.key;
+  };
+
+  private readonly onDialogClose = (): void => {
+    const confirm = this.confirm;
+    this.confirm = undefined;
+    if (confirm && this.dialog?.returnValue === 'confirm') void confirm.run();
+  };
+
+  // Public methods ----------------------------------------------------------------
+
+  /** Moves focus to the composer. */
+  override focus(options?: FocusOptions): void {
+    if (!this.composer.focus(options)) super.focus(options);
+  }
+
+  /** Asks the host to close the panel (fires `pin-conversation-close`). */
+  close(): void {
+    this.dispatchEvent(new PinConversationCloseEvent({ conv: this.conv }));
+  }
+
+  /** Scrolls to the newest message and follows new ones again. */
+  scrollToLatest(): void {
+    this.history.scrollToBottom();
+  }
+
+  // Rendering ---------------------------------------------------------------------
+
+  override render() {
+    const t = this.t;
+    const conv = this.conversation();
+    const users = this.users.value;
+    const other = this.other();
+    const history = this.history;
+    const blocked = !!other && this.blocked.value.includes(other);
+    const typing = (this.typingStore.value[this.conv] ?? []).filter((u) => u !== this.me).map((u) => nameOf(users, u));
+    const ctx = { t, users, group: conv?.kind === 'group', tabStop: this.tabStop() };
+    const title = conv ? conversationTitle(conv, users, this.me) : '';
+    return html`
+      <section class="panel" part="panel" aria-label=${t.conversation(title)} @keydown=${this.onPanelKeydown}>
+        ${renderHeader({
+          t,
+          conv,
+          users,
+          me: this.me,
+          blocked,
+          menuOpen: this.menuOpen,
+          onClose: () => this.close(),
+          onMenu: (open) => (this.menuOpen = open),
+          onAction: this.onMenuAction,
+        })}
+        ${this.renderStatus()}
+        <div class="history">
+          <div class="scroller" part="history" role="region" aria-label=${t.messageHistory} @scroll=${this.onScroll}>
+            <div class="spacer" aria-hidden="true"></div>
+            <div
+              class="list"
+              part="list"
+              role="list"
+              @click=${this.onListClick}
+              @auxclick=${this.onListAuxClick}
+              @keydown=${this.onListKeydown}
+              @focusin=${this.onListFocusIn}
+            >
+              ${repeat(
+                history.visible,
+                (r) => r.key,
+                // Rows are immutable: an unchanged row is not rendered again.
+                (r) => guard([r, t, users, ctx.group, r.key === ctx.tabStop], () => renderRow(r, ctx)),
+              )}
+            </div>
+            <div class="spacer" aria-hidden="true"></div>
+          </div>
+          ${this.renderEmpty()}
+          ${history.unseen > 0
+            ? html`<button class="pill" part="new-messages" @click=${this.onPill}>${t.newMessages} <span aria-hidden="true">↓</span></button>`
+            : nothing}
+        </div>
+        <div class="typing" part="typing" dir="auto">${typing.length ? t.typing(typing.join(', ')) : ''}</div>
+        ${blocked && other
+          ? renderNotice(t.blockedNotice(nameOf(users, other)), t.unblock(nameOf(users, other)), () => this.onMenuAction('unblock'))
+          : this.composer.render(t)}
+        <div class="visually-hidden" role="status">${this.announcement}</div>
+        ${renderConfirm(this.confirm, t, this.onDialogClose)}
+      </section>
+    `;
+  }
+
+  private renderStatus() {
+    const t = this.t;
+    const status = this.status.value;
+    const text =
+      status === ConnectionStatus.Connecting || status === ConnectionStatus.Syncing ? t.connecting
+      : status === ConnectionStatus.Reconnecting ? (this.pending().length ? t.offline : t.reconnecting)
+      : status === ConnectionStatus.Refused ? t.refused
+      : '';
+    return html`<div class="status ${text ? '' : 'quiet'}" part="status" role="status" dir="auto">${text}</div>`;
+  }
+
+  private renderEmpty() {
+    const t = this.t;
+    const timeline = this.timeline.value;
+    if (timeline.messages.length || this.pending().length) return nothing;
+    const loading = timeline.hasOlder || this.status.value !== ConnectionStatus.Online;
+    return html`<p class="empty" part="empty" dir="auto">${loading ? t.loadingMessages : t.empty}</p>`;
+  }
+
+  // Helpers -----------------------------------------------------------------------
+
+  private get me(): string {
+    return this.chat?.user ?? '';
+  }
+
+  private pending(): OutboxEntry[] {
+    return this.outbox.value.filter((e) => e.conv === this.conv);
+  }
+
+  /** The conversation, or for a direct one not created yet, what its id says. */
+  private conversation(): Conversation | undefined {
+    const known = this.conversations.value[this.conv];
+    if (known || !this.conv.startsWith('dm:')) return known;
+    const members = this.conv.split(':').slice(1);
+    return { id: this.conv, kind: 'direct', members, createdBy: this.me, createdAt: 0, lastSeq: 0, unread: 0, muted: false, reads: {} };
+  }
+
+  /** The other person of a direct conversation. */
+  private other(): string | undefined {
+    const c = this.conversation();
+    return c?.kind === 'direct' ? c.members.find((m) => m !== this.me) : undefined;
+  }
+
+  private rows(): Row[] {
+    const timeline = this.timeline.value;
+    const reads = this.conversation()?.reads ?? {};
+    let seenUpTo = 0;
+    for (const [user, seq] of Object.entries(reads)) if (user !== this.me) seenUpTo = Math.max(seenUpTo, seq);
+    const key = [timeline.messages, timeline.hasOlder, this.outbox.value, this.conv, this.me, seenUpTo];
+    if (this.rowsCache && key.every((k, i) => k === this.rowsCache!.key[i])) return this.rowsCache.rows;
+    if (this.rowsCache?.key[3] !== this.conv) this.rowBuilder = new RowBuilder();
+    const rows = this.rowBuilder.build({ messages: timeline.messages, pending: this.pending(), me: this.me, hasOlder: timeline.hasOlder, seenUpTo });
+    this.rowsCache = { key, rows };
+    return rows;
+  }
+
+  /** The row that takes the list's tab stop: the active one when rendered, else one in view. */
+  private tabStop(): string | undefined {
+    const visible = this.history.visible.filter((r) => r.kind === 'message');
+    if (this.active && visible.some((r) => r.key === this.active)) return this.active;
+    return (this.history.stick ? visible[visible.length - 1] : visible[Math.floor(visible.length / 2)])?.key;
+  }
+
+  private followLink(href: string): void {
+    const host = displayHost(href) ?? '';
+    if (!this.dispatchEvent(new PinLinkRequestEvent({ url: href, host }))) return;
+    const open = () => void window.open(href, '_blank', 'noopener,noreferrer');
+    if (!isExternal(href)) return open();
+    const t = this.t;
+    this.confirm = { title: t.leavingSite, detail: t.leavingSiteDetail(host), action: t.continueTo(host), run: open };
+  }
+
+  private askReport(seq: number): void {
+    const t = this.t;
+    const conv = this.conv;
+    this.confirm = {
+      title: t.reportConfirm,
+      detail: t.reportConfirmDetail,
+      action: t.report,
+      run: () => this.run(() => this.chat!.report(conv, seq).then(() => this.announce(t.reportSent))),
+    };
+  }
+
+  private async run(action: () => Promise<unknown>): Promise<void> {
+    try {
+      await action();
+    } catch {
+      this.announce(this.t.actionFailed);
+    }
+  }
+
+  /** Says something once through the live region (repeating a message still announces it). */
+  private announce(text: string): void {
+    this.announcement = this.announcement === text ? `${text}\u00a0` : text;
+  }
+
+  /** Announces messages of this conversation that have just failed to send. */
+  private noticeFailures(): void {
+    const failed = new Set(this.pending().filter((e) => e.state === 'failed').map((e) => e.id));
+    if ([...failed].some((id) => !this.failed.has(id))) this.announce(this.t.sendFailed);
+    this.failed = failed;
+  }
+
+  private loadOlderIfNeeded(force = false): void {
+    const chat = this.chat;
+    const timeline = this.timeline.value;
+    if (!chat || !this.conv || !timeline.hasOlder || timeline.loadingOlder) return;
+    if (this.status.value !== ConnectionStatus.Online || Date.now() < this.olderRetryAt) return;
+    // Too little to fill a screen or to scroll: load more whatever the scroll position.
+    if (!force && timeline.messages.length >= MIN_LOADED && !this.history.nearTop()) return;
+    chat.loadOlder(this.conv).catch(() => (this.olderRetryAt = Date.now() + 2_000));
+  }
+
+  private markReadIfSeen(): void {
+    if (!this.chat || !this.conv || !this.history.stick || this.hidden) return;
+    if (document.visibilityState !== 'visible' || !this.scroller?.clientHeight) return;
+    const c = this.conversations.value[this.conv];
+    if (!c || this.status.value !== ConnectionStatus.Online) return;
+    // Only when something new is in view: markRead is not free (it patches the store and sends a frame).
+    if ((c.reads[this.me] ?? 0) < Math.min(this.timeline.value.hi, c.lastSeq)) this.chat.markRead(this.conv);
+  }
+
+  private connectedPhone(): boolean {
+    return this.isConnected && !this.hidden && !!this.phone?.matches;
+  }
+}

@@ -1,0 +1,243 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { Row } from './rows.js';
+import { VirtualRows } from './virtual-rows.js';
+
+/** Closer than this to the bottom counts as reading the newest messages. */
+const NEAR_BOTTOM_PX = 48;
+/** Rows are rendered this far beyond the visible area (at least). */
+const MIN_BUFFER_PX = 400;
+
+export interface HistoryParts {
+  scroller(): HTMLElement | null;
+  spacers(): [HTMLElement, HTMLElement] | null;
+  /** Rendered rows, each with `data-key`. */
+  rows(): Iterable<HTMLElement>;
+}
+
+function estimate(row: Row): number {
+  if (row.kind === 'older') return 40;
+  if (row.kind === 'day') return 36;
+  const pin = (row.message?.body ?? row.entry?.body)?.kind === 'pin';
+  return (pin ? 330 : 40) + (row.first ? 24 : 0) + (row.delivery ? 24 : 0);
+}
+
+/**
+ * Windowing and scroll behaviour of the history: renders only the rows near
+ * the viewport between two spacers, keeps the reader's view still while rows
+ * are added above it or change size (the first visible message keeps its
+ * position), follows new messages only when the reader is at the bottom, and
+ * counts the messages that arrived while they were scrolled up.
+ *
+ * The element calls {@link prepare} in `update()` (before rendering) and
+ * {@link settle} in `updated()`; both run before the browser paints.
+ */
+export class HistoryWindow implements ReactiveController {
+  /** The reader is at the bottom: new rows scroll into view. */
+  stick = true;
+  /** Messages from others that arrived below the reader's view. */
+  unseen = 0;
+  rows: readonly Row[] = [];
+  range = { start: 0, end: 0 };
+
+  private readonly geometry = new VirtualRows<Row>(estimate);
+  private anchor: { key: string; index: number; delta: number } | undefined;
+  private observer: ResizeObserver | undefined;
+  private observed = new Set<Element>();
+  private frame = 0;
+  /** Where the last update left the scroll position. */
+  private settledTop = 0;
+
+  constructor(
+    private readonly host: ReactiveControllerHost & HTMLElement,
+    private readonly parts: HistoryParts,
+  ) {
+    host.addController(this);
+  }
+
+  /** The rows to render now. */
+  get visible(): readonly Row[] {
+    return this.rows.slice(this.range.start, this.range.end);
+  }
+
+  hostConnected(): void {
+    this.observer = new ResizeObserver((entries) => this.onResize(entries));
+  }
+
+  hostDisconnected(): void {
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    this.observer?.disconnect();
+    this.observer = undefined;
+    this.observed.clear();
+  }
+
+  /** Starts over for another conversation. */
+  reset(): void {
+    this.stick = true;
+    this.unseen = 0;
+    this.anchor = undefined;
+    this.rows = [];
+    this.settledTop = 0;
+    this.geometry.forget();
+  }
+
+  /** Takes the new rows, remembers where the reader is, and picks the rows to render. */
+  prepare(rows: readonly Row[], me: string): void {
+    const scroller = this.parts.scroller();
+    // The reader may have scrolled up since the last frame, before its scroll event arrived.
+    if (this.stick && scroller && scroller.scrollTop < this.settledTop - 1) this.stick = this.atBottom(scroller);
+    this.anchor = this.stick || !scroller ? undefined : this.captureAnchor(scroller.scrollTop);
+    if (rows !== this.rows) {
+      if (!this.stick) this.unseen += arrivedBelow(this.rows, rows, me);
+      this.rows = rows;
+      this.geometry.setRows(rows);
+    }
+    this.range = this.rangeFor(this.targetTop(), scroller?.clientHeight);
+  }
+
+  /** Measures what was rendered, sizes the spacers and restores the reader's view. */
+  settle(): void {
+    const scroller = this.parts.scroller();
+    const spacers = this.parts.spacers();
+    if (!scroller || !spacers) return;
+    const seen = new Set<Element>();
+    let index = this.range.start;
+    for (const el of this.parts.rows()) {
+      const key = el.dataset.key!;
+      // Rendered rows are the range, in order; look the key up only if that ever fails.
+      if (this.geometry.keyAt(index) !== key) index = this.geometry.indexOf(key, index);
+      this.geometry.measureAt(index++, el.getBoundingClientRect().height);
+      seen.add(el);
+      if (!this.observed.has(el)) this.observer?.observe(el);
+    }
+    for (const el of this.observed) if (!seen.has(el)) this.observer?.unobserve(el);
+    if (!this.observed.has(scroller)) this.observer?.observe(scroller);
+    seen.add(scroller);
+    this.observed = seen;
+
+    const { start, end } = this.range;
+    spacers[0].style.height = `${this.geometry.offsetOf(start)}px`;
+    spacers[1].style.height = `${this.geometry.total - this.geometry.offsetOf(end)}px`;
+    const top = this.stick ? scroller.scrollHeight - scroller.clientHeight : this.targetTop();
+    // Only write when it moves: writing interrupts a fling on touch screens.
+    if (Math.abs(scroller.scrollTop - top) >= 1) scroller.scrollTop = top;
+    this.settledTop = scroller.scrollTop;
+    if (this.stick) this.unseen = 0;
+    if (!this.covers(scroller)) this.host.requestUpdate();
+  }
+
+  /** Scroll handler for the scroller. */
+  readonly onScroll = (): void => {
+    const scroller = this.parts.scroller();
+    if (!scroller) return;
+    const stick = this.atBottom(scroller);
+    if (stick !== this.stick || (stick && this.unseen > 0)) {
+      this.stick = stick;
+      if (stick) this.unseen = 0;
+      this.host.requestUpdate();
+    }
+    if (!this.covers(scroller)) this.host.requestUpdate();
+  };
+
+  /** Jumps to the newest message and follows new ones again. */
+  scrollToBottom(): void {
+    this.stick = true;
+    this.unseen = 0;
+    this.host.requestUpdate();
+  }
+
+  /** Scrolls so that row `key` is rendered and in view. */
+  reveal(key: string): void {
+    const scroller = this.parts.scroller();
+    const i = this.geometry.indexOf(key, this.range.start);
+    if (!scroller || i < 0) return;
+    const top = this.geometry.offsetOf(i);
+    const bottom = this.geometry.offsetOf(i + 1);
+    if (top < scroller.scrollTop) scroller.scrollTop = top;
+    else if (bottom > scroller.scrollTop + scroller.clientHeight) scroller.scrollTop = bottom - scroller.clientHeight;
+    this.stick = this.atBottom(scroller);
+    this.host.requestUpdate();
+  }
+
+  /** Whether the reader is near the top of what is loaded (time to load older history). */
+  nearTop(): boolean {
+    const scroller = this.parts.scroller();
+    return !!scroller && scroller.clientHeight > 0 && scroller.scrollTop < scroller.clientHeight;
+  }
+
+  private onResize(entries: ResizeObserverEntry[]): void {
+    const scroller = this.parts.scroller();
+    let changed = false;
+    for (const entry of entries) {
+      const el = entry.target as HTMLElement;
+      if (!el.isConnected) continue;
+      if (el === scroller) {
+        changed = true;
+        continue;
+      }
+      const i = this.geometry.indexOf(el.dataset.key ?? '', this.range.start);
+      const height = entry.borderBoxSize?.[0]?.blockSize ?? el.getBoundingClientRect().height;
+      if (i >= 0 && this.geometry.differs(i, height)) changed = true;
+    }
+    // Not from inside this callback: the update observes new rows, and observing within the
+    // same frame is reported by the browser as a ResizeObserver loop.
+    if (changed && !this.frame) {
+      this.frame = requestAnimationFrame(() => {
+        this.frame = 0;
+        this.host.requestUpdate();
+      });
+    }
+  }
+
+  /** The first message row at or below the top edge, and how far below the edge it starts. */
+  private captureAnchor(scrollTop: number): { key: string; index: number; delta: number } | undefined {
+    for (let i = this.geometry.indexAt(scrollTop); i < this.rows.length; i++) {
+      // Only messages: the loader and the day separators move when older messages arrive.
+      if (this.rows[i].kind !== 'message') continue;
+      if (this.geometry.offsetOf(i + 1) <= scrollTop) continue;
+      return { key: this.rows[i].key, index: i, delta: this.geometry.offsetOf(i) - scrollTop };
+    }
+    return undefined;
+  }
+
+  /** Where the top of the view should be, given the anchor or the bottom. */
+  private targetTop(): number {
+    const scroller = this.parts.scroller();
+    const height = scroller?.clientHeight || this.host.clientHeight || 520;
+    if (this.stick) return Math.max(0, this.geometry.total - height);
+    const i = this.anchor ? this.geometry.indexOf(this.anchor.key, this.anchor.index) : -1;
+    if (this.anchor && i >= 0) return Math.max(0, this.geometry.offsetOf(i) - this.anchor.delta);
+    return scroller?.scrollTop ?? 0;
+  }
+
+  private rangeFor(top: number, height = this.host.clientHeight || 520): { start: number; end: number } {
+    const buffer = Math.max(height, MIN_BUFFER_PX);
+    return this.geometry.range(top - buffer, top + height + buffer);
+  }
+
+  /** True while the rendered rows cover the view with at least half a buffer to spare. */
+  private covers(scroller: HTMLElement): boolean {
+    if (this.rows.length === 0) return true;
+    const half = Math.max(scroller.clientHeight, MIN_BUFFER_PX) / 2;
+    const top = Math.max(0, scroller.scrollTop - half);
+    const bottom = Math.min(this.geometry.total, scroller.scrollTop + scroller.clientHeight + half);
+    return this.geometry.offsetOf(this.range.start) <= top && this.geometry.offsetOf(this.range.end) >= bottom;
+  }
+
+  private atBottom(scroller: HTMLElement): boolean {
+    return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < NEAR_BOTTOM_PX;
+  }
+}
+
+/** Messages from others appended after the previous last row. */
+function arrivedBelow(before: readonly Row[], after: readonly Row[], me: string): number {
+  const last = before[before.length - 1];
+  if (!last) return 0;
+  let count = 0;
+  for (let i = after.length - 1; i >= 0 && after[i].key !== last.key; i--) {
+    const row = after[i];
+    if (row.kind === 'message' && row.from !== me) count += 1;
+    if (i === 0) return 0; // the old last row is gone: another conversation, not new messages
+  }
+  return count;
+}

@@ -1,0 +1,114 @@
+import { html, nothing, type TemplateResult } from 'lit';
+import type { Conversation, User } from '../../protocol/index.js';
+import { conversationAvatar, conversationTitle, nameOf } from '../internal/people.js';
+import type { Strings } from '../internal/strings.js';
+
+/** A question in the panel's dialog: the link-safety warning, or confirming leave, block or report. */
+export interface Confirm {
+  title: string;
+  detail: string;
+  /** The confirming button's label. */
+  action: string;
+  run(): unknown;
+}
+
+export type MenuAction = 'mute' | 'leave' | 'block' | 'unblock';
+
+export interface HeaderOptions {
+  t: Strings;
+  conv: Conversation | undefined;
+  users: Readonly<Record<string, User>>;
+  me: string;
+  blocked: boolean;
+  menuOpen: boolean;
+  onClose(): void;
+  onMenu(open: boolean): void;
+  onAction(action: MenuAction): void;
+}
+
+const backIcon = html`<svg class="flip" viewBox="0 0 24 24" width="24" height="24" aria-hidden="true">
+  <path fill="currentColor" d="M20 11H7.8l5.6-5.6L12 4l-8 8 8 8 1.4-1.4L7.8 13H20z" />
+</svg>`;
+const closeIcon = html`<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+  <path fill="currentColor" d="M18.3 5.7 16.9 4.3 12 9.2 7.1 4.3 5.7 5.7 10.6 12l-4.9 4.9 1.4 1.4 4.9-4.9 4.9 4.9 1.4-1.4-4.9-4.9z" />
+</svg>`;
+const moreIcon = html`<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+  <circle fill="currentColor" cx="5" cy="12" r="2" /><circle fill="currentColor" cx="12" cy="12" r="2" /><circle fill="currentColor" cx="19" cy="12" r="2" />
+</svg>`;
+/** Arrow keys move through the menu's items; Tab leaves and closes it. */
+function onMenuKeydown(event: KeyboardEvent, close: () => void): void {
+  const items = [...(event.currentTarget as HTMLElement).querySelectorAll<HTMLElement>('[role="menuitem"]')];
+  const at = items.indexOf(event.target as HTMLElement);
+  const to =
+    event.key === 'ArrowDown' ? (at + 1) % items.length
+    : event.key === 'ArrowUp' ? (at - 1 + items.length) % items.length
+    : event.key === 'Home' ? 0
+    : event.key === 'End' ? items.length - 1
+    : -1;
+  if (event.key === 'Tab') close();
+  if (to < 0) return;
+  event.preventDefault();
+  items[to]?.focus();
+}
+
+export function renderHeader(o: HeaderOptions): TemplateResult {
+  const { t, conv, users, me } = o;
+  const title = conv ? conversationTitle(conv, users, me) : '';
+  const group = conv?.kind === 'group';
+  const other = !group ? conv?.members.find((m) => m !== me) : undefined;
+  const names = group ? conv!.members.map((m) => (m === me ? t.you : nameOf(users, m))).join(', ') : '';
+  const onFocusOut = (event: FocusEvent) => {
+    const wrap = event.currentTarget as HTMLElement;
+    if (!wrap.contains(event.relatedTarget as Node | null)) o.onMenu(false);
+  };
+  const item = (action: MenuAction, label: string) =>
+    html`<button role="menuitem" tabindex="-1" @click=${() => o.onAction(action)}>${label}</button>`;
+  return html`<header class="header" part="header">
+    <button class="icon back" part="back-button" aria-label=${t.back} @click=${o.onClose}>${backIcon}</button>
+    ${conv ? conversationAvatar(conv, users, me) : nothing}
+    <div class="heading">
+      <h2 part="title"><bdi>${title}</bdi></h2>
+      ${group ? html`<p class="members" part="members" title=${names}><bdi>${t.members(conv!.members.length)}</bdi> · <bdi>${names}</bdi></p>` : nothing}
+    </div>
+    <div class="menu-wrap" @focusout=${onFocusOut}>
+      <button
+        class="icon menu-button"
+        part="menu-button"
+        aria-label=${t.more}
+        aria-haspopup="menu"
+        aria-expanded=${o.menuOpen ? 'true' : 'false'}
+        ?disabled=${!conv}
+        @click=${() => o.onMenu(!o.menuOpen)}
+      >
+        ${moreIcon}
+      </button>
+      ${o.menuOpen && conv
+        ? html`<div class="menu" part="menu" role="menu" aria-label=${t.more} @keydown=${(e: KeyboardEvent) => onMenuKeydown(e, () => o.onMenu(false))}>
+            ${item('mute', conv.muted ? t.unmute : t.mute)}
+            ${group ? item('leave', t.leave) : nothing}
+            ${other ? (o.blocked ? item('unblock', t.unblock(nameOf(users, other))) : item('block', t.block(nameOf(users, other)))) : nothing}
+          </div>`
+        : nothing}
+    </div>
+    <button class="icon close" part="close-button" aria-label=${t.close} @click=${o.onClose}>${closeIcon}</button>
+  </header>`;
+}
+
+export function renderNotice(text: string, action: string, onAction: () => void): TemplateResult {
+  return html`<div class="notice" part="notice"><span>${text}</span><button class="text-button" @click=${onAction}>${action}</button></div>`;
+}
+
+export function renderConfirm(confirm: Confirm | undefined, t: Strings, onClose: () => void): TemplateResult {
+  return html`<dialog part="dialog" aria-labelledby="dialog-title" aria-describedby="dialog-detail" @close=${onClose}>
+    ${confirm
+      ? html`<form method="dialog">
+          <h3 id="dialog-title">${confirm.title}</h3>
+          <p id="dialog-detail">${confirm.detail}</p>
+          <div class="actions">
+            <button class="text-button" value="cancel" autofocus>${t.cancel}</button>
+            <button class="primary" value="confirm">${confirm.action}</button>
+          </div>
+        </form>`
+      : nothing}
+  </dialog>`;
+}

@@ -1,0 +1,150 @@
+import type { Message } from '../../protocol/index.js';
+import type { OutboxEntry } from '../../state/outbox.js';
+
+/** How long after a message the same sender's next one still joins its group. */
+export const GROUP_GAP_MS = 5 * 60_000;
+
+/** Delivery state shown on the person's own messages. */
+export type Delivery = 'sending' | 'sent' | 'seen' | 'failed';
+
+export interface OlderRow {
+  kind: 'older';
+  key: string;
+}
+
+export interface DayRow {
+  kind: 'day';
+  key: string;
+  at: number;
+}
+
+export interface MessageRow {
+  kind: 'message';
+  key: string;
+  from: string;
+  at: number;
+  own: boolean;
+  /** First of a run from one sender: shows the name, avatar and time. */
+  first: boolean;
+  message: Message | undefined;
+  entry: OutboxEntry | undefined;
+  /** Only on unsent messages and on the newest stored own message. */
+  delivery: Delivery | undefined;
+}
+
+/** One row of the history: what the list windows over. */
+export type Row = OlderRow | DayRow | MessageRow;
+
+export interface RowInput {
+  messages: readonly Message[];
+  pending: readonly OutboxEntry[];
+  me: string;
+  hasOlder: boolean;
+  /** Highest read marker among the other members. */
+  seenUpTo: number;
+}
+
+const OLDER: OlderRow = { kind: 'older', key: 'older' };
+
+interface Cursor {
+  dayStart: number;
+  dayEnd: number;
+  from: string;
+  at: number;
+  /** Index of the newest own stored message's row. */
+  lastOwn: number;
+}
+
+const START: Cursor = { dayStart: Infinity, dayEnd: -Infinity, from: '', at: -Infinity, lastOwn: -1 };
+
+/**
+ * Builds the rows: a loader row when older history exists, a date separator
+ * before each new day, the stored messages, then the person's unsent
+ * messages with their state. Consecutive messages from one sender within
+ * {@link GROUP_GAP_MS} on the same day share one header.
+ *
+ * Runs on every change of the history, so it does as little as it can: when
+ * messages were only appended (the usual change), it continues from where
+ * the last build stopped instead of starting over, and since messages come
+ * sorted, the local day's bounds are computed once per day, not per message.
+ */
+export class RowBuilder {
+  private input: RowInput | undefined;
+  /** Rows of the stored messages, without delivery states. */
+  private stored: Row[] = [];
+  private cursor: Cursor = START;
+
+  build(input: RowInput): Row[] {
+    const { messages, pending, me } = input;
+    const prev = this.input;
+    const n = prev?.messages.length ?? 0;
+    const appended =
+      prev !== undefined &&
+      n > 0 &&
+      prev.me === me &&
+      prev.hasOlder === input.hasOlder &&
+      messages.length >= n &&
+      messages[0] === prev.messages[0] &&
+      messages[n - 1] === prev.messages[n - 1];
+    if (!appended) {
+      this.stored = input.hasOlder ? [OLDER] : [];
+      this.cursor = { ...START };
+    }
+    for (let i = appended ? n : 0; i < messages.length; i++) {
+      const m = messages[i];
+      add(this.stored, this.cursor, me, m.from, m.at, m.from + ':' + m.id, m, undefined);
+    }
+    this.input = input;
+
+    const rows = this.stored.slice();
+    const lastOwn = rows[this.cursor.lastOwn] as MessageRow | undefined;
+    if (lastOwn && pending.length === 0) {
+      rows[this.cursor.lastOwn] = { ...lastOwn, delivery: lastOwn.message!.seq <= input.seenUpTo ? 'seen' : 'sent' };
+    }
+    const cursor = { ...this.cursor };
+    for (const e of pending) {
+      const row = add(rows, cursor, me, me, Math.max(e.createdAt, cursor.at), me + ':' + e.id, undefined, e);
+      row.delivery = e.state === 'failed' ? 'failed' : 'sending';
+    }
+    return rows;
+  }
+}
+
+function add(rows: Row[], c: Cursor, me: string, from: string, at: number, key: string, message?: Message, entry?: OutboxEntry): MessageRow {
+  let first = from !== c.from || at - c.at > GROUP_GAP_MS;
+  if (at < c.dayStart || at >= c.dayEnd) {
+    const d = new Date(at);
+    c.dayStart = d.setHours(0, 0, 0, 0);
+    c.dayEnd = new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1).getTime();
+    rows.push({ kind: 'day', key: `d:${c.dayStart}`, at });
+    first = true;
+  }
+  const own = from === me;
+  const row: MessageRow = { kind: 'message', key, from, at, own, first, message, entry, delivery: undefined };
+  if (own && message) c.lastOwn = rows.length;
+  rows.push(row);
+  c.from = from;
+  c.at = at;
+  return row;
+}
+
+/** Builds the rows in one go (see {@link RowBuilder}). */
+export function buildRows(input: RowInput): Row[] {
+  return new RowBuilder().build(input);
+}
+
+/** The message row a key moves focus to from row `index`: ArrowUp/Down to the next one, Home/End to the ends. */
+export function messageFor(rows: readonly Row[], index: number, key: string): MessageRow | undefined {
+  const find = (from: number, step: number): MessageRow | undefined => {
+    for (let i = from; i >= 0 && i < rows.length; i += step) {
+      const row = rows[i];
+      if (row.kind === 'message') return row;
+    }
+    return undefined;
+  };
+  if (key === 'ArrowUp') return find(index - 1, -1);
+  if (key === 'ArrowDown') return find(index + 1, 1);
+  if (key === 'Home') return find(0, 1);
+  if (key === 'End') return find(rows.length - 1, -1);
+  return undefined;
+}

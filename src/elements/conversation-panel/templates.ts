@@ -1,0 +1,127 @@
+import { html, nothing, type TemplateResult } from 'lit';
+import { displayHost, safeHref, type Body, type StoredBody, type User } from '../../protocol/index.js';
+import { formatDay } from '../internal/format.js';
+import { avatar, nameOf } from '../internal/people.js';
+import type { Strings } from '../internal/strings.js';
+import { linkify } from './linkify.js';
+import type { MessageRow, Row } from './rows.js';
+
+/** Every link out of a message: no opener, no referrer, no ranking credit for user content. */
+export const LINK_REL = 'noopener noreferrer nofollow ugc';
+
+export interface RowContext {
+  t: Strings;
+  users: Readonly<Record<string, User>>;
+  group: boolean;
+  /** The row that holds the list's one tab stop. */
+  tabStop: string | undefined;
+}
+
+const RTL = '\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc';
+const FIRST_STRONG = new RegExp(`[${RTL}]|[A-Za-z\u00c0-\u02b8\u0370-\u052f\u3040-\u9fff\uac00-\ud7af]`);
+const IS_RTL = new RegExp(`[${RTL}]`);
+
+/** The direction of a text's first strong character, as `dir="auto"` would pick it (ignoring isolates). */
+export function textDirection(text: string): 'rtl' | 'ltr' {
+  const strong = FIRST_STRONG.exec(text)?.[0];
+  return strong && IS_RTL.test(strong) ? 'rtl' : 'ltr';
+}
+
+let timeFormat: Intl.DateTimeFormat | undefined;
+/** Time of day in the reader's locale; the formatter is made once (making one costs more than formatting). */
+function timeOf(at: number): string {
+  timeFormat ??= new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
+  return timeFormat.format(at);
+}
+
+export function renderRow(row: Row, ctx: RowContext): TemplateResult {
+  if (row.kind === 'older') {
+    return html`<div class="row older" data-key=${row.key} aria-hidden="true"><span class="loader"></span></div>`;
+  }
+  if (row.kind === 'day') {
+    return html`<div class="row day" role="listitem" data-key=${row.key}>
+      <span part="day-separator">${formatDay(row.at, ctx.t.today, ctx.t.yesterday)}</span>
+    </div>`;
+  }
+  return renderMessage(row, ctx);
+}
+
+function renderMessage(row: MessageRow, ctx: RowContext): TemplateResult {
+  const { t, users } = ctx;
+  const tab = row.key === ctx.tabStop ? 0 : -1;
+  const name = row.own ? t.you : nameOf(users, row.from);
+  const time = timeOf(row.at);
+  const body: StoredBody | Body = row.message?.body ?? row.entry!.body;
+  const showName = row.first && !row.own && ctx.group;
+  return html`<div
+    class="row message ${row.own ? 'own' : 'other'} ${row.first ? 'first' : ''}"
+    part="message ${row.own ? 'own-message' : ''}"
+    role="listitem"
+    tabindex=${tab}
+    data-key=${row.key}
+  >
+    ${row.first && !row.own ? avatar(users, row.from) : html`<span class="avatar-gap"></span>`}
+    <div class="content">
+      ${row.first
+        ? html`<div class="meta">
+            ${showName ? html`<bdi class="name" part="sender">${name}</bdi>` : html`<span class="visually-hidden">${name}</span>`}
+            <time dir="auto" datetime=${new Date(row.at).toISOString()}>${time}</time>
+          </div>`
+        : html`<span class="visually-hidden">${name}, ${time}</span>`}
+      ${body.kind === 'pin' ? renderPin(body.pin, body.note, t, tab) : renderText(body.text, tab)}
+      ${row.delivery ? renderDelivery(row, t, tab) : nothing}
+    </div>
+    ${!row.own && row.message
+      ? html`<button class="icon report" part="report-button" data-action="report" tabindex=${tab} aria-label=${t.reportMessage(name)} title=${t.report}>
+          ${flagIcon}
+        </button>`
+      : nothing}
+  </div>`;
+}
+
+/** Text with http(s) URLs as links, each followed by the host it really goes to. */
+export function renderText(text: string, tab: number): TemplateResult {
+  // Each run sits in its own isolate, so a right-to-left override in one run cannot reorder a link or its host.
+  const parts = linkify(text).map((part) =>
+    'href' in part
+      ? html`<a href=${part.href} rel=${LINK_REL} target="_blank" dir="ltr" tabindex=${tab}>${part.text}</a
+          ><span class="host" dir="ltr"> (${part.host})</span>`
+      : html`<bdi>${part.text}</bdi>`,
+  );
+  return html`<div class="bubble" part="bubble" dir=${textDirection(text)}>${parts}</div>`;
+}
+
+function renderPin(pin: PinLike, note: string | undefined, t: Strings, tab: number): TemplateResult {
+  const href = safeHref(pin.url);
+  const src = safeHref(pin.image);
+  const host = displayHost(pin.url) ?? '';
+  const title = html`<bdi>${pin.title}</bdi>`;
+  return html`<figure class="pin" part="pin">
+      ${src ? html`<img part="pin-image" src=${src} alt=${pin.title} loading="lazy" decoding="async" referrerpolicy="no-referrer" />` : nothing}
+      <figcaption>
+        ${href
+          ? html`<a class="pin-title" part="pin-title" href=${href} rel=${LINK_REL} target="_blank" tabindex=${tab}>${title}</a>`
+          : html`<span class="pin-title" part="pin-title">${title}</span>`}
+        ${host ? html`<span class="pin-domain" part="pin-domain">${t.pinFrom(host)}</span>` : nothing}
+      </figcaption>
+    </figure>
+    ${note?.trim() ? renderText(note, tab) : nothing}`;
+}
+
+type PinLike = { url: string; image: string; title: string };
+
+function renderDelivery(row: MessageRow, t: Strings, tab: number): TemplateResult {
+  if (row.delivery === 'failed') {
+    return html`<div class="delivery failed" part="delivery">
+      <span>${t.statusFailed}</span>
+      <button class="text-button" data-action="retry" tabindex=${tab}>${t.retry}</button>
+      <button class="text-button" data-action="discard" tabindex=${tab} aria-label=${t.discardMessage}>${t.discard}</button>
+    </div>`;
+  }
+  const label = { sending: t.statusSending, sent: t.statusSent, seen: t.statusSeen }[row.delivery!];
+  return html`<div class="delivery" part="delivery">${label}</div>`;
+}
+
+const flagIcon = html`<svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
+  <path fill="currentColor" d="M5 3h2v1h11l-2 4 2 4H7v9H5V3zm2 3v4h7.8l-1-2 1-2H7z" />
+</svg>`;

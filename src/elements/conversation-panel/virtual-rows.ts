@@ -1,0 +1,126 @@
+/**
+ * The geometry of a windowed list: one height per row (measured once the row
+ * has been rendered, estimated before), offsets as prefix sums, and the range
+ * of rows that covers a stretch of the scroll area. Pure arithmetic: the
+ * element renders the range between two spacers and feeds measurements back.
+ *
+ * Offsets are recomputed only from the first row that changed, so appending
+ * a message to 10,000 costs a few additions; lookups are binary searches.
+ */
+export class VirtualRows<T extends { readonly key: string }> {
+  private items: readonly T[] = [];
+  private readonly measured = new Map<string, number>();
+  private offsets = new Float64Array(1);
+  /** Offsets `0..valid` are up to date. */
+  private valid = 0;
+
+  constructor(private readonly estimate: (item: T) => number) {}
+
+  get count(): number {
+    return this.items.length;
+  }
+
+  /** Total height of all rows. */
+  get total(): number {
+    return this.offsetOf(this.items.length);
+  }
+
+  /** Replaces the rows, keeping the offsets of the unchanged rows at the start. */
+  setRows(items: readonly T[]): void {
+    const old = this.items;
+    const same = Math.min(old.length, items.length);
+    let i = 0;
+    while (i < same && (old[i] === items[i] || old[i].key === items[i].key)) i++;
+    // The row before the first change may have changed too (its delivery state, say): recompute from it.
+    this.valid = Math.min(this.valid, Math.max(0, i - 1));
+    this.items = items;
+    if (this.offsets.length < items.length + 1) {
+      const grown = new Float64Array(Math.ceil((items.length + 1) * 1.5));
+      grown.set(this.offsets.subarray(0, this.valid + 1));
+      this.offsets = grown;
+    }
+  }
+
+  keyAt(index: number): string | undefined {
+    return this.items[index]?.key;
+  }
+
+  /** The index of row `key`, searching outwards from `hint` (usually where it was). */
+  indexOf(key: string, hint = 0): number {
+    const n = this.items.length;
+    const start = Math.max(0, Math.min(hint, n - 1));
+    for (let d = 0; d < n; d++) {
+      const below = start + d;
+      const above = start - d - 1;
+      if (below < n && this.items[below].key === key) return below;
+      if (above >= 0 && this.items[above].key === key) return above;
+      if (below >= n && above < 0) break;
+    }
+    return -1;
+  }
+
+  /** Records the height of the rendered row at `index`; returns true when it differs from what was assumed. */
+  measureAt(index: number, height: number): boolean {
+    const item = this.items[index];
+    if (!item) return false;
+    const assumed = this.measured.get(item.key) ?? this.estimate(item);
+    this.measured.set(item.key, height);
+    if (Math.abs(assumed - height) < 0.5) return false;
+    this.valid = Math.min(this.valid, index);
+    return true;
+  }
+
+  /** True when the rendered row at `index` is no longer `height` tall. */
+  differs(index: number, height: number): boolean {
+    const item = this.items[index];
+    return !!item && Math.abs((this.measured.get(item.key) ?? this.estimate(item)) - height) >= 0.5;
+  }
+
+  /** Forgets every measurement (another conversation). */
+  forget(): void {
+    this.measured.clear();
+    this.items = [];
+    this.valid = 0;
+  }
+
+  /** Distance from the top of the list to the top of row `index` (`count` gives the total). */
+  offsetOf(index: number): number {
+    const i = Math.max(0, Math.min(index, this.items.length));
+    if (i > this.valid) this.refresh(i);
+    return this.offsets[i];
+  }
+
+  /** The row that contains `y` (clamped to the list). */
+  indexAt(y: number): number {
+    const n = this.items.length;
+    if (n === 0) return 0;
+    this.offsetOf(n);
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.offsets[mid] <= y) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** Rows `[start, end)` that intersect `[top, bottom]`. */
+  range(top: number, bottom: number): { start: number; end: number } {
+    if (this.items.length === 0) return { start: 0, end: 0 };
+    const start = this.indexAt(Math.max(0, top));
+    const end = Math.min(this.items.length, Math.max(this.indexAt(bottom) + 1, start + 1));
+    return { start, end };
+  }
+
+  private refresh(upTo: number): void {
+    const offsets = this.offsets;
+    let y = offsets[this.valid];
+    for (let i = this.valid; i < upTo; i++) {
+      const item = this.items[i];
+      y += this.measured.get(item.key) ?? this.estimate(item);
+      offsets[i + 1] = y;
+    }
+    this.valid = upTo;
+  }
+}
