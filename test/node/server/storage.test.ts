@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { MemoryStorage } from '../../../server/core/memory-storage.js';
+import { openLibsql, type LibsqlBinding } from '../../../server/node/libsql.js';
+import { SqlStorage } from '../../../server/storage/sql.js';
+import { storageContract } from './storage-contract.js';
+
+const bindings: LibsqlBinding[] = [];
+after(() => Promise.all(bindings.map((b) => b.close())));
+
+storageContract('MemoryStorage', () => new MemoryStorage());
+storageContract('SqlStorage', () => {
+  const binding = openLibsql(':memory:');
+  bindings.push(binding);
+  return new SqlStorage(binding);
+});
+
+test('SqlStorage: a reopened file keeps its data and its schema version', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pin-sql-'));
+  try {
+    const path = join(dir, 'nested', 'chat.db');
+    const first = openLibsql(path);
+    const store = new SqlStorage(first);
+    store.putUser({ id: 'ana', name: 'Ana' });
+    store.createConversation({ id: 'g:persist1', kind: 'group', members: ['ana', 'ben'], createdBy: 'ana', createdAt: 1, lastSeq: 0 });
+    store.append('g:persist1', 'ana', 'client-0001', { kind: 'text', text: 'kept' }, 2);
+    await first.close();
+
+    const second = openLibsql(path);
+    const reopened = new SqlStorage(second);
+    assert.deepEqual(reopened.getUser('ana'), { id: 'ana', name: 'Ana' });
+    assert.equal(reopened.append('g:persist1', 'ben', 'client-0002', { kind: 'text', text: 'next' }, 3).message.seq, 2);
+    assert.deepEqual(second.all('SELECT version FROM schema_version'), [{ version: 1 }]);
+    await second.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('SqlStorage: a failed append leaves no half-written message', () => {
+  const binding = openLibsql(':memory:');
+  bindings.push(binding);
+  const store = new SqlStorage(binding);
+  assert.throws(() => store.append('g:missing1', 'ana', 'client-0001', { kind: 'text', text: 'x' }, 1));
+  assert.deepEqual(binding.all('SELECT count(*) AS n FROM messages'), [{ n: 0 }]);
+});
