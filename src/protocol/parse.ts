@@ -34,7 +34,7 @@ function refOf(value: unknown): FrameRef {
 
 function codeOf(issue: v.BaseIssue<unknown>): ErrorCode {
   const m = /^([a-z_]+): /.exec(issue.message);
-  if (m && (m[1] === ErrorCode.TooLong || m[1] === ErrorCode.UnsafeUrl)) return m[1];
+  if (m && (m[1] === ErrorCode.TooLong || m[1] === ErrorCode.UnsafeUrl || m[1] === ErrorCode.TooManyMembers)) return m[1];
   return ErrorCode.BadFrame;
 }
 

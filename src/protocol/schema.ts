@@ -71,7 +71,13 @@ export const SendFrame = v.strictObject({
   /** Client-made id: the server stores each (conversation, sender, id) once. */
   id: clientId,
   /** Members besides the sender, to create the conversation on first send. */
-  to: v.optional(v.pipe(v.array(userId), v.minLength(1), v.maxLength(LIMITS.members - 1))),
+  to: v.optional(
+    v.pipe(
+      v.array(userId),
+      v.minLength(1),
+      v.maxLength(LIMITS.members - 1, `${ErrorCode.TooManyMembers}: a conversation has at most ${LIMITS.members} people`),
+    ),
+  ),
   /** Group title, used only when this send creates a group. */
   title: v.optional(text(LIMITS.titleCodePoints, 'the title')),
   body: BodySchema,

@@ -152,10 +152,9 @@ test('an eleven-person group and unknown users are refused before anything is cr
   const a = await TestClient.connect(server, uid('a'));
   const ten = await Promise.all(Array.from({ length: 10 }, () => TestClient.connect(server, uid('p'))));
   const conv = newGroupId();
-  // The frame schema caps `to` at LIMITS.members - 1, so the protocol layer
-  // refuses an eleventh person before the core's member count is reached.
+  // The frame schema caps `to` at LIMITS.members - 1 and says why with its own code.
   const eleven = await a.sendText(conv, 'big group', { to: ten.map((c) => c.user) });
-  assert.equal(eleven.t === 'error' && eleven.code, 'bad_frame');
+  assert.equal(eleven.t === 'error' && eleven.code, 'too_many_members');
   const withGhost = await a.sendText(conv, 'hi', { to: [ten[0].user, 'ghost-nobody'] });
   assert.equal(withGhost.t === 'error' && withGhost.code, 'unknown_user');
   const toGhost = await a.sendText(directConversationId(a.user, 'ghost-nobody'), 'hi', { to: ['ghost-nobody'] });
