@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * Runs the messaging server. Configuration from the environment:
  *   PIN_PORT (1999), PIN_HOST (127.0.0.1), PIN_DB (.data/pin-messaging.db),

@@ -8,6 +8,13 @@ type Statement = ReturnType<Database.Database['prepare']>;
 
 /** A Sql binding that also owns the database file. */
 export interface LibsqlBinding extends Sql {
+  /**
+   * Opens a transaction that every `transaction()` joins (as a savepoint, so each
+   * still succeeds or fails alone) until `commitBatch()`. For group commit.
+   */
+  beginBatch(): void;
+  /** Commits the batch; on failure rolls it back and throws. */
+  commitBatch(): void;
   /** Stops the checkpoint worker and closes the database. */
   close(): Promise<void>;
 }
@@ -54,16 +61,33 @@ export function openLibsql(path: string): LibsqlBinding {
       prepare(sql).run(params);
     },
     transaction<T>(fn: () => T): T {
-      // Nested calls join the outer transaction (SQLite has no nested BEGIN).
-      if (depth > 0) return fn();
-      db.exec('BEGIN IMMEDIATE');
+      // Inside a transaction (a batch, or a caller's), a savepoint keeps this
+      // unit atomic on its own: a failure rolls back its writes and nothing else.
+      const nested = depth > 0;
+      db.exec(nested ? 'SAVEPOINT unit' : 'BEGIN IMMEDIATE');
       depth++;
       try {
         const result = fn();
-        db.exec('COMMIT');
+        db.exec(nested ? 'RELEASE unit' : 'COMMIT');
         return result;
       } catch (error) {
-        db.exec('ROLLBACK');
+        db.exec(nested ? 'ROLLBACK TO unit' : 'ROLLBACK');
+        if (nested) db.exec('RELEASE unit');
+        throw error;
+      } finally {
+        depth--;
+      }
+    },
+    beginBatch() {
+      if (depth > 0) throw new Error('a transaction is already open');
+      db.exec('BEGIN IMMEDIATE');
+      depth++;
+    },
+    commitBatch() {
+      try {
+        db.exec('COMMIT');
+      } catch (error) {
+        if (db.inTransaction) db.exec('ROLLBACK');
         throw error;
       } finally {
         depth--;

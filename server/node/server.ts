@@ -5,6 +5,7 @@ import { ChatCore } from '../core/core.js';
 import type { MessagingPolicy, ServerLimits } from '../core/types.js';
 import { SqlStorage } from '../storage/sql.js';
 import { TokenAuthority, type TokenClaims } from './auth.js';
+import { GroupCommit } from './group-commit.js';
 import { openLibsql } from './libsql.js';
 import { handleRequest } from './routes.js';
 import { seedSampleUsers } from './sample-users.js';
@@ -59,8 +60,16 @@ export async function startServer(options: ServerOptions): Promise<PinServer> {
   const db = openLibsql(options.dbPath ?? '.data/pin-messaging.db');
   const storage = new SqlStorage(db);
   const core = new ChatCore({ storage, policy: options.policy, limits: options.limits });
+  const commits = new GroupCommit(db, (error) => {
+    // Nothing of the failed turn was stored or acknowledged: drop every socket so
+    // that clients resume from their cursors and resend their outboxes.
+    log(`commit failed, closing all sockets: ${error instanceof Error ? error.message : String(error)}`);
+    storage.forgetCache();
+    sockets.dropAll(CloseCode.ServerError, 'storage failure');
+  });
   const sockets = new SocketHost({
     core,
+    commits,
     auth,
     allowedOrigins,
     allowNoOrigin: options.allowNoOrigin ?? false,

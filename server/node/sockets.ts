@@ -6,9 +6,12 @@ import type { ChatCore } from '../core/core.js';
 import type { Connection } from '../core/types.js';
 import type { ProfileClaims } from '../core/views.js';
 import type { TokenAuthority, Verdict } from './auth.js';
+import type { GroupCommit } from './group-commit.js';
 
 export interface SocketHostOptions {
   core: ChatCore;
+  /** Applies frames in per-turn transactions and holds replies until they commit. */
+  commits: GroupCommit;
   auth: TokenAuthority;
   /** Exact Origin values allowed to open a socket. */
   allowedOrigins: readonly string[];
@@ -69,9 +72,15 @@ export class SocketHost {
     });
   }
 
+  /** Closes every socket with `code` and goes on accepting new ones. */
+  dropAll(code: number, reason: string): void {
+    for (const ws of this.wss.clients) ws.close(code, reason);
+  }
+
   /** Closes every socket with `code`, waiting up to `graceMs` for the close handshakes. */
   async closeAll(code: number, reason: string, graceMs = 1000): Promise<void> {
     clearInterval(this.heartbeat);
+    this.options.commits.flush();
     const closing = [...this.wss.clients].map(
       (ws) =>
         new Promise<void>((resolve) => {
@@ -107,20 +116,20 @@ export class SocketHost {
   }
 
   private attach(ws: WebSocket, user: string, profile: ProfileClaims, req: IncomingMessage): void {
-    const { core, log } = this.options;
+    const { core, commits, log } = this.options;
     const conn: Connection = {
       id: randomId(12),
       user,
-      send: (frame) => sendText(ws, frame),
+      send: (frame) => commits.send(() => sendText(ws, frame)),
       close: (code, reason) => ws.close(code, reason),
     };
     this.alive.add(ws);
-    core.open(conn, profile);
+    commits.run(() => core.open(conn, profile));
     log(`open user=${user} conn=${conn.id} origin=${JSON.stringify(req.headers.origin ?? null)}`);
     ws.on('message', (data) => {
       this.alive.add(ws);
       // Binary frames are read as UTF-8 text too; the core validates either way.
-      core.receive(conn, (data as Buffer).toString('utf8'));
+      commits.run(() => core.receive(conn, (data as Buffer).toString('utf8')));
     });
     ws.on('pong', () => this.alive.add(ws));
     ws.on('close', (code) => {

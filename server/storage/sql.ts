@@ -78,6 +78,11 @@ export class SqlStorage implements ChatStorage {
       .map(toUser);
   }
 
+  /** Drops cached rows, after writes they reflect were rolled back. */
+  forgetCache(): void {
+    this.conversations.clear();
+  }
+
   getConversation(id: string): ConversationRecord | undefined {
     const record = this.cached(id);
     return record && { ...record, members: [...record.members] };

@@ -61,6 +61,8 @@ export const CloseCode = {
   Abuse: 4008,
   /** The server is shutting down; reconnect. */
   GoingAway: 1001,
+  /** The server failed (storage); reconnect and resend. */
+  ServerError: 1011,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
