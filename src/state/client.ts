@@ -51,6 +51,8 @@ export interface ChatClientOptions {
   ackTimeoutMs?: number;
   requestTimeoutMs?: number;
   now?: () => number;
+  /** Where dismissed heads are remembered across reloads (localStorage by default; null: not at all). */
+  headsStorage?: Pick<Storage, 'getItem' | 'setItem'> | null;
 }
 
 export interface SendPinOptions {
@@ -107,10 +109,12 @@ export class ChatClient {
   private readonly transport: Transport;
   private readonly outbox: Outbox;
   private readonly storage: OutboxStorage;
+  private readonly headsStorage: Pick<Storage, 'getItem' | 'setItem'> | undefined;
   private readonly timelines = new Map<string, WritableAtom<TimelineState>>();
   private readonly requests = new Map<string, Pending>();
   private readonly gapRequests = new Set<string>();
-  private readonly dismissed = new Set<string>();
+  /** Dismissed heads, with the conversation's newest seq when dismissed: a newer message brings one back. */
+  private readonly dismissed: Map<string, number>;
   private readonly typingUntil = new Map<string, Map<string, number>>();
   private readonly typingSent = new Map<string, number>();
   private readonly now: () => number;
@@ -127,6 +131,8 @@ export class ChatClient {
     this.now = options.now ?? Date.now;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
     this.storage = options.outboxStorage ?? defaultOutboxStorage();
+    this.headsStorage = options.headsStorage === undefined ? pageStorage() : (options.headsStorage ?? undefined);
+    this.dismissed = this.loadDismissed();
     this.outbox = new Outbox({
       send: (frame) => this.transport.send(frame),
       stalled: () => this.transport.reconnect(),
@@ -315,14 +321,15 @@ export class ChatClient {
 
   /** Brings a conversation's head to the front. */
   showHead(conv: string): void {
-    this.dismissed.delete(conv);
+    if (this.dismissed.delete(conv)) this.saveDismissed();
     const heads = this.$heads.get();
     if (heads[0] !== conv) this.$heads.set([conv, ...heads.filter((h) => h !== conv)]);
   }
 
   /** Hides a head. This is not leaving: a new message brings it back. */
   dismissHead(conv: string): void {
-    this.dismissed.add(conv);
+    this.dismissed.set(conv, this.$conversations.get()[conv]?.lastSeq ?? 0);
+    this.saveDismissed();
     this.$heads.set(this.$heads.get().filter((h) => h !== conv));
   }
 
@@ -426,7 +433,10 @@ export class ChatClient {
       // Asked for before the welcome (a panel opened at page load): learn where the history ends.
       else if ($t.get().messages.length === 0 && $t.get().hi < c.lastSeq) $t.set(withFlags(seedTimeline(c.last, c.lastSeq)));
     }
-    const heads = this.$conversationList.get().map((c) => c.id).filter((id) => !this.dismissed.has(id));
+    const heads = this.$conversationList
+      .get()
+      .filter((c) => (this.dismissed.get(c.id) ?? -1) < c.lastSeq)
+      .map((c) => c.id);
     this.$heads.set(heads);
     this.$status.set(ConnectionStatus.Online);
     this.outbox.resume();
@@ -651,12 +661,42 @@ export class ChatClient {
     if (next !== Infinity) this.typingTimer = setTimeout(() => this.publishTyping(), next - now);
   }
 
+  private get dismissedKey(): string {
+    return `pin-messaging:dismissed:${this.user}`;
+  }
+
+  private loadDismissed(): Map<string, number> {
+    try {
+      const saved = JSON.parse(this.headsStorage?.getItem(this.dismissedKey) ?? '{}') as Record<string, unknown>;
+      return new Map(Object.entries(saved).filter((e): e is [string, number] => typeof e[1] === 'number'));
+    } catch {
+      return new Map();
+    }
+  }
+
+  private saveDismissed(): void {
+    try {
+      this.headsStorage?.setItem(this.dismissedKey, JSON.stringify(Object.fromEntries(this.dismissed)));
+    } catch {
+      // Storage full or blocked: dismissals then last for this page only.
+    }
+  }
+
   private async claimOutbox(): Promise<void> {
     try {
       this.outbox.restore(await this.storage.claim(this.user));
     } catch (error) {
       console.warn('pin-messaging: could not read the stored outbox', error);
     }
+  }
+}
+
+/** The page's localStorage, where there is one and it may be used. */
+function pageStorage(): Storage | undefined {
+  try {
+    return typeof localStorage === 'undefined' ? undefined : localStorage;
+  } catch {
+    return undefined; // blocked (third-party iframe, privacy settings)
   }
 }
 

@@ -65,7 +65,7 @@ export class TestChat {
   /** A started client for `user` (the default person when omitted), with faults on its transport. */
   client(user = this.me, faults: MemoryFaults = {}): ChatClient {
     const transport = new MemoryTransport({ backend: this.backend, user, ...faults });
-    const client = new ChatClient({ user, transport, outboxStorage: memoryOutboxStorage() });
+    const client = new ChatClient({ user, transport, outboxStorage: memoryOutboxStorage(), headsStorage: null });
     client.start();
     return client;
   }

@@ -2,8 +2,11 @@ import { html, nothing, type PropertyValues, type ReactiveElement } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { ifDefined } from 'lit/directives/if-defined.js';
 import { repeat } from 'lit/directives/repeat.js';
+import { html as staticHtml, unsafeStatic } from 'lit/static-html.js';
 import type { Conversation, Message } from '../../protocol/index.js';
+import { ConversationPanel } from '../conversation-panel/conversation-panel.js';
 import { PinElement } from '../internal/base.js';
+import { tagNameOf } from '../internal/define.js';
 import {
   PinConversationCloseEvent,
   PinConversationOpenEvent,
@@ -19,6 +22,8 @@ import { Ringer } from './ring.js';
 import { TitleBadge } from './title-badge.js';
 
 const ANNOUNCEMENTS_KEPT = 5;
+/** The panel's tag: the name `defineElements` gave it, if a host page renamed it. */
+const panelTag = () => unsafeStatic(tagNameOf(ConversationPanel) ?? 'conversation-panel');
 const PREVIEW_CODE_POINTS = 100;
 
 /**
@@ -165,7 +170,13 @@ export class ChatHeadStack extends PinElement {
     // Keep keyboard users in the stack: focus the head that took its place.
     void this.updateComplete.then(() => {
       const heads = this.renderRoot.querySelectorAll<HTMLElement>('.head, .more');
-      heads[Math.min(index, heads.length - 1)]?.focus();
+      const next = heads[Math.min(index, heads.length - 1)];
+      if (next) return next.focus();
+      // The last head went: park focus on the stack itself, so that Tab goes on from here
+      // rather than from the top of the page.
+      this.setAttribute('tabindex', '-1');
+      this.addEventListener('blur', () => this.removeAttribute('tabindex'), { once: true });
+      this.focus({ preventScroll: true });
     });
   };
 
@@ -216,7 +227,7 @@ export class ChatHeadStack extends PinElement {
     chat.markRead(conv);
     this.dispatchEvent(new PinConversationOpenEvent({ conv }));
     await this.updateComplete;
-    const panel = this.renderRoot.querySelector<HTMLElement>('conversation-panel');
+    const panel = this.renderRoot.querySelector<HTMLElement>('#panel');
     await (panel as Partial<ReactiveElement> | null)?.updateComplete;
     panel?.focus();
     if (!panel?.matches(':focus-within')) this.focusHead(conv);
@@ -226,7 +237,7 @@ export class ChatHeadStack extends PinElement {
   close(event = true): void {
     const conv = this.openConv;
     if (!conv) return;
-    const panel = this.renderRoot.querySelector('conversation-panel');
+    const panel = this.renderRoot.querySelector('#panel');
     const hadFocus = panel?.matches(':focus-within') ?? false;
     this.openConv = undefined;
     if (event) this.dispatchEvent(new PinConversationCloseEvent({ conv }));
@@ -253,20 +264,24 @@ export class ChatHeadStack extends PinElement {
               </div>`
             : nothing}
         </section>
-        ${this.openConv
-          ? html`<conversation-panel
-              id="panel"
-              part="panel"
-              conv=${this.openConv}
-              theme=${ifDefined(this.theme)}
-              .client=${this.chat}
-              .strings=${this.strings}
-              @pin-conversation-close=${this.onPanelClose}
-              @keydown=${this.onPanelKeydown}
-            ></conversation-panel>`
-          : nothing}
+        ${this.openConv ? this.renderPanel(this.openConv) : nothing}
       </div>
     `;
+  }
+
+  /** Under the name the panel was registered with (see `defineElements`). */
+  private renderPanel(conv: string) {
+    const tag = panelTag();
+    return staticHtml`<${tag}
+      id="panel"
+      part="panel"
+      conv=${conv}
+      theme=${ifDefined(this.theme)}
+      .client=${this.chat}
+      .strings=${this.strings}
+      @pin-conversation-close=${this.onPanelClose}
+      @keydown=${this.onPanelKeydown}
+    ></${tag}>`;
   }
 
   private view(): HeadsView {

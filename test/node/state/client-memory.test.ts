@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { directConversationId } from '../../../src/protocol/index.js';
-import type { ChatClient } from '../../../src/state/index.js';
-import { TestChat } from '../../../src/testing/index.js';
+import { ChatClient, memoryOutboxStorage } from '../../../src/state/index.js';
+import { MemoryTransport, TestChat } from '../../../src/testing/index.js';
 import { waitFor } from '../support/wait.js';
 
 const pin = { url: 'https://example.com/p/1', image: 'https://img.example.com/1.jpg', title: 'Reading nook' };
@@ -90,5 +90,29 @@ describe('ChatClient over the in-memory backend', () => {
     await waitFor('all delivered', () => bob.timeline(conv).get().hi === 150, 10_000);
     assert.deepEqual(texts(bob, conv), Array.from({ length: 150 }, (_, i) => `r${i}`));
     assert.equal(ada.$outbox.get().length, 0);
+  });
+
+  test('a dismissed head stays dismissed after a reload until a newer message arrives', async () => {
+    const chat = new TestChat();
+    const conv = chat.seed({ members: ['ada', 'bob'], messages: 2 });
+    const saved = new Map<string, string>();
+    const headsStorage = { getItem: (k: string) => saved.get(k) ?? null, setItem: (k: string, v: string) => void saved.set(k, v) };
+    const page = () => {
+      const client = new ChatClient({ user: 'ada', transport: new MemoryTransport({ backend: chat.backend, user: 'ada' }), outboxStorage: memoryOutboxStorage(), headsStorage });
+      clients.push(client);
+      client.start();
+      return client;
+    };
+    const first = page();
+    await waitFor('heads', () => first.$heads.get().includes(conv));
+    first.dismissHead(conv);
+    first.destroy();
+    const second = page();
+    await waitFor('online', () => second.$status.get() === 'online');
+    assert.deepEqual(second.$heads.get(), [], 'still dismissed after the reload');
+    const bob = open(chat, 'bob');
+    await waitFor('bob online', () => bob.$status.get() === 'online');
+    await bob.sendText(conv, 'are you there?');
+    await waitFor('the head is back', () => second.$heads.get()[0] === conv);
   });
 });
