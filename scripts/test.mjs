@@ -39,10 +39,26 @@ function jsonCounts(file) {
   return { passed, failed, skipped: skipped ?? 0 };
 }
 
+/** Playwright's JSON reporter (the configs write it to PIN_TEST_RESULTS). */
+function playwrightCounts(file) {
+  const text = readOr(file);
+  if (text === undefined) return undefined;
+  const { stats } = JSON.parse(text);
+  return { passed: stats.expected + stats.flaky, failed: stats.unexpected, skipped: stats.skipped };
+}
+
 const SUITES = [
   {
     name: 'type-check',
     command: (_file) => [node, 'node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit'],
+    counts: exitCount,
+    timeoutMs: 180_000,
+  },
+  {
+    // The package: modules, types, CDN file, manifest (scripts/build.mjs). The
+    // package, size and storybook-build suites below use what it builds.
+    name: 'build',
+    command: (_file) => [node, 'scripts/build.mjs'],
     counts: exitCount,
     timeoutMs: 180_000,
   },
@@ -84,6 +100,36 @@ const SUITES = [
       const report = JSON.parse(text);
       return { passed: report.numPassedTests, failed: report.numFailedTests, skipped: report.numPendingTests + report.numTodoTests };
     },
+    timeoutMs: 300_000,
+  },
+  {
+    // The demo end to end: its own `npm start` on free ports, people in separate browser contexts.
+    name: 'e2e',
+    command: (_file) => [node, 'node_modules/playwright/cli.js', 'test', '-c', 'test/e2e/playwright.config.ts'],
+    counts: playwrightCounts,
+    timeoutMs: 300_000,
+  },
+  {
+    // The built package: npm pack contents, Node imports without a DOM, the
+    // published types, the CDN page, the strict-CSP page and the framework
+    // examples in Chromium (test/package).
+    name: 'package',
+    command: (_file) => [node, 'node_modules/playwright/cli.js', 'test', '-c', 'test/package/playwright.config.ts'],
+    counts: playwrightCounts,
+    timeoutMs: 420_000,
+  },
+  {
+    // size-limit budgets (.size-limit.mjs), one test each.
+    name: 'size',
+    command: (_file) => [node, 'scripts/size-check.mjs'],
+    counts: jsonCounts,
+    timeoutMs: 120_000,
+  },
+  {
+    // Storybook's static build (the design review's artefact) must keep building.
+    name: 'storybook',
+    command: (_file) => ['npm', 'run', '--silent', 'build-storybook'],
+    counts: exitCount,
     timeoutMs: 300_000,
   },
 ];

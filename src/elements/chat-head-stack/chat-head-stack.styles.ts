@@ -235,11 +235,11 @@ export const styles = css`
     text-align: center;
   }
 
-  conversation-panel {
+  #panel {
     pointer-events: auto;
   }
   @media (min-width: 601px) {
-    conversation-panel {
+    #panel {
       max-block-size: calc(100dvh - 2 * var(--_inset-block));
     }
   }

@@ -67,3 +67,6 @@ export class PinElement extends LitElement {
     return new StoreController(this, () => (this.chat ? select(this.chat) : undefined), fallback);
   }
 }
+
+// Loads the page-wide event map (declared beside the events) with every element's typings.
+export type { PinEventMap } from './events.js';

@@ -5,23 +5,39 @@ interface Versioned {
   readonly version?: string;
 }
 
+type ElementClass = CustomElementConstructor & Versioned;
+
+/** Where each of our classes got registered first: the stack renders its panel under that name. */
+const registeredAs = new WeakMap<CustomElementConstructor, string>();
+
 /**
  * Registers an element unless the tag is taken. A page that loads the library
  * twice (two bundles, a CDN copy and an npm copy) keeps the first definition,
  * and a warning names the clash when the versions differ. Pass another `tag` to
  * register under another name where the host already uses ours.
  */
-export function defineElement(tag: string, ctor: CustomElementConstructor & Versioned): void {
+export function defineElement(tag: string, ctor: ElementClass): void {
   if (typeof customElements === 'undefined') return; // server-side import: nothing to register
-  const existing = customElements.get(tag) as (CustomElementConstructor & Versioned) | undefined;
+  const existing = customElements.get(tag) as ElementClass | undefined;
   if (!existing) {
-    customElements.define(tag, ctor);
+    // A constructor backs one tag only: a second name gets a trivial subclass.
+    customElements.define(tag, registeredAs.has(ctor) ? subclassOf(ctor) : ctor);
+    if (!registeredAs.has(ctor)) registeredAs.set(ctor, tag);
     return;
   }
-  if (existing === ctor) return;
+  if (existing === ctor || existing.prototype instanceof ctor) return;
   if (existing.version !== ctor.version) {
     console.warn(
       `pin-messaging: <${tag}> is already defined by version ${existing.version ?? 'unknown'}; version ${ctor.version} was not registered.`,
     );
   }
+}
+
+function subclassOf(ctor: CustomElementConstructor): CustomElementConstructor {
+  return class extends (ctor as new () => HTMLElement) {};
+}
+
+/** The tag `ctor` was first registered under on this page, if any. */
+export function tagNameOf(ctor: CustomElementConstructor): string | undefined {
+  return registeredAs.get(ctor);
 }

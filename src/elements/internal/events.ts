@@ -61,13 +61,17 @@ export class PinMessageEvent extends Event {
   }
 }
 
+/** The library's events by name, as `GlobalEventHandlersEventMap` holds them. */
+export interface PinEventMap {
+  'pin-sent': PinSentEvent;
+  'pin-conversation-open': PinConversationOpenEvent;
+  'pin-conversation-close': PinConversationCloseEvent;
+  'pin-head-dismiss': PinHeadDismissEvent;
+  'pin-link-request': PinLinkRequestEvent;
+  'pin-message': PinMessageEvent;
+}
+
 declare global {
-  interface GlobalEventHandlersEventMap {
-    'pin-sent': PinSentEvent;
-    'pin-conversation-open': PinConversationOpenEvent;
-    'pin-conversation-close': PinConversationCloseEvent;
-    'pin-head-dismiss': PinHeadDismissEvent;
-    'pin-link-request': PinLinkRequestEvent;
-    'pin-message': PinMessageEvent;
-  }
+  // Merged into the DOM's own map: addEventListener('pin-sent', ...) is typed on every node.
+  interface GlobalEventHandlersEventMap extends PinEventMap {}
 }

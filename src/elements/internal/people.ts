@@ -1,5 +1,6 @@
 import { css, html, nothing, type TemplateResult } from 'lit';
 import { safeHref, type Conversation, type User } from '../../protocol/index.js';
+import { cssVars } from './css-vars.js';
 
 /** A person's display name, falling back to the id for someone not loaded yet. */
 export function nameOf(users: Readonly<Record<string, User>>, id: string): string {
@@ -42,12 +43,12 @@ export function avatar(users: Readonly<Record<string, User>>, id: string): Templ
   const src = safeHref(user?.avatar);
   return src
     ? html`<img class="avatar" part="avatar" src=${src} alt="" loading="lazy" referrerpolicy="no-referrer" />`
-    : html`<span class="avatar initials" part="avatar" aria-hidden="true" style="--_hue:${hue(id)}"
+    : html`<span class="avatar initials" part="avatar" aria-hidden="true" ${cssVars({ '--_hue': hue(id) })}
         >${initials(nameOf(users, id))}</span
       >`;
 }
 
-/** A conversation's avatar: the other person's, or up to four members' in a grid for a group. */
+/** A conversation's avatar: the other person's, or up to four members' faces for a group. */
 export function conversationAvatar(conv: Conversation, users: Readonly<Record<string, User>>, me: string): TemplateResult {
   const others = othersIn(conv, me);
   if (conv.kind === 'direct' || others.length === 1) return avatar(users, others[0]);
@@ -76,22 +77,49 @@ export const avatarStyles = css`
     line-height: 1;
     user-select: none;
   }
+  /* A group shows up to four whole faces, small and overlapping, never halves of faces. */
   .group {
-    grid-template-columns: 1fr 1fr;
-    grid-template-rows: 1fr 1fr;
-    gap: 1px;
+    position: relative;
+    overflow: visible;
+    background: none;
   }
   .group > .avatar {
-    width: 100%;
-    height: 100%;
-    border-radius: 0;
-    font-size: calc(var(--_avatar-size, 40px) * 0.22);
+    position: absolute;
+    width: 60%;
+    height: 60%;
+    font-size: calc(var(--_avatar-size, 40px) * 0.24);
+    box-shadow: 0 0 0 2px var(--_surface);
   }
-  .group.n2 > .avatar {
-    grid-row: span 2;
+  .group > .avatar:nth-child(1) {
+    inset-block-start: 0;
+    inset-inline-start: 0;
   }
-  .group.n3 > .avatar:first-child {
-    grid-row: span 2;
+  .group > .avatar:nth-child(2) {
+    inset-block-end: 0;
+    inset-inline-end: 0;
+  }
+  .group.n3 > .avatar:nth-child(2) {
+    inset-block: 0 auto;
+  }
+  .group.n3 > .avatar:nth-child(3) {
+    inset-block-end: 0;
+    inset-inline-start: 20%;
+  }
+  .group.n4 > .avatar {
+    width: 52%;
+    height: 52%;
+    font-size: calc(var(--_avatar-size, 40px) * 0.2);
+  }
+  .group.n4 > .avatar:nth-child(2) {
+    inset-block: 0 auto;
+  }
+  .group.n4 > .avatar:nth-child(3) {
+    inset-block-end: 0;
+    inset-inline-start: 0;
+  }
+  .group.n4 > .avatar:nth-child(4) {
+    inset-block-end: 0;
+    inset-inline-end: 0;
   }
 `;
 

@@ -1,0 +1,16 @@
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { defineConfig } from 'vite';
+
+// `npm run dev` expects the messaging server from `npm start` on port 1999.
+export default defineConfig({
+  plugins: [svelte()],
+  publicDir: '../../demo/public',
+  server: {
+    port: 5173,
+    strictPort: true,
+    proxy: {
+      '/parties': { target: 'http://127.0.0.1:1999', ws: true },
+      '/dev/': { target: 'http://127.0.0.1:1999' },
+    },
+  },
+});

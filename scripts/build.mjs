@@ -1,0 +1,73 @@
+// `npm run build`: what the package publishes.
+// - dist/src, dist/server: ES modules, one per source file, with .d.ts (tsc).
+// - dist/cdn/pin-messaging.js: one minified file for a plain page, Lit in
+//   production mode, process.env.NODE_ENV replaced (nanostores reads it).
+// - dist/custom-elements.json (from the elements' JSDoc), plus the editor data
+//   made from it: VS Code HTML and CSS custom data, JetBrains web-types.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { cssCustomData, htmlCustomData, webTypes } from './editor-data.mjs';
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+
+function run(label, argv) {
+  const started = Date.now();
+  const result = spawnSync(process.execPath, argv, { stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error(`build: ${label} failed`);
+    process.exit(result.status ?? 1);
+  }
+  console.log(`build: ${label} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+
+for (const path of ['dist/src', 'dist/server', 'dist/cdn']) rmSync(path, { recursive: true, force: true });
+
+run('modules and types', ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']);
+chmodSync('dist/server/main.js', 0o755);
+
+const cdn = await build({
+  entryPoints: ['dist/src/cdn.js'],
+  outfile: 'dist/cdn/pin-messaging.js',
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  sourcemap: true,
+  sourcesContent: false,
+  define: { 'process.env.NODE_ENV': '"production"' },
+  banner: { js: `/*! pin-messaging ${pkg.version} | MIT | bundles lit (BSD-3-Clause), nanostores, partysocket, valibot (MIT) */` },
+  write: true,
+  metafile: true,
+  logLevel: 'warning',
+});
+const file = readFileSync('dist/cdn/pin-messaging.js');
+console.log(`build: dist/cdn/pin-messaging.js ${(file.length / 1024).toFixed(1)} KB, ${(gzipSync(file, { level: 9 }).length / 1024).toFixed(1)} KB gzip`);
+if (Object.keys(cdn.metafile.inputs).some((input) => input.includes('/development/'))) {
+  console.error('build: the CDN file contains a development build of a dependency');
+  process.exit(1);
+}
+
+run('custom-elements.json', ['node_modules/@custom-elements-manifest/analyzer/cem.js', 'analyze', '--outdir', 'dist', '--quiet']);
+const manifest = toDistPaths(JSON.parse(readFileSync('dist/custom-elements.json', 'utf8')));
+writeFileSync('dist/custom-elements.json', `${JSON.stringify(manifest, null, 2)}\n`);
+writeFileSync('dist/vscode.html-custom-data.json', `${JSON.stringify(htmlCustomData(manifest), null, 2)}\n`);
+writeFileSync('dist/vscode.css-custom-data.json', `${JSON.stringify(cssCustomData(manifest), null, 2)}\n`);
+writeFileSync('dist/web-types.json', `${JSON.stringify(webTypes(manifest, pkg), null, 2)}\n`);
+console.log('build: editor data (VS Code custom data, web-types)');
+
+/** The analyzer names source files (`src/a.ts`, `/src/a.js`); the package ships `dist/src/a.js`. */
+function toDistPaths(value) {
+  if (Array.isArray(value)) return value.map(toDistPaths);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, v]) => [
+        key,
+        (key === 'path' || key === 'module') && typeof v === 'string' ? v.replace(/^\/?(src\/.*)\.(ts|js)$/, 'dist/$1.js') : toDistPaths(v),
+      ]),
+    );
+  }
+  return value;
+}
