@@ -61,8 +61,10 @@ async function panelParts(canvasElement: HTMLElement) {
 /** A direct conversation: pins as cards, grouped messages, date separators, "Seen" under Ada's read messages. */
 export const Direct: Story = {
   play: async ({ canvasElement }) => {
-    const { s } = await panelParts(canvasElement);
+    const { s, history } = await panelParts(canvasElement);
     await visible(await s.findByShadowRole('heading', { name: 'Bob Marley' }));
+    // The panel opens at the newest message; the first pin is at the top.
+    history.scrollTop = 0;
     await visible(await s.findByShadowText('Terracotta planters for a sunny window'));
     await visible(await s.findByShadowText('Pin from example.com'));
     await expect(s.getAllByShadowText('Seen').length).toBeGreaterThan(0);
@@ -283,6 +285,7 @@ export const Translated: Story = {
   play: async ({ canvasElement }) => {
     const s = screen(canvasElement);
     await visible(await s.findByShadowRole('textbox', { name: 'Écrire un message' }));
+    (await s.findByShadowRole('region', { name: 'Messages' })).scrollTop = 0;
     await visible(await s.findByShadowText('Épingle de example.com'));
   },
 };
