@@ -6,6 +6,7 @@
 // under docs/: `PIN_SCREENSHOTS=1 npm run test:e2e -- screenshots`.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'playwright/test';
+import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
 
 const results = process.env.PIN_TEST_RESULTS;
 const screenshots = process.env.PIN_SCREENSHOTS === '1';
@@ -31,17 +32,8 @@ export default defineConfig({
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
     launchOptions: {
-      executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      executablePath: chromiumPath,
+      args: chromiumArgs,
     },
   },
 });
