@@ -1,0 +1,57 @@
+import type { Body } from '../../src/protocol/index.js';
+import { randomId } from '../../src/protocol/index.js';
+import type { TestChat } from '../../src/testing/index.js';
+
+const WORDS = (
+  'pin board idea kitchen garden lamp linen oak tile recipe trip weekend paint colour ' +
+  'shelf cosy light green blue soft wood brass print plant chair rug window cabin autumn ' +
+  'look love this one that maybe yes no great try later tonight tomorrow link saved'
+).split(' ');
+
+/** Small deterministic generator (mulberry32): every run and both sides get the same history. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+function text(rand: () => number, n: number): string {
+  // Mostly one-liners, some two or three lines, a few long paragraphs.
+  const r = rand();
+  const words = r < 0.6 ? 2 + Math.floor(rand() * 6) : r < 0.92 ? 8 + Math.floor(rand() * 16) : 30 + Math.floor(rand() * 50);
+  const out = [`#${n}`];
+  for (let i = 0; i < words; i++) out.push(WORDS[Math.floor(rand() * WORDS.length)]);
+  return out.join(' ');
+}
+
+/**
+ * A direct conversation between `a` and `b` with `count` text messages stored
+ * straight in the backend: runs of one to four messages per sender, gaps from
+ * seconds to hours (so there are sender groups and day separators), the
+ * newest a few minutes ago. Returns the conversation id.
+ */
+export function seedHistory(chat: TestChat, a: string, b: string, count: number): string {
+  const conv = chat.seed({ members: [a, b], messages: 0 });
+  const rand = random(20_240_611);
+  const gaps: number[] = [];
+  for (let i = 0; i < count; i++) gaps.push(rand() < 0.85 ? 5_000 + rand() * 120_000 : 600_000 + rand() * 7_200_000);
+  let at = Date.now() - 180_000 - gaps.reduce((s, g) => s + g, 0);
+  let from = a;
+  let run = 0;
+  for (let i = 0; i < count; i++) {
+    if (run <= 0) {
+      from = from === a ? b : a;
+      run = 1 + Math.floor(rand() * 4);
+    }
+    run -= 1;
+    at += gaps[i];
+    const body: Body = { kind: 'text', text: text(rand, i + 1) };
+    chat.backend.storage.append(conv, from, randomId(), body, Math.round(at));
+  }
+  return conv;
+}
