@@ -1,6 +1,6 @@
 import type { Body } from '../../src/protocol/index.js';
 import { randomId } from '../../src/protocol/index.js';
-import type { TestChat } from '../../src/testing/index.js';
+import { seededRandom, type TestChat } from '../../src/testing/index.js';
 
 const WORDS = (
   'pin board idea kitchen garden lamp linen oak tile recipe trip weekend paint colour ' +
@@ -8,17 +8,8 @@ const WORDS = (
   'look love this one that maybe yes no great try later tonight tomorrow link saved'
 ).split(' ');
 
-/** Small deterministic generator (mulberry32): every run and both sides get the same history. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** Every run and both sides get the same history. */
+const random = seededRandom;
 
 function text(rand: () => number, n: number): string {
   // Mostly one-liners, some two or three lines, a few long paragraphs.

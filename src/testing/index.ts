@@ -23,6 +23,21 @@ export const SAMPLE_PEOPLE: User[] = [
   { id: 'acme', name: 'Acme Home & Garden', brand: true },
 ];
 
+/**
+ * A small seeded random generator (mulberry32). Give it to `MemoryTransport`'s
+ * `random` option so that a run's faults and jitter replay exactly.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
 export interface TestChatOptions {
   users?: User[];
   /** The person `client()` signs in as by default. */

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ChatClient, memoryOutboxStorage } from '../../../src/state/index.js';
-import { MemoryTransport, TestChat } from '../../../src/testing/index.js';
+import { MemoryTransport, seededRandom, TestChat } from '../../../src/testing/index.js';
 import { waitFor } from '../support/wait.js';
 
 const MEMBERS = ['ada', 'bob', 'cy'] as const;
@@ -37,8 +37,7 @@ const faultsArb: fc.Arbitrary<Faults> = fc.record(
 );
 
 export async function run(schedule: Step[], faults: Faults, seed: number): Promise<void> {
-  let state = seed >>> 0 || 1;
-  const random = () => ((state = (state * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32);
+  const random = seededRandom(seed);
   const chat = new TestChat();
   const conv = chat.seed({ members: [...MEMBERS], title: 'model' });
   const transports = MEMBERS.map(

@@ -2,17 +2,7 @@ import type { Transport } from '../../../src/transport/types.js';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A small seeded generator (mulberry32), so fault schedules replay exactly. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as seeded } from '../../../src/testing/index.js';
 
 /** Resolves with the first truthy value of `check`, polling every few ms. */
 export async function waitFor<T>(check: () => T | undefined | null | false, what: string, timeoutMs = 2000): Promise<T> {
