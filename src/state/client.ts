@@ -376,7 +376,9 @@ export class ChatClient {
   };
 
   private readonly onMessage = (event: MessageEvent<string>): void => {
-    if (typeof event.data !== 'string') return;
+    // A frame that trails its socket's close belongs to a connection that is gone: the next
+    // welcome and resume bring whatever it said.
+    if (typeof event.data !== 'string' || this.transport.status !== TransportStatus.Open) return;
     const parsed = parseServerFrame(event.data);
     if (!parsed.ok) {
       console.warn(`pin-messaging: ignored a server frame (${parsed.code}: ${parsed.message})`);

@@ -87,7 +87,7 @@ describe('ChatClient over the in-memory backend', () => {
     await waitFor('online', () => ada.$status.get() === 'online' && bob.$status.get() === 'online');
     const conv = directConversationId('ada', 'bob');
     for (let i = 0; i < 150; i++) void ada.sendText(conv, `r${i}`);
-    await waitFor('all delivered', () => bob.timeline(conv).get().hi === 150, 10_000);
+    await waitFor('all delivered', () => bob.timeline(conv).get().hi === 150, 30_000);
     assert.deepEqual(texts(bob, conv), Array.from({ length: 150 }, (_, i) => `r${i}`));
     assert.equal(ada.$outbox.get().length, 0);
   });
