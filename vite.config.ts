@@ -2,9 +2,13 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 const repo = fileURLToPath(new URL('.', import.meta.url));
-/** Where `npm start` runs the chat server; the dev server proxies to it. */
+/**
+ * Where the chat server runs; the dev server proxies to it. `npm start` runs
+ * the Node server on PIN_PORT; PIN_SERVER_URL points the demo at another
+ * backend, such as `npm run server:cloudflare` on http://127.0.0.1:8787.
+ */
 const serverPort = Number(process.env.PIN_PORT ?? 1999);
-const serverTarget = `http://127.0.0.1:${serverPort}`;
+const serverTarget = process.env.PIN_SERVER_URL || `http://127.0.0.1:${serverPort}`;
 
 export default defineConfig(({ mode }) => ({
   root: fileURLToPath(new URL('./demo', import.meta.url)),
@@ -18,6 +22,8 @@ export default defineConfig(({ mode }) => ({
     proxy: {
       '/parties': { target: serverTarget, ws: true },
       '/dev/': { target: serverTarget },
+      // The Cloudflare worker names avatars after the host it was asked on (this one).
+      '/avatars/': { target: serverTarget },
     },
   },
   preview: { port: 5173, strictPort: true },

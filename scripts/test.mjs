@@ -7,7 +7,7 @@
 // is also in the PIN_TEST_RESULTS environment variable) into
 // { passed, failed, skipped }, or returns undefined when it cannot tell.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -46,6 +46,21 @@ function playwrightCounts(file) {
   const { stats } = JSON.parse(text);
   return { passed: stats.expected + stats.flaky, failed: stats.unexpected, skipped: stats.skipped };
 }
+
+/** Vitest's JSON reporter. */
+function vitestCounts(file) {
+  const text = readOr(file);
+  if (text === undefined) return undefined;
+  const report = JSON.parse(text);
+  return { passed: report.numPassedTests, failed: report.numFailedTests, skipped: report.numPendingTests + report.numTodoTests };
+}
+
+/** wrangler and workerd without telemetry or a home directory of their own (the network is closed in CI). */
+const WRANGLER_ENV = {
+  WRANGLER_SEND_METRICS: 'false',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'pin-wrangler-')),
+};
 
 const SUITES = [
   {
@@ -94,12 +109,7 @@ const SUITES = [
       '--reporter=json',
       `--outputFile.json=${file}`,
     ],
-    counts: (file) => {
-      const text = readOr(file);
-      if (text === undefined) return undefined;
-      const report = JSON.parse(text);
-      return { passed: report.numPassedTests, failed: report.numFailedTests, skipped: report.numPendingTests + report.numTodoTests };
-    },
+    counts: vitestCounts,
     timeoutMs: 300_000,
   },
   {
@@ -124,6 +134,51 @@ const SUITES = [
     command: (_file) => [node, 'scripts/size-check.mjs'],
     counts: jsonCounts,
     timeoutMs: 120_000,
+  },
+  {
+    // The Cloudflare backend: its types (workers types, kept out of the main project).
+    name: 'worker types',
+    command: (_file) => [node, 'node_modules/typescript/bin/tsc', '-p', 'server/cloudflare/tsconfig.json', '--noEmit'],
+    counts: exitCount,
+    timeoutMs: 120_000,
+  },
+  {
+    // Durable Object tests inside workerd (@cloudflare/vitest-pool-workers).
+    name: 'objects',
+    command: (file) => [
+      node,
+      'node_modules/vitest/vitest.mjs',
+      'run',
+      '--config',
+      'server/cloudflare/vitest.config.mjs',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${file}`,
+    ],
+    counts: vitestCounts,
+    env: WRANGLER_ENV,
+    timeoutMs: 180_000,
+  },
+  {
+    // The conformance suite (integration, faults, bad input) against `wrangler dev`.
+    name: 'cloudflare',
+    command: (file) => [
+      node,
+      '--import',
+      'tsx',
+      '--test',
+      '--test-concurrency=1',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${file}`,
+      ...readdirSync('test/conformance/cloudflare')
+        .filter((f) => f.endsWith('.test.ts'))
+        .map((f) => `test/conformance/cloudflare/${f}`),
+    ],
+    counts: tapCounts,
+    env: WRANGLER_ENV,
+    timeoutMs: 300_000,
   },
   {
     // Storybook's static build (the design review's artefact) must keep building.
@@ -177,7 +232,7 @@ try {
     const file = join(dir, `${suite.name}.out`);
     console.log(`\n=== ${suite.name} ===`);
     const started = Date.now();
-    const code = await run(suite.command(file), { PIN_TEST_RESULTS: file }, suite.timeoutMs);
+    const code = await run(suite.command(file), { ...suite.env, PIN_TEST_RESULTS: file }, suite.timeoutMs);
     let counts;
     try {
       counts = suite.counts(file, code);
@@ -195,6 +250,7 @@ try {
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
+  rmSync(WRANGLER_ENV.XDG_CONFIG_HOME, { recursive: true, force: true });
 }
 
 console.log('\n=== summary ===');

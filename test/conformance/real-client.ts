@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import { ChatClient, memoryOutboxStorage } from '../../../src/state/index.js';
-import { PartySocketTransport } from '../../../src/transport/partysocket.js';
+import { ChatClient, memoryOutboxStorage } from '../../src/state/index.js';
+import { PartySocketTransport } from '../../src/transport/partysocket.js';
 
 export interface ClientOptions {
   /** host:port to connect to (a proxy's, for fault tests). */

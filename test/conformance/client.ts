@@ -1,41 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { randomId, type ServerFrame, type ServerFrameOf } from '../../../src/protocol/index.js';
-import { startServer, type PinServer, type ServerOptions } from '../../../server/node/server.js';
+import { randomId, type ServerFrame, type ServerFrameOf } from '../../src/protocol/index.js';
+import { ORIGIN, type TestServer } from './backend.js';
 
-export const SECRET = 'test-secret-that-is-long-enough-for-hs256';
-export const ORIGIN = 'http://app.example:5173';
-
-export interface TestServer extends PinServer {
-  dbPath: string;
-  /** Closes the server and deletes its database directory. */
-  stop(): Promise<void>;
-}
-
-/** A real server on a random port with a temporary database file. */
-export async function startTestServer(options: Partial<ServerOptions> = {}): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'pin-server-'));
-  const dbPath = options.dbPath ?? join(dir, 'chat.db');
-  const server = await startServer({
-    port: 0,
-    dbPath,
-    authSecret: SECRET,
-    allowedOrigins: [ORIGIN],
-    allowNoOrigin: true,
-    log: () => {},
-    ...options,
-  });
-  return {
-    ...server,
-    dbPath,
-    async stop() {
-      await server.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+/** What a protocol test client needs of a server. */
+type Reachable = Pick<TestServer, 'url' | 'issueToken'>;
 
 /** A unique user id per test, so tests sharing a server do not see each other. */
 export function uid(prefix: string): string {
@@ -85,7 +53,7 @@ export class TestClient {
   }
 
   /** Opens a socket without sending `hello` (for handshake tests). */
-  static async open(server: PinServer, user: string, options: ConnectOptions = {}): Promise<TestClient> {
+  static async open(server: Reachable, user: string, options: ConnectOptions = {}): Promise<TestClient> {
     const token = options.token ?? (await server.issueToken(user, { name: options.name ?? user, brand: options.brand }));
     const room = options.room ?? user;
     const headers: Record<string, string> = {};
@@ -96,7 +64,7 @@ export class TestClient {
 
   /** Opens a socket, sends `hello` and waits for `welcome`. */
   static async connect(
-    server: PinServer,
+    server: Reachable,
     user: string,
     options: ConnectOptions & { cursors?: Record<string, number>; pending?: { conv: string; id: string }[] } = {},
   ): Promise<TestClient> {

@@ -1,0 +1,33 @@
+// Object-level tests of the Cloudflare backend: they run inside workerd (the
+// same runtime as production) with real SQLite Durable Objects, through
+// @cloudflare/vitest-pool-workers. `npm run test:cloudflare` runs them, then
+// the conformance suite against `wrangler dev`.
+import { fileURLToPath } from 'node:url';
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { defineConfig } from 'vitest/config';
+
+const here = (path) => fileURLToPath(new URL(path, import.meta.url));
+
+export default defineConfig({
+  root: here('../..'),
+  resolve: {
+    // storybook pins an older @vitest/expect at the top of node_modules; the
+    // workers pool must load the one that belongs to this vitest.
+    alias: { '@vitest/expect': here('../../node_modules/vitest/node_modules/@vitest/expect/dist/index.js') },
+  },
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: here('./wrangler.jsonc') },
+      miniflare: {
+        bindings: {
+          PIN_AUTH_SECRET: 'object-test-secret-that-is-long-enough',
+          PIN_ALLOWED_ORIGINS: 'http://app.example',
+          PIN_ADMIN_SECRET: 'object-test-admin',
+        },
+      },
+    }),
+  ],
+  test: {
+    include: ['test/cloudflare/**/*.test.ts'],
+  },
+});

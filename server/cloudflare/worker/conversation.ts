@@ -1,0 +1,240 @@
+import { Server } from 'partyserver';
+import type { Message, ServerFrame } from '../../../src/protocol/index.js';
+import { ChatCore, type ChatCoreOptions } from '../../core/core.js';
+import type { Connection, ReportRecord } from '../../core/types.js';
+import { conversationView } from '../../core/views.js';
+import { ConversationStore } from './conversation-store.js';
+import { inboxOf, limitsOf, policyOf, type Env } from './env.js';
+import { durableSql } from './sql.js';
+import type { Delivery, Envelope, Origin } from './wire.js';
+
+/** Members behind by more than this get the newest ones and page for the rest. */
+const REDELIVER = 100;
+/** When deliveries are outstanding, look again after this long. */
+const RECHECK_MS = 10_000;
+/** Sessions of sockets not heard from for this long are forgotten. */
+const SESSION_IDLE_MS = 10 * 60_000;
+
+/** The frame being handled: who sent it and what goes back to their inbox. */
+interface Turn {
+  origin: Connection;
+  socket: string;
+  out: Delivery[];
+}
+
+/**
+ * The core with its fan-out redirected: instead of sockets (a conversation
+ * object has none), each member's inbox gets the frame. What is meant for
+ * the sender goes back with the reply, in order with the ack.
+ */
+class ConversationCore extends ChatCore {
+  constructor(
+    options: ChatCoreOptions,
+    private readonly route: (users: readonly string[], frame: ServerFrame, skip?: Connection) => void,
+  ) {
+    super(options);
+  }
+
+  override broadcast(users: readonly string[], frame: ServerFrame, skip?: Connection): void {
+    this.route(users, frame, skip);
+  }
+}
+
+/**
+ * One conversation: the single writer of its sequence numbers and messages.
+ * Inboxes forward the frames of their sockets here in batches; the core
+ * handles them unchanged. Deliveries to the other members' inboxes leave in
+ * order, one batch in flight per inbox, and each member's delivered sequence
+ * number is stored, so an alarm redelivers whatever a crash or a failed call
+ * left behind.
+ */
+export class Conversation extends Server<Env> {
+  private state?: {
+    store: ConversationStore;
+    core: ConversationCore;
+    connections: Map<string, { conn: Connection; seen: number }>;
+  };
+  private turn: Turn | undefined;
+  private readonly queues = new Map<string, Delivery[]>();
+  private readonly sending = new Set<string>();
+  private alarmSet = false;
+
+  /** Handles forwarded frames in order; for each, what goes back to the sender's inbox. */
+  async receive(batch: Envelope[]): Promise<Delivery[][]> {
+    const { store, core } = this.live();
+    const replies: Delivery[][] = [];
+    for (const envelope of batch) {
+      const conn = this.connection(envelope.origin);
+      store.use(envelope.facts);
+      this.turn = { origin: conn, socket: envelope.origin.socket, out: [] };
+      try {
+        core.receive(conn, envelope.raw);
+      } finally {
+        replies.push(this.turn.out);
+        this.turn = undefined;
+        store.use();
+      }
+    }
+    this.flush();
+    return replies;
+  }
+
+  /** Messages after `after` for a member catching up (hello), at most `limit`. */
+  async page(user: string, after: number, limit: number): Promise<Message[]> {
+    return this.isMember(user) ? this.live().store.messagesAfter(this.name, after, limit) : [];
+  }
+
+  /** The member's messages stored under these client ids (acks lost before a reconnect). */
+  async sent(user: string, ids: string[]): Promise<Message[]> {
+    const { store } = this.live();
+    return ids.map((id) => store.findByClientId(this.name, user, id)).filter((m) => m !== undefined);
+  }
+
+  /** For moderation tools (through the admin API). */
+  async messages(after: number, limit: number): Promise<Message[]> {
+    return this.live().store.messagesAfter(this.name, after, limit);
+  }
+
+  async reports(): Promise<ReportRecord[]> {
+    return this.live().store.reports(1000).filter((r) => r.conv === this.name);
+  }
+
+  /** Redelivers to members whose inbox missed messages (a failed call, or a restart mid fan-out). */
+  override async onAlarm(): Promise<void> {
+    this.alarmSet = false;
+    const { store } = this.live();
+    const record = store.getConversation(this.name);
+    if (!record) return;
+    const delivered = this.delivered();
+    for (const user of record.members) {
+      if ((delivered.get(user) ?? 0) >= record.lastSeq || this.sending.has(user)) continue;
+      const view = conversationView(store, record, user);
+      const missed = store.messagesAfter(this.name, Math.max(delivered.get(user) ?? 0, record.lastSeq - REDELIVER), REDELIVER);
+      this.push(user, { frame: JSON.stringify({ t: 'conv', conv: view } satisfies ServerFrame) });
+      for (const m of missed) this.push(user, { frame: JSON.stringify({ t: 'msg', conv: this.name, m } satisfies ServerFrame), seq: m.seq });
+    }
+    this.flush();
+  }
+
+  private live() {
+    if (this.state) return this.state;
+    const store = new ConversationStore(durableSql(this.ctx.storage));
+    this.ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS fanout (user_id TEXT PRIMARY KEY, seq INTEGER NOT NULL)');
+    const core = new ConversationCore(
+      { storage: store, policy: policyOf(this.env), limits: limitsOf(this.env), onError: (e) => console.error('[pin-messaging] conversation', e) },
+      (users, frame, skip) => this.route(users, frame, skip),
+    );
+    this.state = { store, core, connections: new Map() };
+    return this.state;
+  }
+
+  /** The core's view of a socket of some inbox; its replies go into the current turn. */
+  private connection(origin: Origin): Connection {
+    const { core, connections } = this.live();
+    const id = `${origin.user} ${origin.socket}`;
+    const now = Date.now();
+    const known = connections.get(id);
+    if (known) {
+      known.seen = now;
+      return known.conn;
+    }
+    if (connections.size >= 1000) {
+      for (const [key, entry] of connections) {
+        if (now - entry.seen > SESSION_IDLE_MS) {
+          core.close(entry.conn);
+          connections.delete(key);
+        }
+      }
+    }
+    const conn: Connection = {
+      id,
+      user: origin.user,
+      send: (frame) => this.turn?.out.push({ frame, only: origin.socket }),
+      close: (code) => this.turn?.out.push({ frame: '', only: origin.socket, close: code }),
+    };
+    core.open(conn);
+    connections.set(id, { conn, seen: now });
+    return conn;
+  }
+
+  private route(users: readonly string[], frame: ServerFrame, skip?: Connection): void {
+    const turn = this.turn;
+    const data = JSON.stringify(frame);
+    for (const user of users) {
+      const delivery: Delivery = { frame: data };
+      if (frame.t === 'msg') delivery.seq = frame.m.seq;
+      if (frame.t === 'read' && frame.user === user) {
+        const store = this.live().store;
+        delivery.unread = store.unreadCount(this.name, user);
+        delivery.asOf = store.getConversation(this.name)?.lastSeq ?? frame.seq;
+      }
+      if (turn && user === turn.origin.user) {
+        // The sender's inbox applies it with the reply; their other tabs get it from there.
+        if (skip === turn.origin) delivery.except = turn.socket;
+        turn.out.push(delivery);
+        if (delivery.seq !== undefined) this.markDelivered(user, delivery.seq);
+      } else {
+        this.push(user, delivery);
+      }
+    }
+  }
+
+  private push(user: string, delivery: Delivery): void {
+    let queue = this.queues.get(user);
+    if (!queue) this.queues.set(user, (queue = []));
+    queue.push(delivery);
+    if (delivery.seq !== undefined && !this.alarmSet) {
+      this.alarmSet = true;
+      void this.ctx.storage.setAlarm(Date.now() + RECHECK_MS);
+    }
+  }
+
+  /** Starts a delivery to every inbox with frames queued and none in flight. */
+  private flush(): void {
+    for (const user of this.queues.keys()) if (!this.sending.has(user)) void this.send(user);
+  }
+
+  private async send(user: string): Promise<void> {
+    this.sending.add(user);
+    const inbox = inboxOf(this.env, user);
+    try {
+      for (let batch = this.take(user); batch.length > 0; batch = this.take(user)) {
+        try {
+          await inbox.deliver(this.name, batch);
+        } catch (error) {
+          // The alarm redelivers what this member missed; later frames wait for it.
+          console.error('[pin-messaging] delivery failed', error instanceof Error ? error.message : error);
+          this.queues.delete(user);
+          return;
+        }
+        const seq = Math.max(0, ...batch.map((d) => d.seq ?? 0));
+        if (seq > 0) this.markDelivered(user, seq);
+      }
+    } finally {
+      this.sending.delete(user);
+    }
+  }
+
+  private take(user: string): Delivery[] {
+    const queue = this.queues.get(user) ?? [];
+    this.queues.delete(user);
+    return queue;
+  }
+
+  private markDelivered(user: string, seq: number): void {
+    this.ctx.storage.sql.exec(
+      'INSERT INTO fanout (user_id, seq) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET seq = max(seq, excluded.seq)',
+      user,
+      seq,
+    );
+  }
+
+  private delivered(): Map<string, number> {
+    const rows = this.ctx.storage.sql.exec<{ user_id: string; seq: number }>('SELECT user_id, seq FROM fanout').toArray();
+    return new Map(rows.map((r) => [r.user_id, r.seq]));
+  }
+
+  private isMember(user: string): boolean {
+    return this.live().store.getConversation(this.name)?.members.includes(user) ?? false;
+  }
+}

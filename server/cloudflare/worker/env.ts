@@ -1,0 +1,84 @@
+import { POLICIES } from '../../core/policies.js';
+import type { MessagingPolicy, ServerLimits } from '../../core/types.js';
+import type { Conversation } from './conversation.js';
+import type { Directory } from './directory.js';
+import type { Inbox } from './inbox.js';
+
+/**
+ * Bindings and settings (wrangler.jsonc `vars`, secrets, or `--var` for
+ * `wrangler dev`). Every setting is a string, as the platform passes them.
+ */
+export interface Env {
+  Inbox: DurableObjectNamespace<Inbox>;
+  Conversation: DurableObjectNamespace<Conversation>;
+  Directory: DurableObjectNamespace<Directory>;
+  /** HS256 secret of the socket tokens, at least 32 bytes (a secret). */
+  PIN_AUTH_SECRET?: string;
+  /** Expected `iss` and `aud` of tokens; default 'pin-messaging'. */
+  PIN_ISSUER?: string;
+  PIN_AUDIENCE?: string;
+  /** Comma-separated exact origins allowed to open sockets and call /dev/*. */
+  PIN_ALLOWED_ORIGINS?: string;
+  /** '1': accept sockets without an Origin header (non-browser clients, tests). */
+  PIN_ALLOW_NO_ORIGIN?: string;
+  /** '1': sample people, GET /dev/users and /dev/token. Never in production. */
+  PIN_DEV?: string;
+  /** 'anyone' (default) or 'mutual-follow'. */
+  PIN_POLICY?: string;
+  PIN_RATE_PER_SEC?: string;
+  PIN_RATE_BURST?: string;
+  PIN_FRAME_RATE_PER_SEC?: string;
+  PIN_FRAME_BURST?: string;
+  /** Bearer secret of the /admin API (follows, revocation, moderation); unset disables it. */
+  PIN_ADMIN_SECRET?: string;
+}
+
+export const DEFAULT_CLAIM = 'pin-messaging';
+
+export function policyOf(env: Env): MessagingPolicy {
+  const name = env.PIN_POLICY || 'anyone';
+  const policy = POLICIES[name];
+  if (!policy) throw new Error(`PIN_POLICY must be one of: ${Object.keys(POLICIES).join(', ')}`);
+  return policy;
+}
+
+export function limitsOf(env: Env): Partial<ServerLimits> {
+  return {
+    ratePerSecond: numberOf(env.PIN_RATE_PER_SEC),
+    rateBurst: numberOf(env.PIN_RATE_BURST),
+    framesPerSecond: numberOf(env.PIN_FRAME_RATE_PER_SEC),
+    frameBurst: numberOf(env.PIN_FRAME_BURST),
+  };
+}
+
+export function originsOf(env: Env): string[] {
+  return (env.PIN_ALLOWED_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+}
+
+export function flag(value: string | undefined): boolean {
+  return value === '1' || value === 'true';
+}
+
+function numberOf(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`a rate setting is not a non-negative number: ${raw}`);
+  return value;
+}
+
+/** The object of a person, a conversation, or the directory, by name. */
+export function inboxOf(env: Env, user: string): DurableObjectStub<Inbox> {
+  return env.Inbox.get(env.Inbox.idFromName(user));
+}
+
+export function conversationOf(env: Env, conv: string): DurableObjectStub<Conversation> {
+  return env.Conversation.get(env.Conversation.idFromName(conv));
+}
+
+/** One directory for the deployment (see docs/scaling.md on when to shard it). */
+export function directoryOf(env: Env): DurableObjectStub<Directory> {
+  return env.Directory.get(env.Directory.idFromName('directory'));
+}

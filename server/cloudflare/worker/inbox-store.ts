@@ -1,0 +1,197 @@
+import type { Conversation as ConversationView, Message, ServerFrame, User } from '../../../src/protocol/index.js';
+import type { ConversationRecord } from '../../core/types.js';
+import { SqlStorage, type Sql } from '../../storage/sql.js';
+import type { Delivery } from './wire.js';
+
+/** One conversation in a person's list, as that person sees it. */
+interface Entry {
+  view: ConversationView;
+  /** Messages from others up to this seq are already counted in `view.unread`. */
+  counted: number;
+  /** A direct conversation the person left: hidden, but a write to it is still routed. */
+  left?: boolean;
+}
+
+/** Results fetched from other objects before a frame is handed to the core. */
+export interface Prefetched {
+  /** Pages after a cursor, by `${conv} ${after}`. */
+  pages?: Map<string, Message[]>;
+  /** The person's stored messages by `${conv} ${clientId}`. */
+  sent?: Map<string, Message>;
+  /** Directory search results. */
+  found?: User[];
+}
+
+/**
+ * The SQL store of one person's inbox. Profiles (a cache of the directory's),
+ * blocks and follows use the shared store's tables, holding only rows this
+ * person is part of, in both directions. Conversations are kept as the views
+ * the conversation objects sent, patched by every delivery; what the core
+ * reads about messages (a resume page, a lost ack) is fetched from the
+ * conversation objects beforehand.
+ */
+export class InboxStore extends SqlStorage {
+  /** Set when the core stored a changed profile of the person: the directory needs it. */
+  profileChanged: User | undefined;
+  prefetched: Prefetched = {};
+  private entries: Map<string, Entry> | undefined;
+  /** Profiles read so far (a welcome names every member of every conversation). */
+  private readonly profiles = new Map<string, User | undefined>();
+
+  constructor(
+    private readonly db: Sql,
+    private readonly me: string,
+  ) {
+    super(db);
+    db.run('CREATE TABLE IF NOT EXISTS inbox (conv TEXT PRIMARY KEY, entry TEXT NOT NULL)');
+  }
+
+  override getUser(id: string): User | undefined {
+    let user = this.profiles.get(id);
+    if (user === undefined && !this.profiles.has(id)) {
+      user = super.getUser(id);
+      this.profiles.set(id, user);
+    }
+    return user && { ...user };
+  }
+
+  override putUser(user: User): void {
+    this.cache(user);
+    if (user.id === this.me) this.profileChanged = user;
+  }
+
+  /** Caches profiles from the directory or a conversation. */
+  cacheUsers(users: readonly User[]): void {
+    for (const user of users) this.cache(user);
+  }
+
+  private cache(user: User): void {
+    super.putUser(user);
+    this.profiles.delete(user.id);
+  }
+
+  override searchUsers(_query: string, limit: number): User[] {
+    return (this.prefetched.found ?? []).slice(0, limit);
+  }
+
+  override getConversation(id: string): ConversationRecord | undefined {
+    const entry = this.all().get(id);
+    return entry && !entry.left ? recordOf(entry.view) : undefined;
+  }
+
+  override conversationsOf(): ConversationRecord[] {
+    return [...this.all().values()]
+      .filter((e) => !e.left)
+      .sort((a, b) => activity(b.view) - activity(a.view) || (a.view.id < b.view.id ? -1 : 1))
+      .map((e) => recordOf(e.view));
+  }
+
+  override getMessage(conv: string, seq: number): Message | undefined {
+    const last = this.all().get(conv)?.view.last;
+    return last?.seq === seq ? last : undefined;
+  }
+
+  override messagesAfter(conv: string, after: number, limit: number): Message[] {
+    return (this.prefetched.pages?.get(`${conv} ${after}`) ?? []).slice(0, limit);
+  }
+
+  override findByClientId(conv: string, from: string, id: string): Message | undefined {
+    return from === this.me ? this.prefetched.sent?.get(`${conv} ${id}`) : undefined;
+  }
+
+  override reads(conv: string): Record<string, number> {
+    return { ...this.all().get(conv)?.view.reads };
+  }
+
+  override unreadCount(conv: string): number {
+    return this.all().get(conv)?.view.unread ?? 0;
+  }
+
+  override isMuted(conv: string): boolean {
+    return this.all().get(conv)?.view.muted ?? false;
+  }
+
+  /** The person's entry for `conv`, left or not. */
+  entry(conv: string): Readonly<Entry> | undefined {
+    return this.all().get(conv);
+  }
+
+  /** Updates the list from a frame a conversation object delivered. */
+  apply(conv: string, delivery: Delivery): void {
+    const frame = JSON.parse(delivery.frame) as ServerFrame;
+    const entry = this.all().get(conv);
+    switch (frame.t) {
+      case 'conv':
+        // Others' copies of this person's profile may be older than the inbox's own.
+        if (frame.users) this.cacheUsers(frame.users.filter((u) => u.id !== this.me));
+        return this.save(conv, { view: frame.conv, counted: frame.conv.lastSeq });
+      case 'msg': {
+        if (!entry) return;
+        const { view } = entry;
+        const m = frame.m;
+        if (m.seq > view.lastSeq) {
+          view.lastSeq = m.seq;
+          view.last = m;
+        }
+        if (m.from !== this.me && m.seq > entry.counted) {
+          if (m.seq > (view.reads[this.me] ?? 0)) view.unread += 1;
+          entry.counted = m.seq;
+        }
+        return this.save(conv, entry);
+      }
+      case 'read': {
+        if (!entry) return;
+        const { view } = entry;
+        view.reads = { ...view.reads, [frame.user]: Math.max(view.reads[frame.user] ?? 0, frame.seq) };
+        if (frame.user === this.me && delivery.unread !== undefined) {
+          view.unread = delivery.unread;
+          entry.counted = Math.max(entry.counted, delivery.asOf ?? 0);
+        }
+        return this.save(conv, entry);
+      }
+      case 'gone':
+        if (!entry) return;
+        if (entry.view.kind === 'direct') return this.save(conv, { ...entry, left: true });
+        this.all().delete(conv);
+        this.db.run('DELETE FROM inbox WHERE conv = ?', conv);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private save(conv: string, entry: Entry): void {
+    this.all().set(conv, entry);
+    this.db.run(
+      'INSERT INTO inbox (conv, entry) VALUES (?, ?) ON CONFLICT (conv) DO UPDATE SET entry = excluded.entry',
+      conv,
+      JSON.stringify(entry),
+    );
+  }
+
+  /** Every entry, read from SQL once per wake-up. */
+  private all(): Map<string, Entry> {
+    if (!this.entries) {
+      const rows = this.db.all('SELECT conv, entry FROM inbox');
+      this.entries = new Map(rows.map((r) => [String(r.conv), JSON.parse(String(r.entry)) as Entry]));
+    }
+    return this.entries;
+  }
+}
+
+function activity(view: ConversationView): number {
+  return view.last?.at ?? view.createdAt;
+}
+
+function recordOf(view: ConversationView): ConversationRecord {
+  const record: ConversationRecord = {
+    id: view.id,
+    kind: view.kind,
+    members: [...view.members],
+    createdBy: view.createdBy,
+    createdAt: view.createdAt,
+    lastSeq: view.lastSeq,
+  };
+  if (view.title !== undefined) record.title = view.title;
+  return record;
+}

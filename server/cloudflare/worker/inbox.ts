@@ -1,0 +1,310 @@
+import { Server, type Connection as Socket, type ConnectionContext, type WSMessage } from 'partyserver';
+import {
+  CloseCode,
+  directMembers,
+  ErrorCode,
+  LIMITS,
+  parseClientFrame,
+  utf8Length,
+  type ClientFrame,
+  type ClientFrameOf,
+  type FrameRef,
+  type ServerFrame,
+} from '../../../src/protocol/index.js';
+import { ChatCore } from '../../core/core.js';
+import type { Connection } from '../../core/types.js';
+import type { ProfileClaims } from '../../core/views.js';
+import { conversationOf, directoryOf, inboxOf, limitsOf, policyOf, type Env } from './env.js';
+import { factsFor, prefetch, type Reads } from './inbox-reads.js';
+import { InboxStore } from './inbox-store.js';
+import { durableSql } from './sql.js';
+import { decodeClaims, PROFILE_HEADER, type Delivery, type Envelope } from './wire.js';
+
+/** Frames about one conversation: its object handles them. */
+const CONVERSATION_FRAMES = new Set<ClientFrame['t']>(['send', 'history', 'read', 'typing', 'leave', 'mute', 'report']);
+/** Frames forwarded to one conversation in one call, at most. */
+const MAX_BATCH = 64;
+
+type Conversational = Extract<ClientFrame, { conv: string }>;
+
+interface Forwarded {
+  envelope: Envelope;
+  ref: FrameRef;
+}
+
+/**
+ * One person: their sockets (hibernating between frames), their
+ * conversation list with unread counts, their blocks and follows. Frames
+ * about one conversation go to its object in per-conversation batches, in
+ * the order they came; `hello`, `contacts`, `block` and `ping` are answered
+ * here by the same core, over this person's data. Deliveries from
+ * conversation objects update the list, then reach every socket.
+ */
+export class Inbox extends Server<Env> {
+  static override options = { hibernate: true };
+
+  private state?: { store: InboxStore; core: ChatCore };
+  private readonly opened = new Map<string, Connection>();
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly queues = new Map<string, Forwarded[]>();
+  /** Frames the core sends while one is being handled, released when its side effects are done. */
+  private capture: [Socket, string][] | undefined;
+
+  override onConnect(socket: Socket, ctx: ConnectionContext): Promise<void> {
+    const claims = decodeClaims(ctx.request.headers.get(PROFILE_HEADER));
+    return this.serial(socket.id, () => this.open(socket, claims));
+  }
+
+  override onMessage(socket: Socket, message: WSMessage): Promise<void> {
+    const raw = typeof message === 'string' ? message : new TextDecoder().decode(message);
+    if (utf8Length(raw) > LIMITS.hardFrameBytes) {
+      this.forget(socket);
+      socket.close(CloseCode.TooBig, 'frame too large');
+      return Promise.resolve();
+    }
+    // Resolves once the frame is routed, not when it is answered: frames for one
+    // conversation that arrive while a call is in flight go together in the next call.
+    return this.serial(socket.id, () => this.handle(socket, raw));
+  }
+
+  override onClose(socket: Socket, code: number): void {
+    this.forget(socket);
+    // partyserver answers a Close frame only when it carried a code; answer the
+    // others too, or the client waits for the TCP timeout to see the socket closed.
+    if (code === 1005) {
+      try {
+        socket.close();
+      } catch {
+        // Already closed.
+      }
+    }
+  }
+
+  override onError(socket: Socket): void {
+    this.forget(socket);
+  }
+
+  // RPC from conversation objects, other inboxes and the worker --------------
+
+  /** Frames from a conversation for this person's sockets. */
+  async deliver(conv: string, deliveries: Delivery[]): Promise<void> {
+    this.apply(conv, deliveries);
+  }
+
+  /** Someone blocked (or unblocked) this person. */
+  async noteBlock(blocker: string, blocked: boolean): Promise<void> {
+    if (blocker !== this.name) this.live().store.setBlocked(blocker, this.name, blocked);
+  }
+
+  /** A follow between this person and someone else changed (the site's follow graph). */
+  async setFollow(follower: string, followee: string, follows: boolean): Promise<void> {
+    if ((follower === this.name) !== (followee === this.name)) this.live().store.setFollow(follower, followee, follows);
+  }
+
+  /** Closes every socket of the person with CloseCode.Revoked. */
+  async revoke(): Promise<number> {
+    let closed = 0;
+    for (const socket of this.getConnections()) {
+      this.forget(socket);
+      socket.close(CloseCode.Revoked, 'access revoked');
+      closed++;
+    }
+    return closed;
+  }
+
+  // Sockets --------------------------------------------------------------------
+
+  private live() {
+    if (!this.state) {
+      const store = new InboxStore(durableSql(this.ctx.storage), this.name);
+      const core = new ChatCore({
+        storage: store,
+        policy: policyOf(this.env),
+        limits: limitsOf(this.env),
+        onError: (e) => console.error('[pin-messaging] inbox', e),
+      });
+      this.state = { store, core };
+      // Pings without a counter are answered without waking the object.
+      this.ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"t":"ping"}', '{"t":"pong"}'));
+    }
+    return this.state;
+  }
+
+  private reads(): Reads {
+    return { env: this.env, store: this.live().store, me: this.name };
+  }
+
+  /** Runs `task` after the socket's earlier frames, so each socket's frames are handled in order. */
+  private serial(id: string, task: () => Promise<void>): Promise<void> {
+    const next = (this.chains.get(id) ?? Promise.resolve()).then(task).catch((e) => console.error('[pin-messaging] inbox', e));
+    this.chains.set(id, next);
+    void next.then(() => this.chains.get(id) === next && this.chains.delete(id));
+    return next;
+  }
+
+  private async open(socket: Socket, claims: ProfileClaims): Promise<void> {
+    const { store } = this.live();
+    const directory = directoryOf(this.env);
+    // The directory's profile is the base the token's claims are merged into.
+    if (!store.getUser(this.name)) store.cacheUsers(await directory.get([this.name]));
+    store.profileChanged = undefined;
+    this.connection(socket, claims);
+    const changed = store.profileChanged;
+    // Others can find and message this person once the directory has the profile.
+    if (changed) await directory.put(changed);
+  }
+
+  /** The core's handle on a socket, opened on first use (again after the object woke up). */
+  private connection(socket: Socket, claims?: ProfileClaims): Connection {
+    const known = this.opened.get(socket.id);
+    if (known) return known;
+    const conn: Connection = {
+      id: socket.id,
+      user: this.name,
+      send: (frame) => (this.capture ? this.capture.push([socket, frame]) : sendTo(socket, frame)),
+      close: (code, reason) => {
+        this.forget(socket);
+        socket.close(code, reason);
+      },
+    };
+    this.opened.set(socket.id, conn);
+    this.live().core.open(conn, claims);
+    return conn;
+  }
+
+  private forget(socket: Socket): void {
+    const conn = this.opened.get(socket.id);
+    if (!conn) return;
+    this.opened.delete(socket.id);
+    this.live().core.close(conn);
+  }
+
+  private async handle(socket: Socket, raw: string): Promise<void> {
+    const conn = this.connection(socket);
+    const parsed = parseClientFrame(raw);
+    const frame = parsed.ok ? parsed.frame : undefined;
+    const { core, store } = this.live();
+    try {
+      if (frame && isConversational(frame) && this.forwardable(frame)) {
+        const facts = frame.t === 'send' ? await factsFor(this.reads(), frame) : undefined;
+        this.forward(frame.conv, { origin: { user: this.name, socket: socket.id }, raw, facts }, refOf(frame));
+        return;
+      }
+      if (frame) store.prefetched = await prefetch(this.reads(), frame);
+    } catch (error) {
+      // Another object did not answer (the directory, a conversation): the frame may be sent again.
+      console.error('[pin-messaging] inbox read failed', error instanceof Error ? error.message : error);
+      if (frame) this.failed({ envelope: { origin: { user: this.name, socket: socket.id }, raw }, ref: refOf(frame) });
+      return;
+    }
+    const held: [Socket, string][] = [];
+    this.capture = held;
+    try {
+      core.receive(conn, raw);
+    } finally {
+      this.capture = undefined;
+      store.prefetched = {};
+    }
+    if (frame?.t === 'block') await this.shareBlock(frame);
+    for (const [target, data] of held) sendTo(target, data);
+  }
+
+  /**
+   * Whether the conversation's object should see the frame. Frames about a
+   * conversation this person is not in stop here, and the core refuses them
+   * (`not_member`), so no object is made for a made-up id. A send that
+   * names recipients may create one; a person may write again in a direct
+   * conversation they left. Frames behind one already on its way follow it
+   * (a send pipelined after the one creating the conversation).
+   */
+  private forwardable(frame: Conversational): boolean {
+    if (this.queues.has(frame.conv)) return true;
+    const entry = this.live().store.entry(frame.conv);
+    if (entry && !entry.left) return true;
+    if (frame.t !== 'send') return false;
+    return frame.to !== undefined || (entry?.left === true && (directMembers(frame.conv)?.includes(this.name) ?? false));
+  }
+
+  // Conversations ----------------------------------------------------------------
+
+  private forward(conv: string, envelope: Envelope, ref: FrameRef): void {
+    const queue = this.queues.get(conv);
+    if (queue) return void queue.push({ envelope, ref });
+    this.queues.set(conv, [{ envelope, ref }]);
+    void this.pump(conv);
+  }
+
+  /** One call in flight per conversation; frames that arrive meanwhile go in the next batch. */
+  private async pump(conv: string): Promise<void> {
+    const queue = this.queues.get(conv)!;
+    const target = conversationOf(this.env, conv);
+    while (queue.length > 0) {
+      const batch = queue.splice(0, MAX_BATCH);
+      let replies: Delivery[][] | undefined;
+      try {
+        replies = await target.receive(batch.map((f) => f.envelope));
+      } catch (error) {
+        console.error('[pin-messaging] conversation call failed', error instanceof Error ? error.message : error);
+      }
+      batch.forEach((forwarded, i) => {
+        try {
+          if (replies) this.apply(conv, replies[i]);
+          else this.failed(forwarded);
+        } catch (error) {
+          console.error('[pin-messaging] inbox', error);
+        }
+      });
+    }
+    this.queues.delete(conv);
+  }
+
+  /** Nothing is known of a frame whose call failed: the client may send it again (dedup makes that safe). */
+  private failed({ envelope, ref }: Forwarded): void {
+    const socket = this.getConnection(envelope.origin.socket);
+    const frame: ServerFrame = { t: 'error', code: ErrorCode.Internal, message: 'the server failed; try again', ...ref };
+    if (socket) sendTo(socket, JSON.stringify(frame));
+  }
+
+  private apply(conv: string, deliveries: Delivery[]): void {
+    const { store } = this.live();
+    for (const d of deliveries) {
+      if (d.only !== undefined) {
+        const socket = this.getConnection(d.only);
+        if (!socket) continue;
+        if (d.close !== undefined) this.connection(socket).close(d.close, 'closed by the server');
+        else sendTo(socket, d.frame);
+        continue;
+      }
+      store.apply(conv, d);
+      for (const socket of this.getConnections()) if (socket.id !== d.except) sendTo(socket, d.frame);
+    }
+  }
+
+  /** The other person's inbox must know before the `ok`: their next send is checked against it. */
+  private async shareBlock(frame: ClientFrameOf<'block'>): Promise<void> {
+    const { store } = this.live();
+    if (frame.user === this.name || !store.getUser(frame.user)) return;
+    await inboxOf(this.env, frame.user).noteBlock(this.name, frame.blocked);
+  }
+}
+
+function isConversational(frame: ClientFrame): frame is Conversational {
+  return CONVERSATION_FRAMES.has(frame.t);
+}
+
+/** What an error about `frame` must name, so the client can tie it to its request or pending send. */
+function refOf(frame: ClientFrame): FrameRef {
+  const ref: FrameRef = {};
+  if ('req' in frame && frame.req !== undefined) ref.req = frame.req;
+  if (frame.t === 'send') ref.id = frame.id;
+  if ('conv' in frame) ref.conv = frame.conv;
+  return ref;
+}
+
+function sendTo(socket: Socket, frame: string): void {
+  try {
+    socket.send(frame);
+  } catch {
+    // Closing or closed: the client resumes from its cursors.
+  }
+}

@@ -1,0 +1,7 @@
+/** The conformance suites, each run against a Backend (node-backend.ts, cloudflare-backend.ts). */
+export { authSuite } from './suites/auth.js';
+export { badInputSuite } from './suites/bad-input.js';
+export { killedServerSuite } from './suites/killed-server.js';
+export { messagingSuite } from './suites/messaging.js';
+export { realServerSuite } from './suites/real-server.js';
+export { reliabilitySuite } from './suites/reliability.js';
