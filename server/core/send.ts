@@ -1,7 +1,7 @@
-import { directConversationId, directMembers, LIMITS, type ClientFrameOf, type FrameRef } from '../../src/protocol/index.js';
+import { directConversationId, directMembers, LIMITS, storedBody, type ClientFrameOf, type FrameRef } from '../../src/protocol/index.js';
 import { notMember, refusal, type CoreContext, type Refusal } from './context.js';
 import type { Connection, ConversationRecord } from './types.js';
-import { conversationView, profiles, storedBody } from './views.js';
+import { conversationView, profiles } from './views.js';
 
 type SendFrame = ClientFrameOf<'send'>;
 

@@ -1,5 +1,5 @@
-import { checkHttpUrl, USER_ID, type Body } from '../../src/protocol/index.js';
-import type { ChatStorage, Conversation, ConversationRecord, StoredBody, User } from './types.js';
+import { checkHttpUrl, USER_ID } from '../../src/protocol/index.js';
+import type { ChatStorage, Conversation, ConversationRecord, User } from './types.js';
 
 /** A conversation as one reader sees it (their unread count and mute flag). */
 export function conversationView(storage: ChatStorage, record: ConversationRecord, reader: string): Conversation {
@@ -28,26 +28,6 @@ export function profiles(storage: ChatStorage, ids: Iterable<string>): User[] {
     if (user) users.push(user);
   }
   return users;
-}
-
-/**
- * What is stored for a body a client sent: URLs in their normalised form and
- * the pin's `domain` taken from its URL, so a pin cannot claim another site.
- */
-export function storedBody(body: Body): StoredBody {
-  if (body.kind === 'text') return { kind: 'text', text: body.text };
-  const { pin } = body;
-  const url = checkHttpUrl(pin.url);
-  const image = checkHttpUrl(pin.image);
-  // The frame schema has already accepted both URLs; this keeps the types honest.
-  if (!url.ok || !image.ok) throw new Error('pin URL failed a second check');
-  const stored: StoredBody = {
-    kind: 'pin',
-    pin: { url: url.href, image: image.href, title: pin.title, domain: url.host },
-  };
-  if (pin.description !== undefined) stored.pin.description = pin.description;
-  if (body.note !== undefined) stored.note = body.note;
-  return stored;
 }
 
 /** A user with only the fields the wire carries (no `brand: false`, no empty avatar). */

@@ -1,3 +1,4 @@
+export * from './body.js';
 export * from './codes.js';
 export * from './ids.js';
 export * from './limits.js';

@@ -1,6 +1,5 @@
 import { atom, batch, computed, onMount, type ReadableAtom, type WritableAtom } from 'nanostores';
 import {
-  checkHttpUrl,
   ErrorCode,
   RETRYABLE_ERRORS,
   directConversationId,
@@ -8,13 +7,13 @@ import {
   newGroupId,
   parseServerFrame,
   randomId,
+  storedBody,
   type Body,
   type Conversation,
   type Message,
   type PinInput,
   type ServerFrame,
   type ServerFrameOf,
-  type StoredBody,
   type User,
 } from '../protocol/index.js';
 import { TransportStatus, type Transport } from '../transport/types.js';
@@ -708,11 +707,4 @@ function activity(c: Conversation): number {
 
 function withFlags(t: Timeline, loadingOlder = false): TimelineState {
   return { ...t, hasOlder: hasOlder(t), loadingOlder };
-}
-
-/** The body as the server stores it: a pin's domain is always its URL's host. */
-function storedBody(body: Body): StoredBody {
-  if (body.kind === 'text') return body;
-  const url = checkHttpUrl(body.pin.url);
-  return { ...body, pin: { ...body.pin, domain: url.ok ? url.host : '' } };
 }

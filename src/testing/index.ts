@@ -1,5 +1,5 @@
 import type { Body, User } from '../protocol/index.js';
-import { directConversationId, newGroupId, randomId } from '../protocol/index.js';
+import { directConversationId, newGroupId, randomId, storedBody } from '../protocol/index.js';
 import { ChatClient } from '../state/client.js';
 import { memoryOutboxStorage } from '../state/outbox-storage.js';
 import { createMemoryBackend, MemoryTransport, type MemoryBackend, type MemoryFaults } from '../transport/memory.js';
@@ -108,8 +108,7 @@ export class TestChat {
         ? Array.from({ length: options.messages }, (_, i): Body => ({ kind: 'text', text: `Message ${i + 1}` }))
         : (options.messages ?? []);
     bodies.forEach((body, i) => {
-      const stored = body.kind === 'pin' ? { ...body, pin: { ...body.pin, domain: new URL(body.pin.url).hostname } } : body;
-      storage.append(id, members[i % members.length], randomId(), stored, startAt + i * 60_000);
+      storage.append(id, members[i % members.length], randomId(), storedBody(body), startAt + i * 60_000);
     });
     for (const [user, seq] of Object.entries(options.reads ?? {})) storage.setRead(id, user, seq);
     return id;

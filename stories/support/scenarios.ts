@@ -1,5 +1,5 @@
 import type { Body, User } from '../../src/protocol/index.js';
-import { randomId } from '../../src/protocol/index.js';
+import { randomId, storedBody } from '../../src/protocol/index.js';
 import { ChatClient, ConnectionStatus } from '../../src/state/client.js';
 import { memoryOutboxStorage } from '../../src/state/outbox-storage.js';
 import { SAMPLE_PEOPLE, TestChat } from '../../src/testing/index.js';
@@ -101,8 +101,7 @@ function thread(chat: TestChat, members: string[], lines: Line[], options: Threa
   const end = Date.now() - (options.hoursAgo ?? 1) * HOUR;
   const step = lines.length > 1 ? (end - start) / (lines.length - 1) : 0;
   lines.forEach(([from, body], i) => {
-    const stored = body.kind === 'pin' ? { ...body, pin: { ...body.pin, domain: new URL(body.pin.url).hostname } } : body;
-    chat.backend.storage.append(id, from, randomId(), stored, Math.round(start + i * step));
+    chat.backend.storage.append(id, from, randomId(), storedBody(body), Math.round(start + i * step));
   });
   for (const [user, seq] of Object.entries(options.reads ?? {})) chat.backend.storage.setRead(id, user, seq);
   return id;
