@@ -1,5 +1,6 @@
 // `npm run build`: what the package publishes.
-// - dist/src, dist/server: ES modules, one per source file, with .d.ts (tsc).
+// - dist/src, dist/server: ES modules, one per source file, with .d.ts (tsc);
+//   Lit's css``, html`` and svg`` templates minified (scripts/minify-templates.mjs).
 // - dist/cdn/pin-messaging.js: one minified file for a plain page, Lit in
 //   production mode, process.env.NODE_ENV replaced (nanostores reads it).
 // - dist/custom-elements.json (from the elements' JSDoc), plus the editor data
@@ -9,6 +10,7 @@ import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { cssCustomData, htmlCustomData, webTypes } from './editor-data.mjs';
+import { minifyTemplates } from './minify-templates.mjs';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 
@@ -26,6 +28,10 @@ for (const path of ['dist/src', 'dist/server', 'dist/cdn']) rmSync(path, { recur
 
 run('modules and types', ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']);
 chmodSync('dist/server/main.js', 0o755);
+
+const minified = await minifyTemplates('dist/src');
+const saved = minified.reduce((sum, { before, after }) => sum + before - after, 0);
+console.log(`build: templates minified in ${minified.length} modules (${(saved / 1024).toFixed(1)} KB less)`);
 
 const cdn = await build({
   entryPoints: ['dist/src/cdn.js'],

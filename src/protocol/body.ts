@@ -1,4 +1,5 @@
-import type { Body, StoredBody } from './schema.js';
+import type { Body } from './schema.js';
+import type { StoredBody } from './server-frames.js';
 import { checkHttpUrl } from './url.js';
 
 /**

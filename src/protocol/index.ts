@@ -4,4 +4,5 @@ export * from './ids.js';
 export * from './limits.js';
 export * from './parse.js';
 export * from './schema.js';
+export * from './server-frames.js';
 export * from './url.js';

@@ -1,10 +1,16 @@
 import * as v from 'valibot';
 import { ErrorCode } from './codes.js';
 import { LIMITS } from './limits.js';
-import { ClientFrameSchema, ServerFrameSchema, type ClientFrame, type ServerFrame } from './schema.js';
+import { ClientFrameSchema, type ClientFrame } from './schema.js';
+import { ServerFrameSchema, type ServerFrame } from './server-frames.js';
 
-const CLIENT_TYPES = new Set(ClientFrameSchema.options.map((o) => o.entries.t.literal));
-const SERVER_TYPES = new Set(ServerFrameSchema.options.map((o) => o.entries.t.literal));
+// The frame types each side may send, made on first use: a top-level Set built
+// from the schemas would keep every client-frame schema in a browser bundle,
+// which only ever parses server frames.
+let clientTypes: Set<string> | undefined;
+let serverTypes: Set<string> | undefined;
+const typesOf = (schema: { options: readonly { entries: { t: { literal: string } } }[] }) =>
+  new Set(schema.options.map((o) => o.entries.t.literal));
 
 /** What a refused frame named, so the error can be tied to a request or a pending send. */
 export interface FrameRef {
@@ -82,10 +88,10 @@ function parseWith<F>(
 
 /** Parses and validates a frame a client sent. Servers call this on every frame. */
 export function parseClientFrame(raw: string): ParseResult<ClientFrame> {
-  return parseWith(raw, ClientFrameSchema, CLIENT_TYPES, true);
+  return parseWith(raw, ClientFrameSchema, (clientTypes ??= typesOf(ClientFrameSchema)), true);
 }
 
 /** Parses and validates a frame a server sent. Clients call this on every frame. */
 export function parseServerFrame(raw: string): ParseResult<ServerFrame> {
-  return parseWith(raw, ServerFrameSchema, SERVER_TYPES, false);
+  return parseWith(raw, ServerFrameSchema, (serverTypes ??= typesOf(ServerFrameSchema)), false);
 }

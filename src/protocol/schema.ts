@@ -15,7 +15,6 @@ const clientId = v.pipe(v.string(), v.regex(CLIENT_ID, 'a message id is 8-64 of 
 const conversationId = v.pipe(v.string(), v.regex(CONVERSATION_ID, 'not a conversation id'));
 const seq = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 const reqId = v.pipe(v.string(), v.maxLength(64));
-const timestamp = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 
 function text(max: number, what: string) {
   return v.pipe(v.string(), v.maxCodePoints(max, `${ErrorCode.TooLong}: ${what} is over ${max} characters`));
@@ -137,116 +136,9 @@ export const ClientFrameSchema = v.variant('t', [
   PingFrame,
 ]);
 
-// Server -> client ------------------------------------------------------------
-// Clients parse these with plain (not strict) objects: a newer server may add fields.
-
-export const UserSchema = v.object({
-  id: userId,
-  name: v.pipe(v.string(), v.maxLength(200)),
-  avatar: v.optional(httpUrl),
-  /** A brand account (brands may message only people who follow them back). */
-  brand: v.optional(v.boolean()),
-});
-
-const ServerPinSchema = v.object({
-  url: httpUrl,
-  image: httpUrl,
-  title: v.string(),
-  description: v.optional(v.string()),
-  domain: v.string(),
-});
-
-const ServerBodySchema = v.variant('kind', [
-  v.object({ kind: v.literal('text'), text: v.string() }),
-  v.object({ kind: v.literal('pin'), pin: ServerPinSchema, note: v.optional(v.string()) }),
-]);
-
-export const MessageSchema = v.object({
-  seq,
-  id: clientId,
-  from: userId,
-  /** Server time of storage, ms since the epoch. */
-  at: timestamp,
-  body: ServerBodySchema,
-});
-
-export const ConversationSchema = v.object({
-  id: conversationId,
-  kind: v.picklist(['direct', 'group']),
-  members: v.array(userId),
-  title: v.optional(v.string()),
-  createdBy: userId,
-  createdAt: timestamp,
-  /** Sequence number of the newest message (0 when empty). */
-  lastSeq: seq,
-  last: v.optional(MessageSchema),
-  /** Messages from others after the reader's read marker. */
-  unread: seq,
-  muted: v.boolean(),
-  /** Read marker per member. */
-  reads: v.record(userId, seq),
-});
-
-export const ServerFrameSchema = v.variant('t', [
-  v.object({
-    t: v.literal('welcome'),
-    v: v.literal(1),
-    me: UserSchema,
-    conversations: v.array(ConversationSchema),
-    users: v.array(UserSchema),
-    /** People the signed-in person has blocked. */
-    blocked: v.array(userId),
-  }),
-  v.object({ t: v.literal('conv'), conv: ConversationSchema, users: v.optional(v.array(UserSchema)) }),
-  /** The person is no longer a member (left on this or another device). */
-  v.object({ t: v.literal('gone'), conv: conversationId }),
-  v.object({ t: v.literal('msg'), conv: conversationId, m: MessageSchema }),
-  v.object({
-    t: v.literal('ack'),
-    conv: conversationId,
-    id: clientId,
-    seq,
-    at: timestamp,
-    /** The message had been stored before: this acknowledges the first copy. */
-    dup: v.optional(v.boolean()),
-  }),
-  v.object({
-    t: v.literal('history'),
-    req: v.optional(reqId),
-    conv: conversationId,
-    /** Ascending by seq. */
-    messages: v.array(MessageSchema),
-    /** More messages exist beyond this page in the direction asked. */
-    hasMore: v.boolean(),
-  }),
-  v.object({ t: v.literal('read'), conv: conversationId, user: userId, seq }),
-  v.object({ t: v.literal('typing'), conv: conversationId, user: userId }),
-  v.object({ t: v.literal('contacts'), req: v.optional(reqId), users: v.array(UserSchema) }),
-  v.object({ t: v.literal('blocked'), user: userId, blocked: v.boolean() }),
-  v.object({ t: v.literal('ok'), req: reqId }),
-  v.object({
-    t: v.literal('error'),
-    code: v.string(),
-    message: v.string(),
-    req: v.optional(reqId),
-    conv: v.optional(conversationId),
-    id: v.optional(clientId),
-    /** For rate_limited: milliseconds to wait before retrying. */
-    retryAfter: v.optional(v.number()),
-  }),
-  v.object({ t: v.literal('pong'), n: v.optional(v.number()) }),
-]);
-
 // Types -----------------------------------------------------------------------
 
-export type Pin = v.InferOutput<typeof ServerPinSchema>;
 export type PinInput = v.InferOutput<typeof PinSchema>;
 export type Body = v.InferOutput<typeof BodySchema>;
-export type StoredBody = v.InferOutput<typeof ServerBodySchema>;
 export type ClientFrame = v.InferOutput<typeof ClientFrameSchema>;
-export type ServerFrame = v.InferOutput<typeof ServerFrameSchema>;
-export type User = v.InferOutput<typeof UserSchema>;
-export type Message = v.InferOutput<typeof MessageSchema>;
-export type Conversation = v.InferOutput<typeof ConversationSchema>;
 export type ClientFrameOf<T extends ClientFrame['t']> = Extract<ClientFrame, { t: T }>;
-export type ServerFrameOf<T extends ServerFrame['t']> = Extract<ServerFrame, { t: T }>;

@@ -60,7 +60,8 @@ export class ContactPicker implements ReactiveController {
 
   hostUpdated(): void {
     const active = this.activeOption();
-    if (active) this.host.renderRoot.querySelector(`#opt-${active.id}`)?.scrollIntoView({ block: 'nearest' });
+    // Escaped: the id comes from the server, whose ids the client no longer pattern-checks.
+    if (active) this.host.renderRoot.querySelector(`#opt-${CSS.escape(active.id)}`)?.scrollIntoView({ block: 'nearest' });
   }
 
   /** Forgets the query and the selection (a new pin). */
