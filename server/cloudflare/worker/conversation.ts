@@ -1,5 +1,5 @@
 import { Server } from 'partyserver';
-import type { Message, ServerFrame } from '../../../src/protocol/index.js';
+import type { Conversation as ConversationView, Message, ServerFrame } from '../../../src/protocol/index.js';
 import { ChatCore, type ChatCoreOptions } from '../../core/core.js';
 import type { Connection, ReportRecord } from '../../core/types.js';
 import { conversationView } from '../../core/views.js';
@@ -20,6 +20,8 @@ interface Turn {
   origin: Connection;
   socket: string;
   out: Delivery[];
+  /** A `conv` frame for the sender is among `out`. */
+  listed: boolean;
 }
 
 /**
@@ -63,17 +65,29 @@ export class Conversation extends Server<Env> {
   async receive(batch: Envelope[]): Promise<Delivery[][]> {
     const { store, core } = this.live();
     const replies: Delivery[][] = [];
+    /** Senders whose inbox got the conversation's view in this batch. */
+    const shown = new Set<string>();
     for (const envelope of batch) {
       const conn = this.connection(envelope.origin);
+      const turn: Turn = { origin: conn, socket: envelope.origin.socket, out: [], listed: false };
       store.use(envelope.facts);
-      this.turn = { origin: conn, socket: envelope.origin.socket, out: [] };
+      this.turn = turn;
       try {
         core.receive(conn, envelope.raw);
       } finally {
-        replies.push(this.turn.out);
         this.turn = undefined;
         store.use();
       }
+      if (turn.listed) shown.add(conn.user);
+      else if (envelope.unlisted && !shown.has(conn.user)) {
+        const view = this.viewFor(conn.user);
+        if (view) {
+          // First, so the inbox has the entry that the turn's `msg` or `read` updates.
+          turn.out.unshift({ frame: JSON.stringify({ t: 'conv', conv: view } satisfies ServerFrame) });
+          shown.add(conn.user);
+        }
+      }
+      replies.push(turn.out);
     }
     this.flush();
     return replies;
@@ -171,6 +185,7 @@ export class Conversation extends Server<Env> {
       if (turn && user === turn.origin.user) {
         // The sender's inbox applies it with the reply; their other tabs get it from there.
         if (skip === turn.origin) delivery.except = turn.socket;
+        if (frame.t === 'conv') turn.listed = true;
         turn.out.push(delivery);
         if (delivery.seq !== undefined) this.markDelivered(user, delivery.seq);
       } else {
@@ -232,6 +247,13 @@ export class Conversation extends Server<Env> {
   private delivered(): Map<string, number> {
     const rows = this.ctx.storage.sql.exec<{ user_id: string; seq: number }>('SELECT user_id, seq FROM fanout').toArray();
     return new Map(rows.map((r) => [r.user_id, r.seq]));
+  }
+
+  /** The conversation as `user` sees it, if they are a member. */
+  private viewFor(user: string): ConversationView | undefined {
+    const { store } = this.live();
+    const record = store.getConversation(this.name);
+    return record?.members.includes(user) ? conversationView(store, record, user) : undefined;
   }
 
   private isMember(user: string): boolean {

@@ -35,6 +35,7 @@ export class InboxStore extends SqlStorage {
   profileChanged: User | undefined;
   prefetched: Prefetched = {};
   private entries: Map<string, Entry> | undefined;
+  private opened: Set<string> | undefined;
   /** Profiles read so far (a welcome names every member of every conversation). */
   private readonly profiles = new Map<string, User | undefined>();
 
@@ -44,6 +45,7 @@ export class InboxStore extends SqlStorage {
   ) {
     super(db);
     db.run('CREATE TABLE IF NOT EXISTS inbox (conv TEXT PRIMARY KEY, entry TEXT NOT NULL)');
+    db.run('CREATE TABLE IF NOT EXISTS opening (conv TEXT PRIMARY KEY)');
   }
 
   override getUser(id: string): User | undefined {
@@ -116,6 +118,34 @@ export class InboxStore extends SqlStorage {
     return this.all().get(conv);
   }
 
+  /** Whether the person's list shows the conversation (an entry they have not left). */
+  listed(conv: string): boolean {
+    const entry = this.all().get(conv);
+    return entry !== undefined && !entry.left;
+  }
+
+  /**
+   * Whether a send that may create (or rejoin) the conversation went to its
+   * object and its answer has not been applied yet: still on its way, or lost
+   * with a failed call or a restart. Frames about it go to the object too,
+   * which alone knows whether the conversation exists. Kept in SQL, so a
+   * restart in between cannot open a window where they are refused here.
+   */
+  opening(conv: string): boolean {
+    return this.openings().has(conv);
+  }
+
+  setOpening(conv: string, opening: boolean): void {
+    if (opening === this.openings().has(conv)) return;
+    if (opening) {
+      this.openings().add(conv);
+      this.db.run('INSERT INTO opening (conv) VALUES (?) ON CONFLICT (conv) DO NOTHING', conv);
+    } else {
+      this.openings().delete(conv);
+      this.db.run('DELETE FROM opening WHERE conv = ?', conv);
+    }
+  }
+
   /** Updates the list from a frame a conversation object delivered. */
   apply(conv: string, delivery: Delivery): void {
     const frame = JSON.parse(delivery.frame) as ServerFrame;
@@ -167,6 +197,11 @@ export class InboxStore extends SqlStorage {
       conv,
       JSON.stringify(entry),
     );
+  }
+
+  private openings(): Set<string> {
+    this.opened ??= new Set(this.db.all('SELECT conv FROM opening').map((r) => String(r.conv)));
+    return this.opened;
   }
 
   /** Every entry, read from SQL once per wake-up. */

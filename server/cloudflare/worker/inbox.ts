@@ -30,6 +30,8 @@ type Conversational = Extract<ClientFrame, { conv: string }>;
 interface Forwarded {
   envelope: Envelope;
   ref: FrameRef;
+  /** A send to a conversation the person's list lacks: it may create or rejoin it. */
+  opens?: boolean;
 }
 
 /**
@@ -187,7 +189,11 @@ export class Inbox extends Server<Env> {
     try {
       if (frame && isConversational(frame) && this.forwardable(frame)) {
         const facts = frame.t === 'send' ? await factsFor(this.reads(), frame) : undefined;
-        this.forward(frame.conv, { origin: { user: this.name, socket: socket.id }, raw, facts }, refOf(frame));
+        const opens = frame.t === 'send' && !store.listed(frame.conv);
+        // Stored before the call leaves: until its answer is applied, the frames
+        // behind it follow it to the object, even across a restart or a lost reply.
+        if (opens) store.setOpening(frame.conv, true);
+        this.forward(frame.conv, { envelope: { origin: { user: this.name, socket: socket.id }, raw, facts }, ref: refOf(frame), opens });
         return;
       }
       if (frame) store.prefetched = await prefetch(this.reads(), frame);
@@ -215,11 +221,13 @@ export class Inbox extends Server<Env> {
    * (`not_member`), so no object is made for a made-up id. A send that
    * names recipients may create one; a person may write again in a direct
    * conversation they left. Frames behind one already on its way follow it
-   * (a send pipelined after the one creating the conversation).
+   * (a send pipelined after the one creating the conversation), as do frames
+   * after a creating send whose answer never came back (see InboxStore.opening).
    */
   private forwardable(frame: Conversational): boolean {
-    if (this.queues.has(frame.conv)) return true;
-    const entry = this.live().store.entry(frame.conv);
+    const { store } = this.live();
+    if (this.queues.has(frame.conv) || store.opening(frame.conv)) return true;
+    const entry = store.entry(frame.conv);
     if (entry && !entry.left) return true;
     if (frame.t !== 'send') return false;
     return frame.to !== undefined || (entry?.left === true && (directMembers(frame.conv)?.includes(this.name) ?? false));
@@ -227,22 +235,26 @@ export class Inbox extends Server<Env> {
 
   // Conversations ----------------------------------------------------------------
 
-  private forward(conv: string, envelope: Envelope, ref: FrameRef): void {
+  private forward(conv: string, forwarded: Forwarded): void {
     const queue = this.queues.get(conv);
-    if (queue) return void queue.push({ envelope, ref });
-    this.queues.set(conv, [{ envelope, ref }]);
+    if (queue) return void queue.push(forwarded);
+    this.queues.set(conv, [forwarded]);
     void this.pump(conv);
   }
 
   /** One call in flight per conversation; frames that arrive meanwhile go in the next batch. */
   private async pump(conv: string): Promise<void> {
+    const { store } = this.live();
     const queue = this.queues.get(conv)!;
     const target = conversationOf(this.env, conv);
     while (queue.length > 0) {
       const batch = queue.splice(0, MAX_BATCH);
+      // A list without the conversation gets its view with the reply, if the person
+      // is a member: it was created, or rejoined, by a send whose answer was lost.
+      const unlisted = !store.listed(conv);
       let replies: Delivery[][] | undefined;
       try {
-        replies = await target.receive(batch.map((f) => f.envelope));
+        replies = await target.receive(batch.map((f) => (unlisted ? { ...f.envelope, unlisted } : f.envelope)));
       } catch (error) {
         console.error('[pin-messaging] conversation call failed', error instanceof Error ? error.message : error);
       }
@@ -254,6 +266,9 @@ export class Inbox extends Server<Env> {
           console.error('[pin-messaging] inbox', error);
         }
       });
+      // Answered: the list now has the conversation, or its object said no. A lost
+      // answer keeps the mark, so the next frames still go to the object.
+      if (replies && !queue.some((f) => f.opens)) store.setOpening(conv, false);
     }
     this.queues.delete(conv);
   }

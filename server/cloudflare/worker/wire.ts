@@ -48,6 +48,12 @@ export interface Envelope {
   origin: Origin;
   raw: string;
   facts?: Facts;
+  /**
+   * The sender's list lacks the conversation (or shows it as left). If the
+   * sender is a member once the frame is handled, the reply brings their view
+   * of it, unless the frame itself made it (a creating send, a rejoin).
+   */
+  unlisted?: boolean;
 }
 
 /**
