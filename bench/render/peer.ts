@@ -12,8 +12,10 @@ let list: MessageList | undefined;
 let shown: readonly Message[] = [];
 let items: MessageListItem[] = [];
 let unlisten: (() => void) | undefined;
-// Made on first use, as the panel does with its own: both pay for it inside their first open.
+// Made while the page is idle after loading, as the panel makes its own once it is registered:
+// neither side pays for the locale data inside its first open.
 let time: Intl.DateTimeFormat | undefined;
+requestIdleCallback(() => (time ??= new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' })));
 
 function toItem(ctx: Context, m: Message): MessageListItem {
   const user = ctx.client.$users.get()[m.from];

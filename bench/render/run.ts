@@ -207,6 +207,8 @@ async function main(): Promise<void> {
         '',
         'open: connecting the element with the conversation, until the end of the frame that shows its newest messages;',
         '  "again": closed and opened anew in the same page, without first-use costs (styles, templates, fonts, Intl);',
+        "  both sides build their date/time formatters while the page is idle after loading, before the first open",
+        '  (as on a page that registers the element and opens a conversation later); opened at once, add 10-20 ms for them.',
         "  main-thread CPU: the renderer main thread's CPU time over the call (not the time spent waiting for a core).",
         "append, older: from the server's frame reaching the reader's client until the end of the frame that shows it.",
         "heap: JS + DOM (V8 and Blink's Oilpan heaps) after full GC; the element's is after opening minus before;",

@@ -14,11 +14,24 @@ export interface HistoryParts {
   rows(): Iterable<HTMLElement>;
 }
 
+/** About this many characters fill a line of a bubble at the panel's default width and font. */
+const CHARS_PER_LINE = 28;
+const LINE_PX = 20;
+
+/**
+ * A row's height before it has been rendered. Close guesses matter: the
+ * first render takes as many rows as the guesses say fill the view and its
+ * buffer, and the scrollbar is sized from them.
+ */
 function estimate(row: Row): number {
   if (row.kind === 'older') return 40;
   if (row.kind === 'day') return 36;
-  const pin = (row.message?.body ?? row.entry?.body)?.kind === 'pin';
-  return (pin ? 330 : 40) + (row.first ? 24 : 0) + (row.delivery ? 24 : 0);
+  const body = row.message?.body ?? row.entry?.body;
+  const pin = body?.kind === 'pin';
+  const text = (pin ? body.note : body?.text) ?? '';
+  // A bubble is 20px of padding and its lines; a pin card is about 330px, and its note a bubble below.
+  const bubble = text || !pin ? 20 + Math.max(1, Math.ceil(text.length / CHARS_PER_LINE)) * LINE_PX : 0;
+  return (pin ? 330 : 0) + bubble + (row.first ? 24 : 0) + (row.delivery ? 24 : 0);
 }
 
 /**
@@ -46,6 +59,8 @@ export class HistoryWindow implements ReactiveController {
   private frame = 0;
   /** Where the last update left the scroll position. */
   private settledTop = 0;
+  /** The scroller's height at the last update. */
+  private viewHeight = 0;
 
   constructor(
     private readonly host: ReactiveControllerHost & HTMLElement,
@@ -100,8 +115,13 @@ export class HistoryWindow implements ReactiveController {
     const scroller = this.parts.scroller();
     const spacers = this.parts.spacers();
     if (!scroller || !spacers) return;
+    // The spacers stand for the rows outside the range, which measuring the rendered ones does not
+    // change: sized first, the browser lays everything out once, at the first measurement below.
+    const { start, end } = this.range;
+    spacers[0].style.height = `${this.geometry.offsetOf(start)}px`;
+    spacers[1].style.height = `${this.geometry.total - this.geometry.offsetOf(end)}px`;
     const seen = new Set<Element>();
-    let index = this.range.start;
+    let index = start;
     for (const el of this.parts.rows()) {
       const key = el.dataset.key!;
       // Rendered rows are the range, in order; look the key up only if that ever fails.
@@ -115,10 +135,8 @@ export class HistoryWindow implements ReactiveController {
     seen.add(scroller);
     this.observed = seen;
 
-    const { start, end } = this.range;
-    spacers[0].style.height = `${this.geometry.offsetOf(start)}px`;
-    spacers[1].style.height = `${this.geometry.total - this.geometry.offsetOf(end)}px`;
-    const top = this.stick ? scroller.scrollHeight - scroller.clientHeight : this.targetTop();
+    this.viewHeight = scroller.clientHeight;
+    const top = this.stick ? scroller.scrollHeight - this.viewHeight : this.targetTop();
     // Only write when it moves: writing interrupts a fling on touch screens.
     if (Math.abs(scroller.scrollTop - top) >= 1) scroller.scrollTop = top;
     this.settledTop = scroller.scrollTop;
@@ -172,7 +190,8 @@ export class HistoryWindow implements ReactiveController {
       const el = entry.target as HTMLElement;
       if (!el.isConnected) continue;
       if (el === scroller) {
-        changed = true;
+        // Its first report (on being observed) is no change.
+        if (Math.abs(el.clientHeight - this.viewHeight) >= 0.5) changed = true;
         continue;
       }
       const i = this.geometry.indexOf(el.dataset.key ?? '', this.range.start);

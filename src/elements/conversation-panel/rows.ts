@@ -73,6 +73,8 @@ export class RowBuilder {
   /** Rows of the stored messages, without delivery states. */
   private stored: Row[] = [];
   private cursor: Cursor = START;
+  /** The newest own stored message's row with its delivery state, and the row it was made from. */
+  private delivered: { from: MessageRow; row: MessageRow } | undefined;
 
   build(input: RowInput): Row[] {
     const { messages, pending, me } = input;
@@ -99,7 +101,10 @@ export class RowBuilder {
     const rows = this.stored.slice();
     const lastOwn = rows[this.cursor.lastOwn] as MessageRow | undefined;
     if (lastOwn && pending.length === 0) {
-      rows[this.cursor.lastOwn] = { ...lastOwn, delivery: lastOwn.message!.seq <= input.seenUpTo ? 'seen' : 'sent' };
+      const delivery = lastOwn.message!.seq <= input.seenUpTo ? 'seen' : 'sent';
+      // The same row while nothing changed: a new object would render it again on every new message.
+      if (this.delivered?.from !== lastOwn || this.delivered.row.delivery !== delivery) this.delivered = { from: lastOwn, row: { ...lastOwn, delivery } };
+      rows[this.cursor.lastOwn] = this.delivered.row;
     }
     const cursor = { ...this.cursor };
     for (const e of pending) {

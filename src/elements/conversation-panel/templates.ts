@@ -1,6 +1,6 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { displayHost, safeHref, type Body, type StoredBody, type User } from '../../protocol/index.js';
-import { formatDay } from '../internal/format.js';
+import { formatDay, formatTime } from '../internal/format.js';
 import { avatar, nameOf } from '../internal/people.js';
 import type { Strings } from '../internal/strings.js';
 import { linkify } from './linkify.js';
@@ -27,13 +27,6 @@ export function textDirection(text: string): 'rtl' | 'ltr' {
   return strong && IS_RTL.test(strong) ? 'rtl' : 'ltr';
 }
 
-let timeFormat: Intl.DateTimeFormat | undefined;
-/** Time of day in the reader's locale; the formatter is made once (making one costs more than formatting). */
-function timeOf(at: number): string {
-  timeFormat ??= new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
-  return timeFormat.format(at);
-}
-
 export function renderRow(row: Row, ctx: RowContext): TemplateResult {
   if (row.kind === 'older') {
     return html`<div class="row older" data-key=${row.key} aria-hidden="true"><span class="loader"></span></div>`;
@@ -50,7 +43,7 @@ function renderMessage(row: MessageRow, ctx: RowContext): TemplateResult {
   const { t, users } = ctx;
   const tab = row.key === ctx.tabStop ? 0 : -1;
   const name = row.own ? t.you : nameOf(users, row.from);
-  const time = timeOf(row.at);
+  const time = formatTime(row.at);
   const body: StoredBody | Body = row.message?.body ?? row.entry!.body;
   const showName = row.first && !row.own && ctx.group;
   return html`<div

@@ -4,11 +4,19 @@
  * of rows that covers a stretch of the scroll area. Pure arithmetic: the
  * element renders the range between two spacers and feeds measurements back.
  *
- * Offsets are recomputed only from the first row that changed, so appending
- * a message to 10,000 costs a few additions; lookups are binary searches.
+ * Heights live in an array by index, so summing 10,000 of them is a tight
+ * loop over numbers rather than a lookup per row. When the rows change, the
+ * unchanged run at the start and the one at the end (older history added
+ * above, say) keep their heights; only the rows between are looked up or
+ * estimated. Offsets are recomputed only from the first row that changed, so
+ * appending a message to 10,000 costs a few additions; lookups are binary
+ * searches.
  */
 export class VirtualRows<T extends { readonly key: string }> {
   private items: readonly T[] = [];
+  /** Height of each row: as measured, else as estimated. */
+  private heights = new Float64Array(0);
+  /** Measured heights by key, for rows that come back at another index after a change in the middle. */
   private readonly measured = new Map<string, number>();
   private offsets = new Float64Array(1);
   /** Offsets `0..valid` are up to date. */
@@ -25,19 +33,39 @@ export class VirtualRows<T extends { readonly key: string }> {
     return this.offsetOf(this.items.length);
   }
 
-  /** Replaces the rows, keeping the offsets of the unchanged rows at the start. */
+  /** Replaces the rows, keeping the heights of the unchanged rows at both ends and the offsets of those at the start. */
   setRows(items: readonly T[]): void {
     const old = this.items;
-    const same = Math.min(old.length, items.length);
-    let i = 0;
-    while (i < same && (old[i] === items[i] || old[i].key === items[i].key)) i++;
-    // The row before the first change may have changed too (its delivery state, say): recompute from it.
-    this.valid = Math.min(this.valid, Math.max(0, i - 1));
+    const oldHeights = this.heights;
+    const m = old.length;
+    const n = items.length;
+    const same = Math.min(m, n);
+    let head = 0;
+    while (head < same && (old[head] === items[head] || old[head].key === items[head].key)) head++;
+    let tail = 0;
+    while (tail < same - head && (old[m - 1 - tail] === items[n - 1 - tail] || old[m - 1 - tail].key === items[n - 1 - tail].key)) tail++;
+
+    let heights = oldHeights;
+    if (heights.length < n || heights.length > 4 * n + 64) {
+      heights = new Float64Array(Math.ceil(n * 1.5) + 16);
+      heights.set(oldHeights.subarray(0, head));
+    }
+    // The tail moves when rows were added or removed before it (set() copies overlapping ranges correctly).
+    if (tail > 0 && (heights !== oldHeights || n !== m)) heights.set(oldHeights.subarray(m - tail, m), n - tail);
+    // The row before the first change may have changed too (its delivery state, say): take it again.
+    const from = Math.max(0, head - 1);
+    const lookup = this.measured.size > 0;
+    for (let i = from; i < n - tail; i++) {
+      const item = items[i];
+      heights[i] = (lookup ? this.measured.get(item.key) : undefined) ?? this.estimate(item);
+    }
+    this.heights = heights;
     this.items = items;
-    if (this.offsets.length < items.length + 1) {
-      const grown = new Float64Array(Math.ceil((items.length + 1) * 1.5));
-      grown.set(this.offsets.subarray(0, this.valid + 1));
-      this.offsets = grown;
+    this.valid = Math.min(this.valid, from);
+    if (this.offsets.length < n + 1 || this.offsets.length > 4 * n + 64) {
+      const offsets = new Float64Array(Math.ceil(n * 1.5) + 17);
+      offsets.set(this.offsets.subarray(0, this.valid + 1));
+      this.offsets = offsets;
     }
   }
 
@@ -63,23 +91,24 @@ export class VirtualRows<T extends { readonly key: string }> {
   measureAt(index: number, height: number): boolean {
     const item = this.items[index];
     if (!item) return false;
-    const assumed = this.measured.get(item.key) ?? this.estimate(item);
-    this.measured.set(item.key, height);
+    const assumed = this.heights[index];
     if (Math.abs(assumed - height) < 0.5) return false;
+    this.heights[index] = height;
+    this.measured.set(item.key, height);
     this.valid = Math.min(this.valid, index);
     return true;
   }
 
   /** True when the rendered row at `index` is no longer `height` tall. */
   differs(index: number, height: number): boolean {
-    const item = this.items[index];
-    return !!item && Math.abs((this.measured.get(item.key) ?? this.estimate(item)) - height) >= 0.5;
+    return index >= 0 && index < this.items.length && Math.abs(this.heights[index] - height) >= 0.5;
   }
 
   /** Forgets every measurement (another conversation). */
   forget(): void {
     this.measured.clear();
     this.items = [];
+    this.heights = new Float64Array(0);
     this.valid = 0;
   }
 
@@ -114,11 +143,10 @@ export class VirtualRows<T extends { readonly key: string }> {
   }
 
   private refresh(upTo: number): void {
-    const offsets = this.offsets;
+    const { offsets, heights } = this;
     let y = offsets[this.valid];
     for (let i = this.valid; i < upTo; i++) {
-      const item = this.items[i];
-      y += this.measured.get(item.key) ?? this.estimate(item);
+      y += heights[i];
       offsets[i + 1] = y;
     }
     this.valid = upTo;

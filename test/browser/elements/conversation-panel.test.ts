@@ -87,6 +87,9 @@ describe('<conversation-panel>', () => {
     const [first, second] = rows.slice(-2);
     expect(first.classList.contains('first'), 'the run starts with a header').to.equal(true);
     expect(first.querySelector('[part~="avatar"]')).to.exist;
+    const time = first.querySelector('time')!;
+    const hourMinute = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
+    expect(time.textContent, "the time in the reader's locale").to.equal(hourMinute.format(new Date(time.dateTime)));
     expect(second.classList.contains('first'), 'the next message joins the run').to.equal(false);
     expect(second.querySelector('[part~="avatar"]')).to.equal(null);
     // Screen readers still hear who wrote a message without a visible header.

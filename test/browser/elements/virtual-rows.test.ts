@@ -1,0 +1,94 @@
+// The conversation panel's windowing arithmetic: offsets from estimated and
+// measured heights, kept across appends, older history added above and rows
+// changing in between.
+import { expect } from '@open-wc/testing';
+import { VirtualRows } from '../../../src/elements/conversation-panel/virtual-rows.js';
+
+interface Item {
+  key: string;
+  size: number;
+}
+
+const item = (key: string, size = 10): Item => ({ key, size });
+const items = (from: number, to: number, size = 10) => Array.from({ length: to - from }, (_, i) => item(`m${from + i}`, size));
+const geometry = () => new VirtualRows<Item>((i) => i.size);
+
+describe('VirtualRows', () => {
+  it('sums estimates, and measurements replace them', () => {
+    const g = geometry();
+    g.setRows(items(0, 5));
+    expect(g.total).to.equal(50);
+    expect(g.offsetOf(3)).to.equal(30);
+    expect(g.measureAt(1, 25), 'a different height').to.equal(true);
+    expect(g.measureAt(1, 25.2), 'the same height, give or take').to.equal(false);
+    expect(g.offsetOf(3)).to.equal(45);
+    expect(g.total).to.equal(65);
+    expect(g.differs(1, 25)).to.equal(false);
+    expect(g.differs(1, 30)).to.equal(true);
+  });
+
+  it('finds the rows that cover a stretch of the list', () => {
+    const g = geometry();
+    g.setRows(items(0, 100));
+    g.measureAt(10, 110); // row 10 spans 100..210
+    expect(g.indexAt(0)).to.equal(0);
+    expect(g.indexAt(150)).to.equal(10);
+    expect(g.indexAt(215)).to.equal(11);
+    expect(g.indexAt(1e9)).to.equal(99);
+    expect(g.range(150, 229)).to.deep.equal({ start: 10, end: 13 });
+    expect(g.range(150, 230), 'a row starting at the bottom edge counts').to.deep.equal({ start: 10, end: 14 });
+    expect(g.range(-50, -10)).to.deep.equal({ start: 0, end: 1 });
+  });
+
+  it('keeps measured heights when messages are appended', () => {
+    const g = geometry();
+    const rows = items(0, 1000);
+    g.setRows(rows);
+    g.measureAt(998, 40);
+    g.measureAt(999, 60);
+    g.setRows([...rows, item('m1000'), item('m1001', 30)]);
+    expect(g.offsetOf(999)).to.equal(998 * 10 + 40);
+    expect(g.total).to.equal(998 * 10 + 40 + 60 + 10 + 30);
+  });
+
+  it('keeps measured heights, by row, when older history is added above', () => {
+    const g = geometry();
+    const rows = items(100, 200);
+    g.setRows(rows);
+    g.measureAt(0, 50); // m100
+    g.measureAt(99, 70); // m199
+    expect(g.total).to.equal(98 * 10 + 50 + 70);
+    g.setRows([...items(50, 100, 20), ...rows]);
+    expect(g.keyAt(50)).to.equal('m100');
+    expect(g.offsetOf(50)).to.equal(50 * 20);
+    expect(g.offsetOf(51)).to.equal(50 * 20 + 50);
+    expect(g.total).to.equal(50 * 20 + 98 * 10 + 50 + 70);
+    expect(g.indexOf('m199', 99)).to.equal(149);
+  });
+
+  it('takes a changed row anew, and a measured row that moved by its key', () => {
+    const g = geometry();
+    g.setRows([item('a'), item('b'), item('c'), item('d')]);
+    g.measureAt(2, 33); // c
+    // "b" changed (say its delivery state), "x" was inserted before "c".
+    g.setRows([item('a'), item('b', 20), item('x', 5), item('c'), item('d')]);
+    expect(g.offsetOf(2)).to.equal(30);
+    expect(g.offsetOf(3)).to.equal(35);
+    expect(g.offsetOf(4), 'c kept its measured height').to.equal(68);
+    // The whole list replaced, "c" among the new rows: still known by key.
+    g.setRows([item('p'), item('c'), item('q')]);
+    expect(g.offsetOf(2)).to.equal(43);
+    expect(g.total).to.equal(53);
+  });
+
+  it('forgets everything for another conversation', () => {
+    const g = geometry();
+    g.setRows(items(0, 3));
+    g.measureAt(0, 99);
+    g.forget();
+    expect(g.count).to.equal(0);
+    expect(g.total).to.equal(0);
+    g.setRows(items(0, 3));
+    expect(g.total).to.equal(30);
+  });
+});
