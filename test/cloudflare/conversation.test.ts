@@ -1,9 +1,12 @@
 // One conversation object as the single writer: gapless sequence numbers,
-// deduplication, refusals from the sender's facts, and redelivery by alarm.
+// deduplication, refusals from the sender's facts, and catching up a member whose delivery failed (next delivery or alarm).
 import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
+import type { Conversation } from '../../server/cloudflare/worker/conversation.js';
+import type { Env } from '../../server/cloudflare/worker/env.js';
+import type { Inbox } from '../../server/cloudflare/worker/inbox.js';
 import type { Delivery, Envelope, Facts } from '../../server/cloudflare/worker/wire.js';
-import type { ServerFrame } from '../../src/protocol/index.js';
+import type { ServerFrame, ServerFrameOf } from '../../src/protocol/index.js';
 import { Socket } from './helpers.js';
 
 const facts = (a: string, b: string, extra: Partial<Facts> = {}): Facts => ({
@@ -18,6 +21,42 @@ const facts = (a: string, b: string, extra: Partial<Facts> = {}): Facts => ({
 
 function send(from: string, conv: string, id: string, text: string, more: object = {}, with_ = facts('ann', 'bo')): Envelope {
   return { origin: { user: from, socket: 's1' }, raw: JSON.stringify({ t: 'send', conv, id, body: { kind: 'text', text }, ...more }), facts: with_ };
+}
+
+/**
+ * Makes the object's next `times` deliveries to `user`'s inbox fail on their
+ * way there; returns how many have failed so far. Lasts while the object
+ * stays in memory.
+ */
+async function failDeliveries(conv: DurableObjectStub<Conversation>, user: string, times: number): Promise<() => number> {
+  let failed = 0;
+  await runInDurableObject(conv, (instance: Conversation) => {
+    const state = instance as unknown as { env: Env };
+    const real = state.env.Inbox;
+    const lossy = {
+      idFromName: (name: string) => name,
+      get: (name: string) => ({
+        deliver: async (...args: Parameters<Inbox['deliver']>) => {
+          if (name === user && failed < times) {
+            failed++;
+            throw new Error('inbox unreachable');
+          }
+          return real.get(real.idFromName(name)).deliver(...args);
+        },
+      }),
+    };
+    state.env = { ...state.env, Inbox: lossy as unknown as Env['Inbox'] };
+  });
+  return () => failed;
+}
+
+/** The conversation as the person's welcome lists it. */
+async function listed(user: string, conv: string) {
+  const socket = await Socket.signIn(user);
+  socket.close();
+  // A delivery may reach the new socket before its welcome.
+  const welcome = socket.frames.find((f) => f.t === 'welcome') as ServerFrameOf<'welcome'>;
+  return welcome.conversations.find((c) => c.id === conv);
 }
 
 /** The frames meant for the sending socket itself, parsed. */
@@ -85,5 +124,72 @@ describe('a conversation object', () => {
     expect(after.frames[0]).toMatchObject({ t: 'welcome', conversations: [{ id: 'dm:eve:fay', lastSeq: 2, unread: 2 }] });
     before.close();
     after.close();
+  });
+
+  it('brings a member whose inbox missed the conversation’s creation up to date with the next delivery, the conversation first', async () => {
+    const name = 'dm:gus:hoa';
+    const conv = env.Conversation.get(env.Conversation.idFromName(name));
+    const pair = facts('gus', 'hoa');
+    (await Socket.signIn('gus', 'Gus')).close();
+    const hoa = await Socket.signIn('hoa');
+    // The objects share the test's console; left to the pool, an object's log line
+    // just before abortAllDurableObjects() keeps the run from ending.
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const failures = await failDeliveries(conv, 'hoa', 1);
+    await conv.receive([send('gus', name, 'hhhhhhhhhhhh', 'first', { to: ['hoa'] }, pair)]);
+    await vi.waitUntil(() => failures() === 1);
+    expect(logged).toHaveBeenCalledWith('[pin-messaging] delivery failed', 'inbox unreachable');
+    logged.mockRestore();
+    await conv.receive([send('gus', name, 'iiiiiiiiiiii', 'second', {}, pair)]);
+    await hoa.next((f) => f.t === 'msg' && f.m.seq === 2);
+    const got = hoa.frames.filter((f) => f.t === 'conv' || f.t === 'msg').map((f) => (f.t === 'msg' ? f.m.seq : f.t));
+    expect(got).toEqual(['conv', 1, 2]);
+    hoa.close();
+    expect(await listed('hoa', name)).toMatchObject({ lastSeq: 2, unread: 2, last: { seq: 2 } });
+    // With the name the creation would have brought.
+    const again = await Socket.signIn('hoa');
+    again.close();
+    expect(again.frames.find((f): f is ServerFrameOf<'welcome'> => f.t === 'welcome')?.users).toContainEqual(expect.objectContaining({ id: 'gus', name: 'Gus' }));
+  });
+
+  it('redelivers by alarm an update of the member list whose delivery failed', async () => {
+    const name = 'g:list-update-lost';
+    const conv = env.Conversation.get(env.Conversation.idFromName(name));
+    const three: Facts = { users: ['jon', 'kai', 'lea'].map((id) => ({ id, name: id })), blocks: [], follows: [] };
+    await conv.receive([send('jon', name, 'jjjjjjjjjjjj', 'hi', { to: ['kai', 'lea'] }, three)]);
+    await vi.waitUntil(() =>
+      runInDurableObject(conv, (_instance, state) => state.storage.sql.exec("SELECT seq FROM fanout WHERE user_id = 'kai'").toArray()[0]?.seq === 1),
+    );
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const failures = await failDeliveries(conv, 'kai', 1);
+    // Lea leaves: Kai's inbox does not get the new member list.
+    await conv.receive([{ origin: { user: 'lea', socket: 's1' }, raw: JSON.stringify({ t: 'leave', conv: name }) }]);
+    await vi.waitUntil(() => failures() === 1);
+    logged.mockRestore();
+    expect(await listed('kai', name)).toMatchObject({ members: ['jon', 'kai', 'lea'] });
+    expect(await runDurableObjectAlarm(conv)).toBe(true);
+    await vi.waitUntil(async () => (await listed('kai', name))?.members.length === 2, { timeout: 2000, interval: 50 });
+    expect(await listed('kai', name)).toMatchObject({ members: ['jon', 'kai'], lastSeq: 1 });
+  });
+
+  it('redelivers when its alarm wakes it cold, without its name, and goes on working', async () => {
+    const name = 'dm:mia:ned';
+    const conv = env.Conversation.get(env.Conversation.idFromName(name));
+    const pair = facts('mia', 'ned');
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const failures = await failDeliveries(conv, 'ned', 1);
+    await conv.receive([send('mia', name, 'mmmmmmmmmmmm', 'first', { to: ['ned'] }, pair)]);
+    await vi.waitUntil(() => failures() === 1);
+    logged.mockRestore();
+    // The alarm comes due while the object is out of memory: the runtime starts it
+    // for the alarm without its name (cloudflare/partykit#390), and that instance
+    // keeps none for the calls after.
+    await runInDurableObject(conv, (_instance, state) => state.storage.setAlarm(Date.now() + 300));
+    await abortAllDurableObjects();
+    await vi.waitUntil(async () => (await listed('ned', name)) !== undefined, { timeout: 3000, interval: 100 });
+    expect(await listed('ned', name)).toMatchObject({ lastSeq: 1, unread: 1 });
+    const [out] = await env.Conversation.get(env.Conversation.idFromName(name)).receive([send('mia', name, 'nnnnnnnnnnnn', 'second', {}, pair)]);
+    expect(replies(out).find((f) => f.t === 'ack')).toMatchObject({ seq: 2 });
+    await vi.waitUntil(async () => (await listed('ned', name))?.lastSeq === 2, { timeout: 2000, interval: 50 });
   });
 });

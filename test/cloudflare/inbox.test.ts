@@ -72,6 +72,7 @@ describe('an inbox', () => {
     expect(await listed('gil')).toMatchObject({ lastSeq: 4, unread: 1, reads: { gil: 2 } });
   });
 
+  // Sixty rounds through three objects: 1-2 s on an idle machine, past the default 5 s on a busy one.
   it('routes sends made right behind the one creating their conversation, before the creation is answered, in order', async () => {
     const lou = await Socket.signIn('lou');
     const ned = await Socket.signIn('ned');
@@ -104,7 +105,7 @@ describe('an inbox', () => {
     // Every time, the sends behind it were routed before the creation was answered.
     expect(unanswered).toBe(60);
     for (const socket of [lou, ned, max]) socket.close();
-  });
+  }, 20_000);
 
   it('routes the next send to a conversation whose creation was stored but never answered, across a restart, and lists it', async () => {
     (await Socket.signIn('oz')).close();
@@ -145,6 +146,90 @@ describe('an inbox', () => {
     expect(await answer(again, 'lost-answer-1')).toEqual(expect.objectContaining({ t: 'ack', seq: 1, dup: true }));
     again.close();
     expect(await listed('max', conv)).toMatchObject({ lastSeq: 2, unread: 0 });
+  });
+
+  it('refuses the sends behind one whose conversation call failed until that one comes again, so they are stored in the order sent', async () => {
+    (await Socket.signIn('pia')).close();
+    const rex = await Socket.signIn('rex');
+    const conv = 'g:call-failed';
+    await pipeline('rex', conv, [{ t: 'send', conv, id: 'call-failed-0', to: ['pia'], body: text('0') }]);
+    expect(await answer(rex, 'call-failed-0')).toMatchObject({ t: 'ack', seq: 1 });
+    const ids = ['call-failed-1', 'call-failed-2', 'call-failed-3'];
+    const sends = ids.map((id, k) => ({ t: 'send', conv, id, body: text(String(k + 1)) }));
+    // The objects share the test's console (see above).
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    await runInDurableObject(env.Inbox.get(env.Inbox.idFromName('rex')), async (inbox: Inbox) => {
+      // The next call to the conversation fails on its way there, once the two sends behind it wait for it.
+      const state = inbox as unknown as { env: Env };
+      const real = state.env.Conversation;
+      let release!: () => void;
+      const routed = new Promise<void>((resolve) => (release = resolve));
+      let calls = 0;
+      const failing = {
+        idFromName: (name: string) => real.idFromName(name),
+        get: (id: DurableObjectId) => ({
+          receive: async (batch: Envelope[]) => {
+            if (calls++ > 0) return real.get(id).receive(batch);
+            await routed;
+            throw new Error('connection lost');
+          },
+        }),
+      };
+      state.env = { ...state.env, Conversation: failing as unknown as Env['Conversation'] };
+      const [socket] = inbox.getConnections();
+      await Promise.all(sends.map((frame) => inbox.onMessage(socket, JSON.stringify(frame))));
+      release();
+    });
+    // The first is refused as a failure of the server; the two behind it until it comes again.
+    expect(await answer(rex, ids[0])).toMatchObject({ t: 'error', code: 'internal' });
+    expect(await answer(rex, ids[1])).toMatchObject({ t: 'error', code: 'rate_limited' });
+    expect(await answer(rex, ids[2])).toMatchObject({ t: 'error', code: 'rate_limited' });
+    logged.mockRestore();
+    // The client's outbox sends the refused ones again, oldest first.
+    rex.frames.splice(0);
+    await pipeline('rex', conv, sends);
+    for (const [k, id] of ids.entries()) expect(await answer(rex, id)).toMatchObject({ t: 'ack', seq: k + 2 });
+    rex.close();
+    const stored = await runInDurableObject(env.Conversation.get(env.Conversation.idFromName(conv)), (_instance, state) =>
+      state.storage.sql.exec<{ client_id: string }>('SELECT client_id FROM messages ORDER BY seq').toArray(),
+    );
+    expect(stored.map((r) => r.client_id)).toEqual(['call-failed-0', ...ids]);
+  });
+
+  it('refuses the sends behind a creating send whose recipient could not be looked up, instead of refusing them for good', async () => {
+    (await Socket.signIn('uma')).close();
+    const vic = await Socket.signIn('vic');
+    const conv = 'g:lookup-failed';
+    const ids = ['lookup-failed-0', 'lookup-failed-1', 'lookup-failed-2'];
+    const sends = ids.map((id, k) => ({ t: 'send', conv, id, ...(k === 0 ? { to: ['uma'] } : {}), body: text(String(k)) }));
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    await runInDurableObject(env.Inbox.get(env.Inbox.idFromName('vic')), async (inbox: Inbox) => {
+      // The directory does not answer while the three are routed.
+      const state = inbox as unknown as { env: Env };
+      const real = state.env;
+      const down = {
+        idFromName: (name: string) => real.Directory.idFromName(name),
+        get: () => ({
+          get: async () => {
+            throw new Error('directory unreachable');
+          },
+        }),
+      };
+      state.env = { ...real, Directory: down as unknown as Env['Directory'] };
+      const [socket] = inbox.getConnections();
+      await Promise.all(sends.map((frame) => inbox.onMessage(socket, JSON.stringify(frame))));
+      state.env = real;
+    });
+    expect(await answer(vic, ids[0])).toMatchObject({ t: 'error', code: 'internal' });
+    // Not `not_member`, which the client would show as failed for good: the conversation is not made yet.
+    expect(await answer(vic, ids[1])).toMatchObject({ t: 'error', code: 'rate_limited' });
+    expect(await answer(vic, ids[2])).toMatchObject({ t: 'error', code: 'rate_limited' });
+    expect(logged).toHaveBeenCalledWith('[pin-messaging] inbox read failed', 'directory unreachable');
+    logged.mockRestore();
+    vic.frames.splice(0);
+    await pipeline('vic', conv, sends);
+    for (const [k, id] of ids.entries()) expect(await answer(vic, id)).toMatchObject({ t: 'ack', seq: k + 1 });
+    vic.close();
   });
 
   it('hides a direct conversation the person left, yet routes their next write to it, which brings them back', async () => {

@@ -4,7 +4,7 @@ import { ChatCore, type ChatCoreOptions } from '../../core/core.js';
 import type { Connection, ReportRecord } from '../../core/types.js';
 import { conversationView } from '../../core/views.js';
 import { ConversationStore } from './conversation-store.js';
-import { inboxOf, limitsOf, policyOf, type Env } from './env.js';
+import { directoryOf, inboxOf, limitsOf, policyOf, type Env } from './env.js';
 import { durableSql } from './sql.js';
 import type { Delivery, Envelope, Origin } from './wire.js';
 
@@ -48,18 +48,42 @@ class ConversationCore extends ChatCore {
  * handles them unchanged. Deliveries to the other members' inboxes leave in
  * order, one batch in flight per inbox, and each member's delivered sequence
  * number is stored, so an alarm redelivers whatever a crash or a failed call
- * left behind.
+ * left behind. A member whose inbox missed a delivery is marked behind (in
+ * SQL): the next delivery to it, or the alarm, whichever comes first, is a
+ * catch-up from storage that starts with the conversation's view, since the
+ * missed frame may be the one that put the conversation in their list.
  */
 export class Conversation extends Server<Env> {
   private state?: {
     store: ConversationStore;
     core: ConversationCore;
     connections: Map<string, { conn: Connection; seen: number }>;
+    /** Members whose inbox missed a delivery: the next one to them is a catch-up. */
+    behind: Set<string>;
   };
   private turn: Turn | undefined;
   private readonly queues = new Map<string, Delivery[]>();
   private readonly sending = new Set<string>();
   private alarmSet = false;
+  /** The conversation's id, when the runtime did not give the object its name (see `name`). */
+  private recalled: string | undefined;
+
+  /**
+   * The conversation's id. partyserver takes it from the object's id, which
+   * an alarm waking the object cold does not carry, and the instance so
+   * started keeps none for later calls either (cloudflare/partykit#390);
+   * partyserver's own stored copy is written on fetches, and these objects
+   * are reached by RPC alone. The object holds the rows of its conversation
+   * only, and an alarm is set only once one exists: its row names it.
+   */
+  override get name(): string {
+    const named = this.ctx.id.name;
+    if (named !== undefined) return named;
+    this.live();
+    this.recalled ??= this.ctx.storage.sql.exec<{ id: string }>('SELECT id FROM conversations LIMIT 1').toArray()[0]?.id;
+    if (this.recalled === undefined) throw new Error('a conversation object without a name or a conversation');
+    return this.recalled;
+  }
 
   /** Handles forwarded frames in order; for each, what goes back to the sender's inbox. */
   async receive(batch: Envelope[]): Promise<Delivery[][]> {
@@ -113,32 +137,38 @@ export class Conversation extends Server<Env> {
     return this.live().store.reports(1000).filter((r) => r.conv === this.name);
   }
 
-  /** Redelivers to members whose inbox missed messages (a failed call, or a restart mid fan-out). */
+  /** Catches up members whose inbox missed deliveries (a failed call, or a restart mid fan-out). */
   override async onAlarm(): Promise<void> {
     this.alarmSet = false;
-    const { store } = this.live();
+    const { store, behind } = this.live();
     const record = store.getConversation(this.name);
     if (!record) return;
     const delivered = this.delivered();
+    let due = false;
     for (const user of record.members) {
-      if ((delivered.get(user) ?? 0) >= record.lastSeq || this.sending.has(user)) continue;
-      const view = conversationView(store, record, user);
-      const missed = store.messagesAfter(this.name, Math.max(delivered.get(user) ?? 0, record.lastSeq - REDELIVER), REDELIVER);
-      this.push(user, { frame: JSON.stringify({ t: 'conv', conv: view } satisfies ServerFrame) });
-      for (const m of missed) this.push(user, { frame: JSON.stringify({ t: 'msg', conv: this.name, m } satisfies ServerFrame), seq: m.seq });
+      // A delivery in flight catches up itself, or fails and sets the alarm again.
+      if (this.sending.has(user) || ((delivered.get(user) ?? 0) >= record.lastSeq && !behind.has(user))) continue;
+      this.setBehind(user, true);
+      if (!this.queues.has(user)) this.queues.set(user, []);
+      due = true;
     }
+    // Once more, in case a restart loses these catch-ups on their way.
+    if (due) this.arm();
     this.flush();
   }
 
   private live() {
     if (this.state) return this.state;
+    const { sql } = this.ctx.storage;
     const store = new ConversationStore(durableSql(this.ctx.storage));
-    this.ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS fanout (user_id TEXT PRIMARY KEY, seq INTEGER NOT NULL)');
+    sql.exec('CREATE TABLE IF NOT EXISTS fanout (user_id TEXT PRIMARY KEY, seq INTEGER NOT NULL)');
+    sql.exec('CREATE TABLE IF NOT EXISTS behind (user_id TEXT PRIMARY KEY)');
+    const behind = new Set(sql.exec<{ user_id: string }>('SELECT user_id FROM behind').toArray().map((r) => r.user_id));
     const core = new ConversationCore(
       { storage: store, policy: policyOf(this.env), limits: limitsOf(this.env), onError: (e) => console.error('[pin-messaging] conversation', e) },
       (users, frame, skip) => this.route(users, frame, skip),
     );
-    this.state = { store, core, connections: new Map() };
+    this.state = { store, core, connections: new Map(), behind };
     return this.state;
   }
 
@@ -187,7 +217,8 @@ export class Conversation extends Server<Env> {
         if (skip === turn.origin) delivery.except = turn.socket;
         if (frame.t === 'conv') turn.listed = true;
         turn.out.push(delivery);
-        if (delivery.seq !== undefined) this.markDelivered(user, delivery.seq);
+        // Not past what a member behind missed: their catch-up starts from there.
+        if (delivery.seq !== undefined && !this.live().behind.has(user)) this.markDelivered(user, delivery.seq);
       } else {
         this.push(user, delivery);
       }
@@ -198,10 +229,14 @@ export class Conversation extends Server<Env> {
     let queue = this.queues.get(user);
     if (!queue) this.queues.set(user, (queue = []));
     queue.push(delivery);
-    if (delivery.seq !== undefined && !this.alarmSet) {
-      this.alarmSet = true;
-      void this.ctx.storage.setAlarm(Date.now() + RECHECK_MS);
-    }
+    if (delivery.seq !== undefined) this.arm();
+  }
+
+  /** Looks again later: a restart mid fan-out loses what was queued, a failed call what it carried. */
+  private arm(): void {
+    if (this.alarmSet) return;
+    this.alarmSet = true;
+    void this.ctx.storage.setAlarm(Date.now() + RECHECK_MS);
   }
 
   /** Starts a delivery to every inbox with frames queued and none in flight. */
@@ -213,27 +248,84 @@ export class Conversation extends Server<Env> {
     this.sending.add(user);
     const inbox = inboxOf(this.env, user);
     try {
-      for (let batch = this.take(user); batch.length > 0; batch = this.take(user)) {
+      for (let batch = await this.take(user); batch.length > 0; batch = await this.take(user)) {
+        const catchUp = this.live().behind.has(user);
         try {
           await inbox.deliver(this.name, batch);
         } catch (error) {
-          // The alarm redelivers what this member missed; later frames wait for it.
+          // What the member missed is stored: the next delivery to them, or the alarm, catches them up.
           console.error('[pin-messaging] delivery failed', error instanceof Error ? error.message : error);
+          this.setBehind(user, true);
           this.queues.delete(user);
+          this.arm();
           return;
         }
         const seq = Math.max(0, ...batch.map((d) => d.seq ?? 0));
         if (seq > 0) this.markDelivered(user, seq);
+        if (catchUp) this.setBehind(user, false);
       }
     } finally {
       this.sending.delete(user);
     }
   }
 
-  private take(user: string): Delivery[] {
-    const queue = this.queues.get(user) ?? [];
+  /** The next batch for a member: what is queued, or for a member behind, a catch-up that covers it. */
+  private async take(user: string): Promise<Delivery[]> {
+    if (!this.live().behind.has(user)) {
+      const queue = this.queues.get(user) ?? [];
+      this.queues.delete(user);
+      return queue;
+    }
+    const out = await this.catchUp(user);
+    // It covers what was queued for them until now.
     this.queues.delete(user);
-    return queue;
+    // No longer a member: nothing to catch up on.
+    if (out.length === 0) this.setBehind(user, false);
+    return out;
+  }
+
+  /**
+   * What a member's inbox missed, from storage: the conversation as they see
+   * it first (their list may lack it; its unread count and read markers cover
+   * the `read` frames missed), with the members' profiles as its creation
+   * carried them, then the messages after the last one delivered, the newest
+   * REDELIVER at most (the client pages for the rest). Typing frames missed
+   * are stale anyway. Nothing for someone no longer a member.
+   */
+  private async catchUp(user: string): Promise<Delivery[]> {
+    const { store } = this.live();
+    const members = store.getConversation(this.name)?.members;
+    if (!members?.includes(user)) return [];
+    const users = await directoryOf(this.env)
+      .get(members)
+      .catch((error: unknown) => {
+        // Names can wait (the client shows ids); the conversation cannot.
+        console.error('[pin-messaging] profiles for a catch-up', error instanceof Error ? error.message : error);
+        return undefined;
+      });
+    // Read after the call: what was stored meanwhile is in it too.
+    const record = store.getConversation(this.name);
+    if (!record?.members.includes(user)) return [];
+    const conv: ServerFrame = { t: 'conv', conv: conversationView(store, record, user) };
+    if (users) conv.users = users;
+    const after = Math.max(this.delivered().get(user) ?? 0, record.lastSeq - REDELIVER);
+    const out: Delivery[] = [{ frame: JSON.stringify(conv) }];
+    for (const m of store.messagesAfter(this.name, after, REDELIVER)) {
+      out.push({ frame: JSON.stringify({ t: 'msg', conv: this.name, m } satisfies ServerFrame), seq: m.seq });
+    }
+    return out;
+  }
+
+  private setBehind(user: string, behind: boolean): void {
+    const marked = this.live().behind;
+    if (behind === marked.has(user)) return;
+    if (behind) {
+      marked.add(user);
+      this.ctx.storage.sql.exec('INSERT INTO behind (user_id) VALUES (?) ON CONFLICT (user_id) DO NOTHING', user);
+    } else {
+      marked.delete(user);
+      this.ctx.storage.sql.exec('DELETE FROM behind WHERE user_id = ?', user);
+    }
   }
 
   private markDelivered(user: string, seq: number): void {

@@ -32,6 +32,8 @@ interface Forwarded {
   ref: FrameRef;
   /** A send to a conversation the person's list lacks: it may create or rejoin it. */
   opens?: boolean;
+  /** A send whose facts could not be read: refused in its turn, as if its call had failed. */
+  unready?: boolean;
 }
 
 /**
@@ -49,6 +51,20 @@ export class Inbox extends Server<Env> {
   private readonly opened = new Map<string, Connection>();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly queues = new Map<string, Forwarded[]>();
+  /**
+   * The core's send gate (Session.gate), per socket and conversation: the
+   * first send refused for a retryable reason (its call failed, or its facts
+   * could not be read), by socket id, then conversation. Until the client
+   * sends that one again, the socket's later sends to the conversation are
+   * refused too: they were on the wire before the client heard of the refusal,
+   * and storing them first would break the sender's order (I5). Per
+   * conversation, as each conversation object's core gates its own refusals:
+   * sends to different conversations are stored independently anyway. Set and
+   * checked only as `pump` works through the queue, so in the order the socket
+   * sent the frames. Kept in memory: the frames it holds back arrive right
+   * behind the refused one, long before the object could be evicted.
+   */
+  private readonly gates = new Map<string, Map<string, string>>();
   /** Frames the core sends while one is being handled, released when its side effects are done. */
   private capture: [Socket, string][] | undefined;
 
@@ -176,6 +192,7 @@ export class Inbox extends Server<Env> {
 
   private forget(socket: Socket): void {
     const conn = this.opened.get(socket.id);
+    this.gates.delete(socket.id);
     if (!conn) return;
     this.opened.delete(socket.id);
     this.live().core.close(conn);
@@ -186,21 +203,29 @@ export class Inbox extends Server<Env> {
     const parsed = parseClientFrame(raw);
     const frame = parsed.ok ? parsed.frame : undefined;
     const { core, store } = this.live();
-    try {
-      if (frame && isConversational(frame) && this.forwardable(frame)) {
-        const facts = frame.t === 'send' ? await factsFor(this.reads(), frame) : undefined;
-        const opens = frame.t === 'send' && !store.listed(frame.conv);
-        // Stored before the call leaves: until its answer is applied, the frames
-        // behind it follow it to the object, even across a restart or a lost reply.
-        if (opens) store.setOpening(frame.conv, true);
-        this.forward(frame.conv, { envelope: { origin: { user: this.name, socket: socket.id }, raw, facts }, ref: refOf(frame), opens });
-        return;
+    const origin = { user: this.name, socket: socket.id };
+    if (frame && isConversational(frame) && this.forwardable(frame, socket.id)) {
+      const ref = refOf(frame);
+      let facts;
+      try {
+        facts = frame.t === 'send' ? await factsFor(this.reads(), frame) : undefined;
+      } catch (error) {
+        // The directory did not answer: refused in the frame's turn, so the gate it sets holds back only what came after it.
+        console.error('[pin-messaging] inbox read failed', error instanceof Error ? error.message : error);
+        return this.forward(frame.conv, { envelope: { origin, raw }, ref, unready: true });
       }
+      const opens = frame.t === 'send' && !store.listed(frame.conv);
+      // Stored before the call leaves: until its answer is applied, the frames
+      // behind it follow it to the object, even across a restart or a lost reply.
+      if (opens) store.setOpening(frame.conv, true);
+      return this.forward(frame.conv, { envelope: { origin, raw, facts }, ref, opens });
+    }
+    try {
       if (frame) store.prefetched = await prefetch(this.reads(), frame);
     } catch (error) {
       // Another object did not answer (the directory, a conversation): the frame may be sent again.
       console.error('[pin-messaging] inbox read failed', error instanceof Error ? error.message : error);
-      if (frame) this.failed({ envelope: { origin: { user: this.name, socket: socket.id }, raw }, ref: refOf(frame) });
+      if (frame) this.refuse({ envelope: { origin, raw }, ref: refOf(frame) });
       return;
     }
     const held: [Socket, string][] = [];
@@ -223,10 +248,12 @@ export class Inbox extends Server<Env> {
    * conversation they left. Frames behind one already on its way follow it
    * (a send pipelined after the one creating the conversation), as do frames
    * after a creating send whose answer never came back (see InboxStore.opening).
+   * A send behind a refused one goes the same way, to be admitted in its turn.
    */
-  private forwardable(frame: Conversational): boolean {
+  private forwardable(frame: Conversational, socket: string): boolean {
     const { store } = this.live();
     if (this.queues.has(frame.conv) || store.opening(frame.conv)) return true;
+    if (frame.t === 'send' && this.gates.get(socket)?.has(frame.conv)) return true;
     const entry = store.entry(frame.conv);
     if (entry && !entry.left) return true;
     if (frame.t !== 'send') return false;
@@ -248,7 +275,8 @@ export class Inbox extends Server<Env> {
     const queue = this.queues.get(conv)!;
     const target = conversationOf(this.env, conv);
     while (queue.length > 0) {
-      const batch = queue.splice(0, MAX_BATCH);
+      const batch = this.admit(conv, queue);
+      if (batch.length === 0) continue;
       // A list without the conversation gets its view with the reply, if the person
       // is a member: it was created, or rejoined, by a send whose answer was lost.
       const unlisted = !store.listed(conv);
@@ -261,7 +289,7 @@ export class Inbox extends Server<Env> {
       batch.forEach((forwarded, i) => {
         try {
           if (replies) this.apply(conv, replies[i]);
-          else this.failed(forwarded);
+          else this.failed(conv, forwarded);
         } catch (error) {
           console.error('[pin-messaging] inbox', error);
         }
@@ -273,10 +301,58 @@ export class Inbox extends Server<Env> {
     this.queues.delete(conv);
   }
 
-  /** Nothing is known of a frame whose call failed: the client may send it again (dedup makes that safe). */
-  private failed({ envelope, ref }: Forwarded): void {
+  /**
+   * Takes the next frames for one call off the queue, in order: sends behind a
+   * refused one are refused here (see `gates`), and a send whose facts could
+   * not be read is refused in its turn, after the call carrying the frames
+   * before it.
+   */
+  private admit(conv: string, queue: Forwarded[]): Forwarded[] {
+    const batch: Forwarded[] = [];
+    while (queue.length > 0 && batch.length < MAX_BATCH) {
+      const next = queue[0];
+      if (next.unready && batch.length > 0) break;
+      queue.shift();
+      if (!this.passGate(conv, next)) continue;
+      if (next.unready) this.failed(conv, next);
+      else batch.push(next);
+    }
+    return batch;
+  }
+
+  /** Whether a frame may go on: anything but a send passes; a send passes unless it is behind a refused one. */
+  private passGate(conv: string, { envelope, ref }: Forwarded): boolean {
+    const gates = this.gates.get(envelope.origin.socket);
+    const gate = gates?.get(conv);
+    if (ref.id === undefined || gate === undefined) return true;
+    if (gate === ref.id) {
+      gates!.delete(conv);
+      return true;
+    }
+    this.refuse({ envelope, ref }, ErrorCode.RateLimited, 'an earlier message must be sent again first', 1);
+    return false;
+  }
+
+  /**
+   * Nothing is known of a frame whose call failed: the client may send it again
+   * (dedup makes that safe). The first send so refused gates the socket's
+   * later sends to the conversation.
+   */
+  private failed(conv: string, forwarded: Forwarded): void {
+    const socket = forwarded.envelope.origin.socket;
+    const id = forwarded.ref.id;
+    if (id !== undefined && this.getConnection(socket)) {
+      let gates = this.gates.get(socket);
+      if (!gates) this.gates.set(socket, (gates = new Map()));
+      if (!gates.has(conv)) gates.set(conv, id);
+    }
+    this.refuse(forwarded);
+  }
+
+  private refuse({ envelope, ref }: Forwarded, code: ErrorCode = ErrorCode.Internal, message = 'the server failed; try again', retryAfter?: number): void {
     const socket = this.getConnection(envelope.origin.socket);
-    const frame: ServerFrame = { t: 'error', code: ErrorCode.Internal, message: 'the server failed; try again', ...ref };
+    const frame: ServerFrame = { t: 'error', code, message, ...ref };
+    if (retryAfter !== undefined) frame.retryAfter = retryAfter;
     if (socket) sendTo(socket, JSON.stringify(frame));
   }
 
