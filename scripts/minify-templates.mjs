@@ -69,7 +69,67 @@ function minifyMarkup(code, template) {
   }));
   const statics = spans.map(({ start, end }) => code.slice(start, end));
   if (/<(pre|textarea)\b[^>]*>(?!<\/(pre|textarea)>)/i.test(statics.join('${}'))) return [];
-  return spans.map(({ start, end }, i) => ({ start, end, text: statics[i].replace(/[ \t\r\n]*\n[ \t\r\n]*/g, '\n') }));
+  const collapsed = unquoteAttributes(statics.map((text) => text.replace(/[ \t\r\n]*\n[ \t\r\n]*/g, '\n')));
+  return spans.map(({ start, end }, i) => ({ start, end, text: collapsed[i] }));
+}
+
+/**
+ * Drops the quotes around static attribute values that need none
+ * (`part="chip"` to `part=chip`): letters, digits, `_ . : -`, followed by
+ * white space or the tag's end. Lit's template scanner reads unquoted values
+ * (it must, for `attr=${x}`); a value next to a binding or before `/>` keeps
+ * its quotes. Works on the static parts joined with a NUL where each binding
+ * stands, so a tag that spans a binding is read as one tag.
+ */
+function unquoteAttributes(statics) {
+  const joined = statics.join('\0');
+  // Escapes would make the raw text and what Lit reads differ: leave such templates as they are.
+  if (statics.some((text) => text.includes('\0') || text.includes('\\'))) return statics;
+  const SPACE = /[ \t\n\f\r]/;
+  let out = '';
+  let i = 0;
+  while (i < joined.length) {
+    const lt = joined.indexOf('<', i);
+    if (lt < 0) {
+      out += joined.slice(i);
+      break;
+    }
+    out += joined.slice(i, lt);
+    i = lt;
+    if (joined.startsWith('<!--', i)) {
+      const end = joined.indexOf('-->', i + 4);
+      const stop = end < 0 ? joined.length : end + 3;
+      out += joined.slice(i, stop);
+      i = stop;
+      continue;
+    }
+    const name = /^<[a-zA-Z][^ \t\n\f\r/>\0]*/.exec(joined.slice(i));
+    if (!name) {
+      out += '<';
+      i += 1;
+      continue;
+    }
+    // Raw text elements: their content is not markup.
+    if (/^<(script|style|textarea|title|pre)$/i.test(name[0])) return statics;
+    out += name[0];
+    i += name[0].length;
+    // Inside the tag, up to its `>`.
+    while (i < joined.length && joined[i] !== '>') {
+      const attribute = /^([^ \t\n\f\r"'>/=\0]+)([ \t\n\f\r]*=[ \t\n\f\r]*)"([^"]*)"/.exec(joined.slice(i));
+      if (attribute) {
+        const [whole, key, equals, value] = attribute;
+        const after = joined[i + whole.length] ?? '';
+        out += /^[\w.:-]+$/.test(value) && (SPACE.test(after) || after === '>') ? `${key}${equals}${value}` : whole;
+        i += whole.length;
+        continue;
+      }
+      const quoted = /^[^ \t\n\f\r"'>/=\0]+[ \t\n\f\r]*=[ \t\n\f\r]*'[^']*'/.exec(joined.slice(i));
+      const step = quoted ? quoted[0].length : 1;
+      out += joined.slice(i, i + step);
+      i += step;
+    }
+  }
+  return out.split('\0');
 }
 
 function* jsFiles(dir) {

@@ -105,41 +105,43 @@ export class ChatClient {
   /** The last error the server sent that no pending send or request claimed. */
   readonly $lastError: WritableAtom<ChatError | undefined> = atom(undefined);
 
-  private readonly transport: Transport;
-  private readonly outbox: Outbox;
-  private readonly storage: OutboxStorage;
-  private readonly headsStorage: Pick<Storage, 'getItem' | 'setItem'> | undefined;
+  // Internals are `#private` where they can be: bundlers shorten those names, while
+  // TypeScript's `private` ones ship as written.
+  readonly #transport: Transport;
+  readonly #outbox: Outbox;
+  readonly #storage: OutboxStorage;
+  readonly #headsStorage: Pick<Storage, 'getItem' | 'setItem'> | undefined;
   private readonly timelines = new Map<string, WritableAtom<TimelineState>>();
-  private readonly requests = new Map<string, Pending>();
-  private readonly gapRequests = new Set<string>();
+  readonly #requests = new Map<string, Pending>();
+  readonly #gapRequests = new Set<string>();
   /** Dismissed heads, with the conversation's newest seq when dismissed: a newer message brings one back. */
-  private readonly dismissed: Map<string, number>;
-  private readonly typingUntil = new Map<string, Map<string, number>>();
-  private readonly typingSent = new Map<string, number>();
-  private readonly now: () => number;
-  private readonly requestTimeoutMs: number;
-  private typingTimer: ReturnType<typeof setTimeout> | undefined;
-  private claimTimer: ReturnType<typeof setInterval> | undefined;
-  private started = false;
-  private explicit = false;
-  private holders = 0;
+  readonly #dismissed: Map<string, number>;
+  readonly #typingUntil = new Map<string, Map<string, number>>();
+  readonly #typingSent = new Map<string, number>();
+  readonly #now: () => number;
+  readonly #requestTimeoutMs: number;
+  #typingTimer: ReturnType<typeof setTimeout> | undefined;
+  #claimTimer: ReturnType<typeof setInterval> | undefined;
+  #started = false;
+  #explicit = false;
+  #holders = 0;
 
   constructor(options: ChatClientOptions) {
     this.user = options.user;
-    this.transport = options.transport;
-    this.now = options.now ?? Date.now;
-    this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
-    this.storage = options.outboxStorage ?? defaultOutboxStorage();
-    this.headsStorage = options.headsStorage === undefined ? pageStorage() : (options.headsStorage ?? undefined);
-    this.dismissed = this.loadDismissed();
-    this.outbox = new Outbox({
-      send: (frame) => this.transport.send(frame),
-      stalled: () => this.transport.reconnect(),
+    this.#transport = options.transport;
+    this.#now = options.now ?? Date.now;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
+    this.#storage = options.outboxStorage ?? defaultOutboxStorage();
+    this.#headsStorage = options.headsStorage === undefined ? pageStorage() : (options.headsStorage ?? undefined);
+    this.#dismissed = this.#loadDismissed();
+    this.#outbox = new Outbox({
+      send: (frame) => this.#transport.send(frame),
+      stalled: () => this.#transport.reconnect(),
       changed: (entries) => this.$outbox.set(entries),
-      storage: this.storage,
+      storage: this.#storage,
       window: options.window,
       ackTimeoutMs: options.ackTimeoutMs,
-      now: this.now,
+      now: this.#now,
     });
     this.$conversationList = computed(this.$conversations, (all) =>
       Object.values(all).sort((a, b) => activity(b) - activity(a)),
@@ -148,9 +150,9 @@ export class ChatClient {
     // last one to leave closes it, unless `start()` asked for it explicitly.
     for (const $store of [this.$status, this.$heads, this.$conversations, this.$outbox] as const) {
       onMount($store, () => {
-        if (++this.holders === 1) this.open();
+        if (++this.#holders === 1) this.#open();
         return () => {
-          if (--this.holders === 0 && !this.explicit) this.close();
+          if (--this.#holders === 0 && !this.#explicit) this.#close();
         };
       });
     }
@@ -160,48 +162,48 @@ export class ChatClient {
 
   /** Connects and starts sending, and stays connected without subscribers until `stop()`. Idempotent. */
   start(): void {
-    this.explicit = true;
-    this.open();
+    this.#explicit = true;
+    this.#open();
   }
 
   /** Disconnects. Unsent messages stay in the outbox storage for the next start or another tab. */
   stop(): void {
-    this.explicit = false;
-    this.close();
+    this.#explicit = false;
+    this.#close();
   }
 
-  private open(): void {
-    if (this.started) return;
-    this.started = true;
-    this.transport.addEventListener('open', this.onOpen);
-    this.transport.addEventListener('message', this.onMessage);
-    this.transport.addEventListener('close', this.onClose);
-    this.transport.addEventListener('status', this.onStatus);
-    this.transport.connect();
-    this.onStatus();
-    void this.claimOutbox();
-    this.claimTimer = setInterval(() => void this.claimOutbox(), OUTBOX_CLAIM_EVERY_MS);
+  #open(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#transport.addEventListener('open', this.#onOpen);
+    this.#transport.addEventListener('message', this.#onMessage);
+    this.#transport.addEventListener('close', this.#onClose);
+    this.#transport.addEventListener('status', this.#onStatus);
+    this.#transport.connect();
+    this.#onStatus();
+    void this.#claimOutbox();
+    this.#claimTimer = setInterval(() => void this.#claimOutbox(), OUTBOX_CLAIM_EVERY_MS);
   }
 
-  private close(): void {
-    if (!this.started) return;
-    this.started = false;
-    this.transport.removeEventListener('open', this.onOpen);
-    this.transport.removeEventListener('message', this.onMessage);
-    this.transport.removeEventListener('close', this.onClose);
-    this.transport.removeEventListener('status', this.onStatus);
-    this.transport.close();
-    this.outbox.dispose();
-    this.failRequests('stopped');
-    clearInterval(this.claimTimer);
-    clearTimeout(this.typingTimer);
+  #close(): void {
+    if (!this.#started) return;
+    this.#started = false;
+    this.#transport.removeEventListener('open', this.#onOpen);
+    this.#transport.removeEventListener('message', this.#onMessage);
+    this.#transport.removeEventListener('close', this.#onClose);
+    this.#transport.removeEventListener('status', this.#onStatus);
+    this.#transport.close();
+    this.#outbox.dispose();
+    this.#failRequests('stopped');
+    clearInterval(this.#claimTimer);
+    clearTimeout(this.#typingTimer);
     this.$status.set(ConnectionStatus.Idle);
   }
 
   /** Stops and releases the outbox storage (its entries become another tab's to send). */
   destroy(): void {
     this.stop();
-    this.storage.close();
+    this.#storage.close();
   }
 
   // Reading ---------------------------------------------------------------------
@@ -220,7 +222,7 @@ export class ChatClient {
 
   /** Queues a text message. Resolves with its id once it is safely queued. */
   async sendText(conv: string, text: string): Promise<string> {
-    return this.queue(conv, { kind: 'text', text }, this.membersToCreate(conv));
+    return this.#queue(conv, { kind: 'text', text }, this.#membersToCreate(conv));
   }
 
   /** Sends a pin, with an optional note, to each person or to one group. */
@@ -238,18 +240,18 @@ export class ChatClient {
     const sent: { conv: string; id: string }[] = [];
     for (const target of targets) {
       const create = this.$conversations.get()[target.conv] ? undefined : target.to;
-      const id = await this.queue(target.conv, body, create, options.mode === 'group' ? options.title : undefined);
+      const id = await this.#queue(target.conv, body, create, options.mode === 'group' ? options.title : undefined);
       sent.push({ conv: target.conv, id });
     }
     return sent;
   }
 
   retry(id: string): void {
-    this.outbox.retry(id);
+    this.#outbox.retry(id);
   }
 
   discard(id: string): void {
-    this.outbox.discard(id);
+    this.#outbox.discard(id);
   }
 
   /** Loads the page of history before the oldest message held. */
@@ -259,7 +261,7 @@ export class ChatClient {
     if (t.loadingOlder || !t.hasOlder) return;
     $t.set({ ...t, loadingOlder: true });
     try {
-      const reply = await this.request<'history'>({ t: 'history', conv, before: t.lo, limit });
+      const reply = await this.#request<'history'>({ t: 'history', conv, before: t.lo, limit });
       this.mergeInto(conv, reply.messages);
     } finally {
       $t.set({ ...$t.get(), loadingOlder: false });
@@ -281,151 +283,142 @@ export class ChatClient {
     const marker = c.reads[this.user] ?? 0;
     const unread = seq >= c.lastSeq ? 0 : c.unread;
     if (seq <= marker && unread === c.unread) return;
-    this.patchConversation(conv, { reads: { ...c.reads, [this.user]: Math.max(seq, marker) }, unread });
-    if (seq > marker) this.transport.send(JSON.stringify({ t: 'read', conv, seq }));
+    this.#patchConversation(conv, { reads: { ...c.reads, [this.user]: Math.max(seq, marker) }, unread });
+    if (seq > marker) this.#transport.send(JSON.stringify({ t: 'read', conv, seq }));
   }
 
   /** Tells the others that the person is typing (throttled). */
   typing(conv: string): void {
-    const last = this.typingSent.get(conv) ?? 0;
-    if (this.now() - last < TYPING_SEND_EVERY_MS) return;
-    if (this.transport.send(JSON.stringify({ t: 'typing', conv }))) this.typingSent.set(conv, this.now());
+    const last = this.#typingSent.get(conv) ?? 0;
+    if (this.#now() - last < TYPING_SEND_EVERY_MS) return;
+    if (this.#transport.send(JSON.stringify({ t: 'typing', conv }))) this.#typingSent.set(conv, this.#now());
   }
 
   async leave(conv: string): Promise<void> {
-    await this.request<'ok'>({ t: 'leave', conv });
-    this.forget(conv);
+    await this.#request<'ok'>({ t: 'leave', conv });
+    this.#forget(conv);
   }
 
   async mute(conv: string, muted: boolean): Promise<void> {
-    await this.request<'ok'>({ t: 'mute', conv, muted });
-    this.patchConversation(conv, { muted });
+    await this.#request<'ok'>({ t: 'mute', conv, muted });
+    this.#patchConversation(conv, { muted });
   }
 
   async block(user: string, blocked: boolean): Promise<void> {
-    await this.request<'ok'>({ t: 'block', user, blocked });
-    this.setBlocked(user, blocked);
+    await this.#request<'ok'>({ t: 'block', user, blocked });
+    this.#setBlocked(user, blocked);
   }
 
   async report(conv: string, seq: number, reason?: string): Promise<void> {
-    await this.request<'ok'>({ t: 'report', conv, seq, ...(reason ? { reason } : {}) });
+    await this.#request<'ok'>({ t: 'report', conv, seq, ...(reason ? { reason } : {}) });
   }
 
   /** People the person may message, filtered by `query`. */
   async searchContacts(query = ''): Promise<User[]> {
-    const reply = await this.request<'contacts'>({ t: 'contacts', q: query });
-    this.mergeUsers(reply.users);
+    const reply = await this.#request<'contacts'>({ t: 'contacts', q: query });
+    this.#mergeUsers(reply.users);
     return reply.users;
   }
 
   /** Brings a conversation's head to the front. */
   showHead(conv: string): void {
-    if (this.dismissed.delete(conv)) this.saveDismissed();
+    if (this.#dismissed.delete(conv)) this.#saveDismissed();
     const heads = this.$heads.get();
     if (heads[0] !== conv) this.$heads.set([conv, ...heads.filter((h) => h !== conv)]);
   }
 
   /** Hides a head. This is not leaving: a new message brings it back. */
   dismissHead(conv: string): void {
-    this.dismissed.set(conv, this.$conversations.get()[conv]?.lastSeq ?? 0);
-    this.saveDismissed();
+    this.#dismissed.set(conv, this.$conversations.get()[conv]?.lastSeq ?? 0);
+    this.#saveDismissed();
     this.$heads.set(this.$heads.get().filter((h) => h !== conv));
   }
 
   // Transport events ------------------------------------------------------------
 
-  private readonly onStatus = (): void => {
-    const s = this.transport.status;
-    const next =
-      s === TransportStatus.Open
-        ? this.$status.get() === ConnectionStatus.Online
-          ? ConnectionStatus.Online
-          : ConnectionStatus.Syncing
-        : s === TransportStatus.Refused
-          ? ConnectionStatus.Refused
-          : s === TransportStatus.Reconnecting
-            ? ConnectionStatus.Reconnecting
-            : s === TransportStatus.Connecting
-              ? ConnectionStatus.Connecting
-              : ConnectionStatus.Idle;
-    this.$status.set(next);
+  readonly #onStatus = (): void => {
+    const s = this.#transport.status;
+    // The transport's other states have the same names here (the type checker holds them to it);
+    // an open socket is syncing until the server's welcome.
+    const online = this.$status.get() === ConnectionStatus.Online;
+    this.$status.set(s !== TransportStatus.Open ? s : online ? ConnectionStatus.Online : ConnectionStatus.Syncing);
   };
 
-  private readonly onOpen = (): void => {
+  readonly #onOpen = (): void => {
     this.$status.set(ConnectionStatus.Syncing);
     const cursors: Record<string, number> = {};
     for (const [conv, $t] of this.timelines) {
       if (Object.keys(cursors).length >= LIMITS.cursors) break;
       if (this.$conversations.get()[conv]) cursors[conv] = $t.get().hi;
     }
-    const pending = this.outbox.list
+    const pending = this.#outbox.list
       .filter((e) => e.state !== SendState.Failed)
       .slice(0, LIMITS.pending)
       .map((e) => ({ conv: e.conv, id: e.id }));
-    this.transport.send(JSON.stringify({ t: 'hello', v: 1, cursors, pending }));
+    this.#transport.send(JSON.stringify({ t: 'hello', v: 1, cursors, pending }));
   };
 
-  private readonly onClose = (): void => {
-    this.outbox.suspend();
-    this.gapRequests.clear();
-    this.failRequests('disconnected');
+  readonly #onClose = (): void => {
+    this.#outbox.suspend();
+    this.#gapRequests.clear();
+    this.#failRequests('disconnected');
     if (this.$status.get() === ConnectionStatus.Online || this.$status.get() === ConnectionStatus.Syncing) {
       this.$status.set(ConnectionStatus.Reconnecting);
     }
   };
 
-  private readonly onMessage = (event: MessageEvent<string>): void => {
+  readonly #onMessage = (event: MessageEvent<string>): void => {
     // A frame that trails its socket's close belongs to a connection that is gone: the next
     // welcome and resume bring whatever it said.
-    if (typeof event.data !== 'string' || this.transport.status !== TransportStatus.Open) return;
+    if (typeof event.data !== 'string' || this.#transport.status !== TransportStatus.Open) return;
     const parsed = parseServerFrame(event.data);
     if (!parsed.ok) {
       console.warn(`pin-messaging: ignored a server frame (${parsed.code}: ${parsed.message})`);
       return;
     }
-    batch(() => this.handle(parsed.frame));
+    batch(() => this.#handle(parsed.frame));
   };
 
   // Server frames ---------------------------------------------------------------
 
-  private handle(frame: ServerFrame): void {
+  #handle(frame: ServerFrame): void {
     switch (frame.t) {
       case 'welcome':
-        return this.onWelcome(frame);
+        return this.#onWelcome(frame);
       case 'conv':
-        if (frame.users) this.mergeUsers(frame.users);
-        return this.upsertConversation(frame.conv);
+        if (frame.users) this.#mergeUsers(frame.users);
+        return this.#upsertConversation(frame.conv);
       case 'gone':
-        return this.forget(frame.conv);
+        return this.#forget(frame.conv);
       case 'msg':
-        return this.onMsg(frame.conv, frame.m);
+        return this.#onMsg(frame.conv, frame.m);
       case 'ack':
-        return this.onAck(frame);
+        return this.#onAck(frame);
       case 'history':
-        return this.onHistory(frame);
+        return this.#onHistory(frame);
       case 'read':
-        return this.onRead(frame.conv, frame.user, frame.seq);
+        return this.#onRead(frame.conv, frame.user, frame.seq);
       case 'typing':
-        return this.onTyping(frame.conv, frame.user);
+        return this.#onTyping(frame.conv, frame.user);
       case 'blocked':
-        return this.setBlocked(frame.user, frame.blocked);
+        return this.#setBlocked(frame.user, frame.blocked);
       case 'error':
-        return this.onError(frame);
+        return this.#onError(frame);
       case 'contacts':
       case 'ok':
-        return this.settle(frame.req, frame);
+        return this.#settle(frame.req, frame);
       case 'pong':
         return;
     }
   }
 
-  private onWelcome(frame: ServerFrameOf<'welcome'>): void {
+  #onWelcome(frame: ServerFrameOf<'welcome'>): void {
     this.$me.set(frame.me);
-    this.mergeUsers([frame.me, ...frame.users]);
+    this.#mergeUsers([frame.me, ...frame.users]);
     this.$blocked.set(frame.blocked);
     const all: Record<string, Conversation> = {};
     for (const c of frame.conversations) all[c.id] = c;
-    for (const conv of this.timelines.keys()) if (!all[conv]) this.forget(conv);
+    for (const conv of this.timelines.keys()) if (!all[conv]) this.#forget(conv);
     this.$conversations.set(all);
     for (const c of frame.conversations) {
       const $t = this.timelines.get(c.id);
@@ -436,68 +429,68 @@ export class ChatClient {
     }
     const heads = this.$conversationList
       .get()
-      .filter((c) => (this.dismissed.get(c.id) ?? -1) < c.lastSeq)
+      .filter((c) => (this.#dismissed.get(c.id) ?? -1) < c.lastSeq)
       .map((c) => c.id);
     this.$heads.set(heads);
     this.$status.set(ConnectionStatus.Online);
-    this.outbox.resume();
+    this.#outbox.resume();
   }
 
-  private onMsg(conv: string, m: Message): void {
+  #onMsg(conv: string, m: Message): void {
     const c = this.$conversations.get()[conv];
     if (!c) return;
     const fromOther = m.from !== this.user;
-    this.bumpConversation(c, m, fromOther && m.seq > (c.reads[this.user] ?? 0));
+    this.#bumpConversation(c, m, fromOther && m.seq > (c.reads[this.user] ?? 0));
     this.mergeInto(conv, [m]);
     if (fromOther) {
-      this.clearTyping(conv, m.from);
+      this.#clearTyping(conv, m.from);
       this.showHead(conv);
     }
   }
 
-  private onAck(frame: ServerFrameOf<'ack'>): void {
-    const entry = this.outbox.acknowledge(frame.id);
+  #onAck(frame: ServerFrameOf<'ack'>): void {
+    const entry = this.#outbox.acknowledge(frame.id);
     if (!entry) return;
     const m: Message = { seq: frame.seq, id: entry.id, from: this.user, at: frame.at, body: storedBody(entry.body) };
     const c = this.$conversations.get()[frame.conv];
-    if (c) this.bumpConversation(c, m, false);
+    if (c) this.#bumpConversation(c, m, false);
     this.mergeInto(frame.conv, [m]);
   }
 
-  private onHistory(frame: ServerFrameOf<'history'>): void {
-    if (frame.req && this.requests.has(frame.req)) return this.settle(frame.req, frame);
+  #onHistory(frame: ServerFrameOf<'history'>): void {
+    if (frame.req && this.#requests.has(frame.req)) return this.#settle(frame.req, frame);
     // Unrequested pages are the replay after `hello`: keep paging forward until caught up.
     this.mergeInto(frame.conv, frame.messages);
     if (frame.hasMore) this.fillGap(frame.conv, true);
   }
 
-  private onRead(conv: string, user: string, seq: number): void {
+  #onRead(conv: string, user: string, seq: number): void {
     const c = this.$conversations.get()[conv];
     if (!c || seq <= (c.reads[user] ?? 0)) return;
     const patch: Partial<Conversation> = { reads: { ...c.reads, [user]: seq } };
     if (user === this.user) patch.unread = seq >= c.lastSeq ? 0 : this.unreadAbove(conv, seq);
-    this.patchConversation(conv, patch);
+    this.#patchConversation(conv, patch);
   }
 
-  private onTyping(conv: string, user: string): void {
+  #onTyping(conv: string, user: string): void {
     if (user === this.user) return;
-    let users = this.typingUntil.get(conv);
-    if (!users) this.typingUntil.set(conv, (users = new Map()));
-    users.set(user, this.now() + TYPING_SHOWN_MS);
-    this.publishTyping();
+    let users = this.#typingUntil.get(conv);
+    if (!users) this.#typingUntil.set(conv, (users = new Map()));
+    users.set(user, this.#now() + TYPING_SHOWN_MS);
+    this.#publishTyping();
   }
 
-  private onError(frame: ServerFrameOf<'error'>): void {
+  #onError(frame: ServerFrameOf<'error'>): void {
     const error = new ChatError(frame.code, frame.message);
-    if (frame.id && this.outbox.list.some((e) => e.id === frame.id)) {
-      this.outbox.refuse(frame.id, frame.code, frame.message, frame.retryAfter);
+    if (frame.id && this.#outbox.list.some((e) => e.id === frame.id)) {
+      this.#outbox.refuse(frame.id, frame.code, frame.message, frame.retryAfter);
     } else if (!frame.id && !frame.req && RETRYABLE_ERRORS.has(frame.code as ErrorCode)) {
       // A socket-wide refusal (too many frames) names no message: whatever is in flight may
       // have been refused, so send it all again, oldest first, after the wait.
-      this.outbox.pause(frame.retryAfter ?? 1_000);
-    } else if (frame.req && this.requests.has(frame.req)) {
-      const pending = this.requests.get(frame.req)!;
-      this.requests.delete(frame.req);
+      this.#outbox.pause(frame.retryAfter ?? 1_000);
+    } else if (frame.req && this.#requests.has(frame.req)) {
+      const pending = this.#requests.get(frame.req)!;
+      this.#requests.delete(frame.req);
       clearTimeout(pending.timer);
       pending.reject(error);
     } else {
@@ -507,7 +500,7 @@ export class ChatClient {
 
   // Helpers ---------------------------------------------------------------------
 
-  private async queue(conv: string, body: Body, to?: readonly string[], title?: string): Promise<string> {
+  async #queue(conv: string, body: Body, to?: readonly string[], title?: string): Promise<string> {
     const entry: OutboxEntry = {
       id: randomId(),
       user: this.user,
@@ -515,66 +508,66 @@ export class ChatClient {
       ...(to ? { to } : {}),
       ...(title ? { title } : {}),
       body,
-      createdAt: this.now(),
+      createdAt: this.#now(),
       state: SendState.Queued,
       attempts: 0,
     };
     this.showHead(conv);
-    await this.outbox.add(entry);
+    await this.#outbox.add(entry);
     return entry.id;
   }
 
   /** For a direct conversation not created yet, the other person (so the first send creates it). */
-  private membersToCreate(conv: string): string[] | undefined {
+  #membersToCreate(conv: string): string[] | undefined {
     if (this.$conversations.get()[conv] || !conv.startsWith('dm:')) return undefined;
     const other = conv.split(':').slice(1).find((u) => u !== this.user);
     return other ? [other] : undefined;
   }
 
-  private request<T extends ServerFrame['t']>(frame: Record<string, unknown>): Promise<ServerFrameOf<T>> {
+  #request<T extends ServerFrame['t']>(frame: Record<string, unknown>): Promise<ServerFrameOf<T>> {
     const req = randomId(12);
     return new Promise((resolve, reject) => {
-      if (!this.transport.send(JSON.stringify({ ...frame, req }))) {
+      if (!this.#transport.send(JSON.stringify({ ...frame, req }))) {
         reject(new ChatError('offline', 'not connected'));
         return;
       }
       const timer = setTimeout(() => {
-        this.requests.delete(req);
+        this.#requests.delete(req);
         reject(new ChatError('timeout', 'the server did not answer'));
-      }, this.requestTimeoutMs);
-      this.requests.set(req, { resolve: resolve as (f: ServerFrame) => void, reject, timer });
+      }, this.#requestTimeoutMs);
+      this.#requests.set(req, { resolve: resolve as (f: ServerFrame) => void, reject, timer });
     });
   }
 
-  private settle(req: string | undefined, frame: ServerFrame): void {
-    const pending = req === undefined ? undefined : this.requests.get(req);
+  #settle(req: string | undefined, frame: ServerFrame): void {
+    const pending = req === undefined ? undefined : this.#requests.get(req);
     if (!pending) return;
-    this.requests.delete(req!);
+    this.#requests.delete(req!);
     clearTimeout(pending.timer);
     pending.resolve(frame);
   }
 
-  private failRequests(reason: string): void {
-    for (const pending of this.requests.values()) {
+  #failRequests(reason: string): void {
+    for (const pending of this.#requests.values()) {
       clearTimeout(pending.timer);
       pending.reject(new ChatError('offline', reason));
     }
-    this.requests.clear();
+    this.#requests.clear();
   }
 
   /** Asks for what is missing above the contiguous run (a gap, or the rest of a replay). */
   private fillGap(conv: string, more = false): void {
-    if (this.gapRequests.has(conv)) return;
+    if (this.#gapRequests.has(conv)) return;
     const t = this.timelineAtom(conv).get();
     if (!more && !hasGap(t)) return;
-    this.gapRequests.add(conv);
-    this.request<'history'>({ t: 'history', conv, after: t.hi, limit: LIMITS.historyPage })
+    this.#gapRequests.add(conv);
+    this.#request<'history'>({ t: 'history', conv, after: t.hi, limit: LIMITS.historyPage })
       .then((reply) => {
-        this.gapRequests.delete(conv);
+        this.#gapRequests.delete(conv);
         this.mergeInto(conv, reply.messages);
         if (reply.hasMore) this.fillGap(conv, true);
       })
-      .catch(() => this.gapRequests.delete(conv));
+      .catch(() => this.#gapRequests.delete(conv));
   }
 
   private mergeInto(conv: string, messages: readonly Message[]): void {
@@ -595,21 +588,21 @@ export class ChatClient {
     return $t;
   }
 
-  private upsertConversation(conv: Conversation): void {
+  #upsertConversation(conv: Conversation): void {
     const all = this.$conversations.get();
     const known = all[conv.id];
     this.$conversations.set({ ...all, [conv.id]: known ? { ...conv, last: conv.last ?? known.last } : conv });
-    if (!known && !this.dismissed.has(conv.id)) this.showHead(conv.id);
+    if (!known && !this.#dismissed.has(conv.id)) this.showHead(conv.id);
   }
 
-  private patchConversation(conv: string, patch: Partial<Conversation>): void {
+  #patchConversation(conv: string, patch: Partial<Conversation>): void {
     const all = this.$conversations.get();
     if (all[conv]) this.$conversations.set({ ...all, [conv]: { ...all[conv], ...patch } });
   }
 
-  private bumpConversation(c: Conversation, m: Message, unread: boolean): void {
+  #bumpConversation(c: Conversation, m: Message, unread: boolean): void {
     if (m.seq <= c.lastSeq && !unread) return;
-    this.patchConversation(c.id, {
+    this.#patchConversation(c.id, {
       lastSeq: Math.max(c.lastSeq, m.seq),
       last: m.seq >= c.lastSeq ? m : c.last,
       unread: c.unread + (unread ? 1 : 0),
@@ -622,33 +615,33 @@ export class ChatClient {
       .messages.filter((m) => m.seq > seq && m.from !== this.user).length;
   }
 
-  private forget(conv: string): void {
+  #forget(conv: string): void {
     const { [conv]: _gone, ...rest } = this.$conversations.get();
     this.$conversations.set(rest);
     this.timelines.delete(conv);
     this.$heads.set(this.$heads.get().filter((h) => h !== conv));
   }
 
-  private mergeUsers(users: readonly User[]): void {
+  #mergeUsers(users: readonly User[]): void {
     const all = { ...this.$users.get() };
     for (const u of users) all[u.id] = u;
     this.$users.set(all);
   }
 
-  private setBlocked(user: string, blocked: boolean): void {
+  #setBlocked(user: string, blocked: boolean): void {
     const others = this.$blocked.get().filter((u) => u !== user);
     this.$blocked.set(blocked ? [...others, user] : others);
   }
 
-  private clearTyping(conv: string, user: string): void {
-    if (this.typingUntil.get(conv)?.delete(user)) this.publishTyping();
+  #clearTyping(conv: string, user: string): void {
+    if (this.#typingUntil.get(conv)?.delete(user)) this.#publishTyping();
   }
 
-  private publishTyping(): void {
-    const now = this.now();
+  #publishTyping(): void {
+    const now = this.#now();
     const out: Record<string, string[]> = {};
     let next = Infinity;
-    for (const [conv, users] of this.typingUntil) {
+    for (const [conv, users] of this.#typingUntil) {
       for (const [user, until] of users) {
         if (until <= now) users.delete(user);
         else {
@@ -658,34 +651,34 @@ export class ChatClient {
       }
     }
     this.$typing.set(out);
-    clearTimeout(this.typingTimer);
-    if (next !== Infinity) this.typingTimer = setTimeout(() => this.publishTyping(), next - now);
+    clearTimeout(this.#typingTimer);
+    if (next !== Infinity) this.#typingTimer = setTimeout(() => this.#publishTyping(), next - now);
   }
 
-  private get dismissedKey(): string {
+  get #dismissedKey(): string {
     return `pin-messaging:dismissed:${this.user}`;
   }
 
-  private loadDismissed(): Map<string, number> {
+  #loadDismissed(): Map<string, number> {
     try {
-      const saved = JSON.parse(this.headsStorage?.getItem(this.dismissedKey) ?? '{}') as Record<string, unknown>;
+      const saved = JSON.parse(this.#headsStorage?.getItem(this.#dismissedKey) ?? '{}') as Record<string, unknown>;
       return new Map(Object.entries(saved).filter((e): e is [string, number] => typeof e[1] === 'number'));
     } catch {
       return new Map();
     }
   }
 
-  private saveDismissed(): void {
+  #saveDismissed(): void {
     try {
-      this.headsStorage?.setItem(this.dismissedKey, JSON.stringify(Object.fromEntries(this.dismissed)));
+      this.#headsStorage?.setItem(this.#dismissedKey, JSON.stringify(Object.fromEntries(this.#dismissed)));
     } catch {
       // Storage full or blocked: dismissals then last for this page only.
     }
   }
 
-  private async claimOutbox(): Promise<void> {
+  async #claimOutbox(): Promise<void> {
     try {
-      this.outbox.restore(await this.storage.claim(this.user));
+      this.#outbox.restore(await this.#storage.claim(this.user));
     } catch (error) {
       console.warn('pin-messaging: could not read the stored outbox', error);
     }

@@ -50,127 +50,129 @@ export interface OutboxOptions {
  * server's deduplication makes that safe (I3).
  */
 export class Outbox {
-  private entries: OutboxEntry[] = [];
-  private readonly window: number;
-  private readonly ackTimeoutMs: number;
-  private readonly now: () => number;
-  private online = false;
-  private pausedUntil = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private sentAt = new Map<string, number>();
+  #entries: OutboxEntry[] = [];
+  readonly #window: number;
+  readonly #ackTimeoutMs: number;
+  readonly #now: () => number;
+  #online = false;
+  #pausedUntil = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #sentAt = new Map<string, number>();
+  readonly #options: OutboxOptions;
 
-  constructor(private readonly options: OutboxOptions) {
-    this.window = options.window ?? 16;
-    this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
-    this.now = options.now ?? Date.now;
+  constructor(options: OutboxOptions) {
+    this.#options = options;
+    this.#window = options.window ?? 16;
+    this.#ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
+    this.#now = options.now ?? Date.now;
   }
 
   get list(): readonly OutboxEntry[] {
-    return this.entries;
+    return this.#entries;
   }
 
   /** Adds entries restored from storage (a reload, or a closed tab's leftovers), keeping their order. */
   restore(entries: readonly OutboxEntry[]): void {
-    const known = new Set(this.entries.map((e) => e.id));
+    const known = new Set(this.#entries.map((e) => e.id));
     const fresh = entries.filter((e) => !known.has(e.id)).map((e) => ({ ...e, state: e.state === SendState.Failed ? e.state : SendState.Queued }));
     if (fresh.length === 0) return;
-    this.entries = [...this.entries, ...fresh].sort((a, b) => a.createdAt - b.createdAt);
-    this.changed();
-    this.pump();
+    this.#entries = [...this.#entries, ...fresh].sort((a, b) => a.createdAt - b.createdAt);
+    this.#changed();
+    this.#pump();
   }
 
   /** Queues a new message; resolves once it is persisted and handed to the pump. */
   async add(entry: OutboxEntry): Promise<void> {
-    this.entries = [...this.entries, entry];
-    this.changed();
-    await this.options.storage.put(entry);
-    this.pump();
+    this.#entries = [...this.#entries, entry];
+    this.#changed();
+    await this.#options.storage.put(entry);
+    this.#pump();
   }
 
   /** A socket opened and the server said welcome: start sending. */
   resume(): void {
-    this.online = true;
-    this.requeueInFlight();
-    this.pump();
+    this.#online = true;
+    this.#requeueInFlight();
+    this.#pump();
   }
 
   /** The socket closed: whatever was in flight is presumed lost. */
   suspend(): void {
-    this.online = false;
-    this.requeueInFlight();
-    this.changed();
+    this.#online = false;
+    this.#requeueInFlight();
+    this.#changed();
   }
 
   /** The server stored the message. Returns the entry, now removed, or undefined if unknown. */
   acknowledge(id: string): OutboxEntry | undefined {
-    const entry = this.entries.find((e) => e.id === id);
+    const entry = this.#entries.find((e) => e.id === id);
     if (!entry) return undefined;
-    this.entries = this.entries.filter((e) => e !== entry);
-    this.sentAt.delete(id);
-    void this.options.storage.delete(id);
-    this.changed();
-    this.pump();
+    this.#entries = this.#entries.filter((e) => e !== entry);
+    this.#sentAt.delete(id);
+    void this.#options.storage.delete(id);
+    this.#changed();
+    this.#pump();
     return entry;
   }
 
   /** The server refused the message. Retryable refusals wait and go again; the rest fail visibly. */
   refuse(id: string, code: string, message: string, retryAfter?: number): void {
-    const entry = this.entries.find((e) => e.id === id);
+    const entry = this.#entries.find((e) => e.id === id);
     if (!entry) return;
-    this.sentAt.delete(id);
+    this.#sentAt.delete(id);
     if (RETRYABLE_ERRORS.has(code as ErrorCode)) {
       // Everything after it was refused too (the server pauses a rate-limited sender), so pause
       // the whole queue: resuming oldest first keeps the sender's order.
-      this.pausedUntil = Math.max(this.pausedUntil, this.now() + Math.max(retryAfter ?? 1000, 50));
-      this.replace(entry, { state: SendState.Queued });
+      this.#pausedUntil = Math.max(this.#pausedUntil, this.#now() + Math.max(retryAfter ?? 1000, 50));
+      this.#replace(entry, { state: SendState.Queued });
     } else {
-      this.replace(entry, { state: SendState.Failed, error: { code, message } });
-      void this.options.storage.put(this.entries.find((e) => e.id === id)!);
+      this.#replace(entry, { state: SendState.Failed, error: { code, message } });
+      void this.#options.storage.put(this.#entries.find((e) => e.id === id)!);
     }
-    this.changed();
-    this.schedule();
+    this.#changed();
+    this.#schedule();
   }
 
   /** Holds everything for `ms`, then sends what was in flight again, oldest first. */
   pause(ms: number): void {
-    this.pausedUntil = Math.max(this.pausedUntil, this.now() + Math.max(ms, 50));
-    this.requeueInFlight();
-    this.changed();
-    this.schedule();
+    this.#pausedUntil = Math.max(this.#pausedUntil, this.#now() + Math.max(ms, 50));
+    this.#requeueInFlight();
+    this.#changed();
+    this.#schedule();
   }
 
   /** Sends a failed message again, as the same message (same id). */
   retry(id: string): void {
-    const entry = this.entries.find((e) => e.id === id);
+    const entry = this.#entries.find((e) => e.id === id);
     if (!entry || entry.state !== SendState.Failed) return;
-    this.replace(entry, { state: SendState.Queued, error: undefined });
-    void this.options.storage.put(this.entries.find((e) => e.id === id)!);
-    this.changed();
-    this.pump();
+    this.#replace(entry, { state: SendState.Queued, error: undefined });
+    void this.#options.storage.put(this.#entries.find((e) => e.id === id)!);
+    this.#changed();
+    this.#pump();
   }
 
   /** Gives up on a message that has not been acknowledged. */
   discard(id: string): void {
-    this.entries = this.entries.filter((e) => e.id !== id);
-    this.sentAt.delete(id);
-    void this.options.storage.delete(id);
-    this.changed();
+    this.#entries = this.#entries.filter((e) => e.id !== id);
+    this.#sentAt.delete(id);
+    void this.#options.storage.delete(id);
+    this.#changed();
   }
 
   dispose(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.online = false;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#online = false;
   }
 
-  private pump(): void {
-    if (!this.online) return;
-    const now = this.now();
-    if (now < this.pausedUntil) return this.schedule();
-    let inFlight = this.sentAt.size;
+  #pump(): void {
+    if (!this.#online) return;
+    const now = this.#now();
+    if (now < this.#pausedUntil) return this.#schedule();
+    let inFlight = this.#sentAt.size;
     let changed = false;
-    for (const entry of this.entries) {
-      if (inFlight >= this.window) break;
+    for (const entry of this.#entries) {
+      if (inFlight >= this.#window) break;
       if (entry.state !== SendState.Queued) continue;
       const frame = JSON.stringify({
         t: 'send',
@@ -180,56 +182,56 @@ export class Outbox {
         ...(entry.title ? { title: entry.title } : {}),
         body: entry.body,
       });
-      if (!this.options.send(frame)) break;
-      this.replace(entry, { state: SendState.Sending, attempts: entry.attempts + 1 });
-      this.sentAt.set(entry.id, now);
+      if (!this.#options.send(frame)) break;
+      this.#replace(entry, { state: SendState.Sending, attempts: entry.attempts + 1 });
+      this.#sentAt.set(entry.id, now);
       inFlight += 1;
       changed = true;
     }
-    if (changed) this.changed();
-    this.schedule();
+    if (changed) this.#changed();
+    this.#schedule();
   }
 
   /** One timer serves both the rate-limit pause and the acknowledgement deadline. */
-  private schedule(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    if (!this.online) return;
-    const now = this.now();
+  #schedule(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (!this.#online) return;
+    const now = this.#now();
     let due = Infinity;
-    if (this.pausedUntil > now && this.entries.some((e) => e.state === SendState.Queued)) due = this.pausedUntil;
-    for (const at of this.sentAt.values()) due = Math.min(due, at + this.ackTimeoutMs);
+    if (this.#pausedUntil > now && this.#entries.some((e) => e.state === SendState.Queued)) due = this.#pausedUntil;
+    for (const at of this.#sentAt.values()) due = Math.min(due, at + this.#ackTimeoutMs);
     if (due === Infinity) return;
-    this.timer = setTimeout(() => this.tick(), Math.max(0, due - now));
+    this.#timer = setTimeout(() => this.#tick(), Math.max(0, due - now));
   }
 
-  private tick(): void {
-    this.timer = undefined;
-    const now = this.now();
-    for (const at of this.sentAt.values()) {
-      if (now - at >= this.ackTimeoutMs) {
+  #tick(): void {
+    this.#timer = undefined;
+    const now = this.#now();
+    for (const at of this.#sentAt.values()) {
+      if (now - at >= this.#ackTimeoutMs) {
         // Frames on one socket arrive in order or not at all, so a missing ack means the
         // socket is dead even if it looks open: reconnect rather than resend out of order.
         this.suspend();
-        this.options.stalled();
+        this.#options.stalled();
         return;
       }
     }
-    this.pump();
+    this.#pump();
   }
 
-  private requeueInFlight(): void {
-    for (const entry of this.entries) {
-      if (entry.state === SendState.Sending) this.replace(entry, { state: SendState.Queued });
+  #requeueInFlight(): void {
+    for (const entry of this.#entries) {
+      if (entry.state === SendState.Sending) this.#replace(entry, { state: SendState.Queued });
     }
-    this.sentAt.clear();
+    this.#sentAt.clear();
   }
 
-  private replace(entry: OutboxEntry, patch: Partial<OutboxEntry>): void {
-    this.entries = this.entries.map((e) => (e === entry ? { ...e, ...patch } : e));
+  #replace(entry: OutboxEntry, patch: Partial<OutboxEntry>): void {
+    this.#entries = this.#entries.map((e) => (e === entry ? { ...e, ...patch } : e));
   }
 
-  private changed(): void {
-    this.options.changed(this.entries);
+  #changed(): void {
+    this.#options.changed(this.#entries);
   }
 }

@@ -22,40 +22,44 @@ export function isFatalClose(code: number): boolean {
  * overload) must not reset it, or the clients would hammer it.
  */
 export class Backoff {
-  private attempt = 0;
-  private immediate = true;
-  private expiredRetried = false;
-  private stableTimer: ReturnType<typeof setTimeout> | undefined;
+  #attempt = 0;
+  #immediate = true;
+  #expiredRetried = false;
+  #stableTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(
-    private readonly options: BackoffOptions,
-    private readonly stableMs: number,
-    private readonly random: () => number,
-  ) {}
+  readonly #options: BackoffOptions;
+  readonly #stableMs: number;
+  readonly #random: () => number;
+
+  constructor(options: BackoffOptions, stableMs: number, random: () => number) {
+    this.#options = options;
+    this.#stableMs = stableMs;
+    this.#random = random;
+  }
 
   /** Milliseconds to wait before the next attempt; 0 for the first one and after `skipNext`. */
   nextDelay(): number {
-    if (this.immediate) {
-      this.immediate = false;
+    if (this.#immediate) {
+      this.#immediate = false;
       return 0;
     }
-    const window = Math.min(this.options.capMs, this.options.baseMs * 2 ** this.attempt);
-    this.attempt++;
-    return Math.floor(this.random() * window);
+    const window = Math.min(this.#options.capMs, this.#options.baseMs * 2 ** this.#attempt);
+    this.#attempt++;
+    return Math.floor(this.#random() * window);
   }
 
   /** The next attempt goes at once ("retry now", a new session). */
   skipNext(): void {
-    this.immediate = true;
+    this.#immediate = true;
   }
 
   /** A socket opened: reset the counters if it stays open. */
   opened(): void {
-    clearTimeout(this.stableTimer);
-    this.stableTimer = setTimeout(() => {
-      this.attempt = 0;
-      this.expiredRetried = false;
-    }, this.stableMs);
+    clearTimeout(this.#stableTimer);
+    this.#stableTimer = setTimeout(() => {
+      this.#attempt = 0;
+      this.#expiredRetried = false;
+    }, this.#stableMs);
   }
 
   /**
@@ -64,18 +68,18 @@ export class Backoff {
    * open, so a provider that keeps returning stale tokens backs off too.
    */
   closed(code: number): void {
-    clearTimeout(this.stableTimer);
-    if (code === CloseCode.TokenExpired && !this.expiredRetried) {
-      this.expiredRetried = true;
-      this.immediate = true;
+    clearTimeout(this.#stableTimer);
+    if (code === CloseCode.TokenExpired && !this.#expiredRetried) {
+      this.#expiredRetried = true;
+      this.#immediate = true;
     }
   }
 
   /** Forgets everything: the next attempt is a first attempt. */
   reset(): void {
-    clearTimeout(this.stableTimer);
-    this.attempt = 0;
-    this.immediate = true;
-    this.expiredRetried = false;
+    clearTimeout(this.#stableTimer);
+    this.#attempt = 0;
+    this.#immediate = true;
+    this.#expiredRetried = false;
   }
 }

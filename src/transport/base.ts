@@ -21,55 +21,36 @@ export function createCloseEvent(code: number, reason: string, wasClean: boolean
 
 /** Typed events and the `status` field shared by the adapters. */
 export abstract class TransportTarget extends EventTarget {
-  private current: TransportStatus = TransportStatus.Idle;
+  #current: TransportStatus = TransportStatus.Idle;
 
   get status(): TransportStatus {
-    return this.current;
+    return this.#current;
   }
 
   protected setStatus(next: TransportStatus): void {
-    if (next === this.current) return;
-    this.current = next;
+    if (next === this.#current) return;
+    this.#current = next;
     this.dispatchEvent(new Event('status'));
   }
 
   protected emitMessage(data: string): void {
     this.dispatchEvent(new MessageEvent('message', { data }));
   }
+}
 
-  override addEventListener<K extends keyof TransportEventMap>(
+// The typed listener signatures, merged into the class as types only: overriding the methods to
+// add them would ship two methods that only call `super`.
+export interface TransportTarget {
+  addEventListener<K extends keyof TransportEventMap>(
     type: K,
     listener: (event: TransportEventMap[K]) => void,
     options?: boolean | AddEventListenerOptions,
   ): void;
-  override addEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: boolean | AddEventListenerOptions,
-  ): void;
-  override addEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: boolean | AddEventListenerOptions,
-  ): void {
-    super.addEventListener(type, listener, options);
-  }
-
-  override removeEventListener<K extends keyof TransportEventMap>(
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof TransportEventMap>(
     type: K,
     listener: (event: TransportEventMap[K]) => void,
     options?: boolean | EventListenerOptions,
   ): void;
-  override removeEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: boolean | EventListenerOptions,
-  ): void;
-  override removeEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: boolean | EventListenerOptions,
-  ): void {
-    super.removeEventListener(type, listener, options);
-  }
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
 }

@@ -14,43 +14,47 @@ export interface HeartbeatOptions {
  * most `intervalMs + timeoutMs` after the last frame arrived.
  */
 export class Heartbeat {
-  private interval: ReturnType<typeof setInterval> | undefined;
-  private deadline: ReturnType<typeof setTimeout> | undefined;
-  private count = 0;
+  #interval: ReturnType<typeof setInterval> | undefined;
+  #deadline: ReturnType<typeof setTimeout> | undefined;
+  #count = 0;
 
-  constructor(
-    private readonly options: HeartbeatOptions | false,
-    private readonly ping: (frame: string) => void,
-    private readonly dead: () => void,
-  ) {}
+  readonly #options: HeartbeatOptions | false;
+  readonly #ping: (frame: string) => void;
+  readonly #dead: () => void;
+
+  constructor(options: HeartbeatOptions | false, ping: (frame: string) => void, dead: () => void) {
+    this.#options = options;
+    this.#ping = ping;
+    this.#dead = dead;
+  }
 
   /** The socket opened. */
   start(): void {
     this.stop();
-    if (!this.options) return;
-    const { intervalMs, timeoutMs } = this.options;
-    this.interval = setInterval(() => {
-      if (this.deadline !== undefined) return;
-      this.deadline = setTimeout(() => {
-        this.deadline = undefined;
+    if (!this.#options) return;
+    const { intervalMs, timeoutMs } = this.#options;
+    this.#interval = setInterval(() => {
+      if (this.#deadline !== undefined) return;
+      this.#deadline = setTimeout(() => {
+        this.#deadline = undefined;
         this.stop();
-        this.dead();
+        this.#dead();
       }, timeoutMs);
-      this.ping(JSON.stringify({ t: 'ping', n: ++this.count }));
+      this.#ping(JSON.stringify({ t: 'ping', n: ++this.#count }));
     }, intervalMs);
   }
 
   /** A frame arrived. */
   seen(): void {
-    clearTimeout(this.deadline);
-    this.deadline = undefined;
+    clearTimeout(this.#deadline);
+    this.#deadline = undefined;
   }
 
   /** The socket closed. */
   stop(): void {
-    clearInterval(this.interval);
-    clearTimeout(this.deadline);
-    this.interval = undefined;
-    this.deadline = undefined;
+    clearInterval(this.#interval);
+    clearTimeout(this.#deadline);
+    this.#interval = undefined;
+    this.#deadline = undefined;
   }
 }

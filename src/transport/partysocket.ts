@@ -57,30 +57,30 @@ const OPEN = 1;
  * Nothing pauses on hidden tabs: messages must keep arriving in a background tab.
  */
 export class PartySocketTransport extends TransportTarget implements Transport {
-  private readonly options: PartySocketTransportOptions;
-  private readonly backoff: Backoff;
-  private readonly heartbeat: Heartbeat;
-  private socket: PartySocket | undefined;
-  private wake: (() => void) | undefined;
+  readonly #options: PartySocketTransportOptions;
+  readonly #backoff: Backoff;
+  readonly #heartbeat: Heartbeat;
+  #socket: PartySocket | undefined;
+  #wake: (() => void) | undefined;
 
   constructor(options: PartySocketTransportOptions) {
     super();
-    this.options = options;
+    this.#options = options;
     const backoff = { ...DEFAULTS.backoff, ...options.backoff };
-    this.backoff = new Backoff(backoff, options.stableMs ?? DEFAULTS.stableMs, options.random ?? Math.random);
-    this.heartbeat = new Heartbeat(
+    this.#backoff = new Backoff(backoff, options.stableMs ?? DEFAULTS.stableMs, options.random ?? Math.random);
+    this.#heartbeat = new Heartbeat(
       options.heartbeat ?? DEFAULTS.heartbeat,
       (frame) => this.send(frame),
-      () => this.socket?.reconnect(CLIENT_DROP_CODE, 'heartbeat timeout'),
+      () => this.#socket?.reconnect(CLIENT_DROP_CODE, 'heartbeat timeout'),
     );
   }
 
   connect(): void {
-    if (this.socket && this.status !== TransportStatus.Refused) return;
-    this.dispose();
-    this.backoff.reset();
+    if (this.#socket && this.status !== TransportStatus.Refused) return;
+    this.#dispose();
+    this.#backoff.reset();
     this.setStatus(TransportStatus.Connecting);
-    const o = this.options;
+    const o = this.#options;
     const socket: PartySocket = new PartySocket({
       host: o.host,
       room: o.room,
@@ -88,7 +88,7 @@ export class PartySocketTransport extends TransportTarget implements Transport {
       prefix: o.prefix,
       protocol: o.protocol,
       WebSocket: o.WebSocket,
-      query: () => this.query(socket),
+      query: () => this.#query(socket),
       // Delays are ours (jittered, in `query`); a queue would outlive neither socket nor page.
       minReconnectionDelay: 0,
       maxReconnectionDelay: 0,
@@ -99,29 +99,29 @@ export class PartySocketTransport extends TransportTarget implements Transport {
     // The on* handlers get PartySocket's own events; the ones it dispatches
     // are clones, which lose `code` in browsers for the closes it makes up.
     socket.onopen = () => {
-      if (socket !== this.socket) return;
-      this.backoff.opened();
-      this.heartbeat.start();
+      if (socket !== this.#socket) return;
+      this.#backoff.opened();
+      this.#heartbeat.start();
       this.setStatus(TransportStatus.Open);
       this.dispatchEvent(new Event('open'));
     };
     socket.onmessage = (event) => {
-      if (socket !== this.socket) return;
-      this.heartbeat.seen();
+      if (socket !== this.#socket) return;
+      this.#heartbeat.seen();
       if (typeof event.data === 'string') this.emitMessage(event.data);
     };
     socket.onclose = (event) => {
-      if (socket !== this.socket) return;
-      this.heartbeat.stop();
-      this.backoff.closed(event.code);
+      if (socket !== this.#socket) return;
+      this.#heartbeat.stop();
+      this.#backoff.closed(event.code);
       this.setStatus(isFatalClose(event.code) ? TransportStatus.Refused : TransportStatus.Reconnecting);
       this.dispatchEvent(createCloseEvent(event.code, event.reason ?? '', event.wasClean ?? false));
     };
-    this.socket = socket;
+    this.#socket = socket;
   }
 
   send(frame: string): boolean {
-    const socket = this.socket;
+    const socket = this.#socket;
     // PartySocket's own send() would buffer when not open and flush on the
     // next socket, behind the caller's back: check the real state first.
     if (!socket || this.status !== TransportStatus.Open || socket.readyState !== OPEN) return false;
@@ -130,46 +130,46 @@ export class PartySocketTransport extends TransportTarget implements Transport {
   }
 
   close(): void {
-    this.dispose();
-    this.backoff.reset();
+    this.#dispose();
+    this.#backoff.reset();
     this.setStatus(TransportStatus.Idle);
   }
 
   reconnect(): void {
-    if (!this.socket || this.status === TransportStatus.Refused) return this.connect();
-    if (this.wake) return this.wake();
-    this.backoff.skipNext();
-    this.socket.reconnect(CLIENT_DROP_CODE, 'reconnect');
+    if (!this.#socket || this.status === TransportStatus.Refused) return this.connect();
+    if (this.#wake) return this.#wake();
+    this.#backoff.skipNext();
+    this.#socket.reconnect(CLIENT_DROP_CODE, 'reconnect');
   }
 
   /** Runs before every attempt: waits out the backoff, then fetches the token. */
-  private async query(socket: PartySocket): Promise<Record<string, string>> {
-    const delay = this.backoff.nextDelay();
-    if (delay > 0) await this.sleep(delay);
+  async #query(socket: PartySocket): Promise<Record<string, string>> {
+    const delay = this.#backoff.nextDelay();
+    if (delay > 0) await this.#sleep(delay);
     // Closed meanwhile: PartySocket sees its own close flag and does not connect.
-    if (socket !== this.socket) return {};
+    if (socket !== this.#socket) return {};
     this.setStatus(TransportStatus.Connecting);
-    const { token } = this.options;
+    const { token } = this.#options;
     return { token: typeof token === 'function' ? await token() : token };
   }
 
-  private sleep(ms: number): Promise<void> {
+  #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
-        this.wake = undefined;
+        this.#wake = undefined;
         resolve();
       };
       const timer = setTimeout(done, ms);
-      this.wake = done;
+      this.#wake = done;
     });
   }
 
-  private dispose(): void {
-    const socket = this.socket;
-    this.socket = undefined;
-    this.heartbeat.stop();
-    this.wake?.();
+  #dispose(): void {
+    const socket = this.#socket;
+    this.#socket = undefined;
+    this.#heartbeat.stop();
+    this.#wake?.();
     if (!socket) return;
     socket.onopen = socket.onmessage = socket.onclose = null;
     socket.close(1000, 'closed by client');

@@ -1,8 +1,5 @@
-import { html, nothing, type PropertyValues, type ReactiveElement } from 'lit';
-import { property, state } from 'lit/decorators.js';
-import { ifDefined } from 'lit/directives/if-defined.js';
+import { html, nothing, type PropertyDeclarations, type PropertyValues, type ReactiveElement } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
-import { html as staticHtml, unsafeStatic } from 'lit/static-html.js';
 import type { Conversation, Message } from '../../protocol/index.js';
 import { ConversationPanel } from '../conversation-panel/conversation-panel.js';
 import { PinElement } from '../internal/base.js';
@@ -22,8 +19,6 @@ import { Ringer } from './ring.js';
 import { TitleBadge } from './title-badge.js';
 
 const ANNOUNCEMENTS_KEPT = 5;
-/** The panel's tag: the name `defineElements` gave it, if a host page renamed it. */
-const panelTag = () => unsafeStatic(tagNameOf(ConversationPanel) ?? 'conversation-panel');
 const PREVIEW_CODE_POINTS = 100;
 
 /**
@@ -75,72 +70,77 @@ const PREVIEW_CODE_POINTS = 100;
  */
 export class ChatHeadStack extends PinElement {
   static override styles = [tokens, avatarStyles, styles];
+  // Reactive properties, declared here rather than with decorators (see PinElement).
+  static override properties: PropertyDeclarations = {
+    max: { type: Number },
+    side: { reflect: true },
+    titleBadge: { type: Boolean, attribute: 'title-badge' },
+    sound: { type: Boolean },
+    openConv: { state: true, attribute: false },
+    menuOpen: { state: true, attribute: false },
+    announcements: { state: true, attribute: false },
+  };
 
-  private readonly headIds = this.bind((c) => c.$heads, []);
-  private readonly conversations = this.bind((c) => c.$conversations, {});
-  private readonly users = this.bind((c) => c.$users, {});
+  readonly #headIds = this.bind((c) => c.$heads, []);
+  readonly #conversations = this.bind((c) => c.$conversations, {});
+  readonly #users = this.bind((c) => c.$users, {});
   protected readonly incoming = new IncomingController(
     this,
     () => this.chat,
-    (conv, message) => this.onIncoming(conv, message),
+    (conv, message) => this.#onIncoming(conv, message),
   );
 
   /** How many heads show before the rest go into the "+N" menu. */
-  @property({ type: Number })
   max = 5;
 
   /** The edge: `start` (left in left-to-right pages, right in right-to-left ones), `end`, `left` or `right`. */
-  @property({ reflect: true })
   side: 'start' | 'end' | 'left' | 'right' = 'start';
 
   /** Shows the unread total in the page title, as "(3) Title". Off by default. */
-  @property({ type: Boolean, attribute: 'title-badge' })
   titleBadge = false;
 
   /** Plays a short sound for a new message while the tab is hidden; one tab of the person rings. Off by default. */
-  @property({ type: Boolean })
   sound = false;
 
-  @state()
   private openConv: string | undefined;
-
-  @state()
   private menuOpen = false;
-
-  @state()
   private announcements: { key: string; text: string }[] = [];
 
-  private readonly pageTitle = new TitleBadge();
-  private ringer: Ringer | undefined;
+  readonly #pageTitle = new TitleBadge();
+  #ringer: Ringer | undefined;
+  /** The open panel; a new one each time a panel opens, kept while it shows. */
+  #panel: ConversationPanel | undefined;
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.pageTitle.clear();
-    this.ringer?.close();
-    this.ringer = undefined;
+    this.#pageTitle.clear();
+    this.#ringer?.close();
+    this.#ringer = undefined;
     this.menuOpen = false;
-    document.removeEventListener('pointerdown', this.onDocumentPointerDown, true);
+    document.removeEventListener('pointerdown', this.#onDocumentPointerDown, true);
   }
 
   protected override willUpdate(): void {
     // A dismissed, left or removed conversation takes its panel with it.
-    if (this.openConv && !this.view().convs.some((c) => c.id === this.openConv)) this.openConv = undefined;
+    if (this.openConv && !this.#view().convs.some((c) => c.id === this.openConv)) this.openConv = undefined;
+    // A closed panel goes with its state (scroll position, draft, open menus): the next one starts afresh.
+    if (!this.openConv) this.#panel = undefined;
   }
 
   protected override updated(changed: PropertyValues): void {
-    if (this.titleBadge) this.pageTitle.show(this.unreadTotal(), this.t.titleWithUnread);
-    else this.pageTitle.clear();
+    if (this.titleBadge) this.#pageTitle.show(this.#unreadTotal(), this.t.titleWithUnread);
+    else this.#pageTitle.clear();
     if (changed.has('menuOpen')) {
-      if (this.menuOpen) document.addEventListener('pointerdown', this.onDocumentPointerDown, true);
-      else document.removeEventListener('pointerdown', this.onDocumentPointerDown, true);
+      if (this.menuOpen) document.addEventListener('pointerdown', this.#onDocumentPointerDown, true);
+      else document.removeEventListener('pointerdown', this.#onDocumentPointerDown, true);
     }
   }
 
   // Handlers ----------------------------------------------------------------------
 
-  private onIncoming(conv: Conversation, m: Message): void {
+  #onIncoming(conv: Conversation, m: Message): void {
     if (conv.muted) return;
-    const users = this.users.value;
+    const users = this.#users.value;
     const from = nameOf(users, m.from);
     const preview = previewOf(m, this.t.pinPreview);
     const text =
@@ -151,18 +151,18 @@ export class ChatHeadStack extends PinElement {
     this.announcements = [...this.announcements.slice(1 - ANNOUNCEMENTS_KEPT), { key, text }];
     this.dispatchEvent(new PinMessageEvent({ conv: conv.id, from: m.from, seq: m.seq }));
     if (this.sound && document.hidden && this.chat) {
-      this.ringer ??= new Ringer(this.chat.user);
-      void this.ringer.ring(key);
+      this.#ringer ??= new Ringer(this.chat.user);
+      void this.#ringer.ring(key);
     }
   }
 
-  private readonly onHeadClick = (conv: string): void => {
+  readonly #onHeadClick = (conv: string): void => {
     if (this.openConv === conv) this.close(true);
     else void this.open(conv);
   };
 
-  private readonly onDismiss = (conv: string): void => {
-    const ids = this.view().shown.map((c) => c.id);
+  readonly #onDismiss = (conv: string): void => {
+    const ids = this.#view().shown.map((c) => c.id);
     const index = ids.indexOf(conv);
     if (this.openConv === conv) this.close(false);
     this.chat?.dismissHead(conv);
@@ -180,34 +180,34 @@ export class ChatHeadStack extends PinElement {
     });
   };
 
-  private readonly onMoreClick = (): void => {
+  readonly #onMoreClick = (): void => {
     this.menuOpen = !this.menuOpen;
     if (this.menuOpen) void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('.entry')?.focus());
   };
 
-  private readonly onOverflowKeydown = (event: KeyboardEvent): void => {
+  readonly #onOverflowKeydown = (event: KeyboardEvent): void => {
     if (event.key !== 'Escape' || !this.menuOpen) return;
     event.preventDefault();
     this.menuOpen = false;
     this.renderRoot.querySelector<HTMLElement>('.more')?.focus();
   };
 
-  private readonly onOverflowFocusOut = (event: FocusEvent): void => {
+  readonly #onOverflowFocusOut = (event: FocusEvent): void => {
     const overflow = event.currentTarget as HTMLElement;
     if (event.relatedTarget instanceof Node && !overflow.contains(event.relatedTarget)) this.menuOpen = false;
   };
 
-  private readonly onDocumentPointerDown = (event: PointerEvent): void => {
+  readonly #onDocumentPointerDown = (event: PointerEvent): void => {
     const overflow = this.renderRoot.querySelector('.overflow');
     if (overflow && !event.composedPath().includes(overflow)) this.menuOpen = false;
   };
 
-  private readonly onPanelClose = (event: PinConversationCloseEvent): void => {
+  readonly #onPanelClose = (event: PinConversationCloseEvent): void => {
     // The panel's own event goes on to the page; the stack only follows it.
     if (event.detail.conv === this.openConv) this.close(false);
   };
 
-  private readonly onPanelKeydown = (event: KeyboardEvent): void => {
+  readonly #onPanelKeydown = (event: KeyboardEvent): void => {
     if (event.key !== 'Escape' || event.defaultPrevented || !this.openConv) return;
     // An open dialog inside the panel (a link warning) takes its own Escape.
     if (event.composedPath().some((node) => node instanceof HTMLDialogElement && node.open)) return;
@@ -230,7 +230,7 @@ export class ChatHeadStack extends PinElement {
     const panel = this.renderRoot.querySelector<HTMLElement>('#panel');
     await (panel as Partial<ReactiveElement> | null)?.updateComplete;
     panel?.focus();
-    if (!panel?.matches(':focus-within')) this.focusHead(conv);
+    if (!panel?.matches(':focus-within')) this.#focusHead(conv);
   }
 
   /** Closes the open panel; `event` fires `pin-conversation-close`. Focus inside the panel goes back to its head. */
@@ -241,13 +241,13 @@ export class ChatHeadStack extends PinElement {
     const hadFocus = panel?.matches(':focus-within') ?? false;
     this.openConv = undefined;
     if (event) this.dispatchEvent(new PinConversationCloseEvent({ conv }));
-    if (hadFocus) void this.updateComplete.then(() => this.focusHead(conv));
+    if (hadFocus) void this.updateComplete.then(() => this.#focusHead(conv));
   }
 
   // Rendering ---------------------------------------------------------------------
 
   override render() {
-    const view = this.view();
+    const view = this.#view();
     const { convs, shown, rest } = view;
     return html`
       <div class="visually-hidden" role="log" aria-live="polite">
@@ -256,54 +256,62 @@ export class ChatHeadStack extends PinElement {
       <div class="layout" part="base">
         <section class="heads" part="heads" aria-label=${this.t.chatHeads} ?hidden=${convs.length === 0}>
           <ul class="list" part="list">
-            ${repeat(shown, (c) => c.id, (c) => renderHead(view, c, this.onHeadClick, this.onDismiss))}
+            ${repeat(shown, (c) => c.id, (c) => renderHead(view, c, this.#onHeadClick, this.#onDismiss))}
           </ul>
           ${rest.length
-            ? html`<div class="overflow" @keydown=${this.onOverflowKeydown} @focusout=${this.onOverflowFocusOut}>
-                ${renderOverflow(view, this.menuOpen, this.onMoreClick, (conv) => void this.open(conv))}
+            ? html`<div class="overflow" @keydown=${this.#onOverflowKeydown} @focusout=${this.#onOverflowFocusOut}>
+                ${renderOverflow(view, this.menuOpen, this.#onMoreClick, (conv) => void this.open(conv))}
               </div>`
             : nothing}
         </section>
-        ${this.openConv ? this.renderPanel(this.openConv) : nothing}
+        ${this.openConv ? this.#renderPanel(this.openConv) : nothing}
       </div>
     `;
   }
 
-  /** Under the name the panel was registered with (see `defineElements`). */
-  private renderPanel(conv: string) {
-    const tag = panelTag();
-    return staticHtml`<${tag}
-      id="panel"
-      part="panel"
-      conv=${conv}
-      theme=${ifDefined(this.theme)}
-      .client=${this.chat}
-      .strings=${this.strings}
-      @pin-conversation-close=${this.onPanelClose}
-      @keydown=${this.onPanelKeydown}
-    ></${tag}>`;
+  /**
+   * Under the name the panel was registered with (see `defineElements`), the
+   * name `defineElements` gave it if a host page renamed it. Made here rather
+   * than in a template: a tag known only at run time needs Lit's static
+   * templates, which weigh more than these lines.
+   */
+  #renderPanel(conv: string): ConversationPanel {
+    let panel = this.#panel;
+    if (!panel) {
+      panel = this.#panel = document.createElement(tagNameOf(ConversationPanel) ?? 'conversation-panel') as ConversationPanel;
+      panel.id = 'panel';
+      panel.setAttribute('part', 'panel');
+      panel.addEventListener(PinConversationCloseEvent.type, this.#onPanelClose);
+      panel.addEventListener('keydown', this.#onPanelKeydown);
+    }
+    panel.setAttribute('conv', conv);
+    if (this.theme == null) panel.removeAttribute('theme');
+    else panel.setAttribute('theme', this.theme);
+    panel.client = this.chat;
+    panel.strings = this.strings;
+    return panel;
   }
 
-  private view(): HeadsView {
-    const all = this.conversations.value;
-    const convs = this.headIds.value.map((id) => all[id]).filter((c): c is Conversation => c !== undefined);
+  #view(): HeadsView {
+    const all = this.#conversations.value;
+    const convs = this.#headIds.value.map((id) => all[id]).filter((c): c is Conversation => c !== undefined);
     const max = Number.isFinite(this.max) ? Math.max(0, Math.floor(this.max)) : 5;
     return {
       convs,
       shown: convs.slice(0, max),
       rest: convs.slice(max),
-      users: this.users.value,
+      users: this.#users.value,
       me: this.chat?.user ?? '',
       open: this.openConv,
       t: this.t,
     };
   }
 
-  private unreadTotal(): number {
-    return Object.values(this.conversations.value).reduce((sum, c) => sum + (c.muted ? 0 : c.unread), 0);
+  #unreadTotal(): number {
+    return Object.values(this.#conversations.value).reduce((sum, c) => sum + (c.muted ? 0 : c.unread), 0);
   }
 
-  private focusHead(conv: string): void {
+  #focusHead(conv: string): void {
     this.renderRoot.querySelector<HTMLElement>(`.head[data-conv="${CSS.escape(conv)}"]`)?.focus();
   }
 }

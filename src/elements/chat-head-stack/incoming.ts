@@ -15,64 +15,65 @@ import type { ChatClient } from '../../state/client.js';
  * history never moves `lastSeq`, so it is never announced.
  */
 export class IncomingController implements ReactiveController {
-  private client: ChatClient | undefined;
-  private unsubscribe: (() => void) | undefined;
-  private connected = false;
-  private me: User | undefined;
-  private seen = new Map<string, number>();
+  #client: ChatClient | undefined;
+  #unsubscribe: (() => void) | undefined;
+  #connected = false;
+  #me: User | undefined;
+  #seen = new Map<string, number>();
 
-  constructor(
-    host: ReactiveControllerHost,
-    private readonly select: () => ChatClient | undefined,
-    private readonly onIncoming: (conv: Conversation, message: Message) => void,
-  ) {
+  readonly #select: () => ChatClient | undefined;
+  readonly #onIncoming: (conv: Conversation, message: Message) => void;
+
+  constructor(host: ReactiveControllerHost, select: () => ChatClient | undefined, onIncoming: (conv: Conversation, message: Message) => void) {
+    this.#select = select;
+    this.#onIncoming = onIncoming;
     host.addController(this);
   }
 
   hostConnected(): void {
-    this.connected = true;
-    this.bind();
+    this.#connected = true;
+    this.#bind();
   }
 
   hostUpdate(): void {
-    this.bind();
+    this.#bind();
   }
 
   hostDisconnected(): void {
-    this.connected = false;
-    this.bind();
+    this.#connected = false;
+    this.#bind();
   }
 
-  private bind(): void {
-    const next = this.connected ? this.select() : undefined;
-    if (next === this.client) return;
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
-    this.client = next;
+  #bind(): void {
+    const next = this.#connected ? this.#select() : undefined;
+    if (next === this.#client) return;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    this.#client = next;
     if (!next) return;
-    this.baseline(next);
-    const listener = (): void => this.check(next);
+    this.#baseline(next);
+    const listener = (): void => this.#check(next);
     const offMe = next.$me.listen(listener);
     const offConversations = next.$conversations.listen(listener);
-    this.unsubscribe = () => {
+    this.#unsubscribe = () => {
       offMe();
       offConversations();
     };
   }
 
-  private baseline(client: ChatClient): void {
-    this.me = client.$me.get();
-    this.seen = new Map(Object.values(client.$conversations.get()).map((c) => [c.id, c.lastSeq]));
+  #baseline(client: ChatClient): void {
+    this.#me = client.$me.get();
+    this.#seen = new Map(Object.values(client.$conversations.get()).map((c) => [c.id, c.lastSeq]));
   }
 
-  private check(client: ChatClient): void {
-    if (client.$me.get() !== this.me) return this.baseline(client);
+  #check(client: ChatClient): void {
+    if (client.$me.get() !== this.#me) return this.#baseline(client);
     const news: [Conversation, Message][] = [];
     for (const c of Object.values(client.$conversations.get())) {
       const m = c.last;
-      if (c.lastSeq > (this.seen.get(c.id) ?? 0) && m && m.seq === c.lastSeq && m.from !== client.user) news.push([c, m]);
+      if (c.lastSeq > (this.#seen.get(c.id) ?? 0) && m && m.seq === c.lastSeq && m.from !== client.user) news.push([c, m]);
     }
-    this.baseline(client);
-    for (const [c, m] of news) this.onIncoming(c, m);
+    this.#baseline(client);
+    for (const [c, m] of news) this.#onIncoming(c, m);
   }
 }

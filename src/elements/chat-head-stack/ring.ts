@@ -12,32 +12,35 @@ const REMEMBERED = 200;
  * or has already heard of the key, stays silent.
  */
 export class Ringer {
-  private readonly channel: BroadcastChannel | undefined;
-  private readonly heard = new Set<string>();
-  private audio: AudioContext | undefined;
+  readonly #channel: BroadcastChannel | undefined;
+  readonly #heard = new Set<string>();
+  #audio: AudioContext | undefined;
 
-  constructor(private readonly scope: string) {
+  readonly #scope: string;
+
+  constructor(scope: string) {
+    this.#scope = scope;
     if (typeof BroadcastChannel === 'undefined') return;
-    this.channel = new BroadcastChannel(`pin-messaging:ring:${scope}`);
-    this.channel.onmessage = (event: MessageEvent<unknown>) => {
-      if (typeof event.data === 'string') this.remember(event.data);
+    this.#channel = new BroadcastChannel(`pin-messaging:ring:${scope}`);
+    this.#channel.onmessage = (event: MessageEvent<unknown>) => {
+      if (typeof event.data === 'string') this.#remember(event.data);
     };
   }
 
   /** Rings for `key` unless another tab of the same person has. Resolves once decided (true if this tab rang). */
   async ring(key: string): Promise<boolean> {
-    if (this.heard.has(key)) return false;
+    if (this.#heard.has(key)) return false;
     const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
     if (!locks) {
       await sleep(Math.random() * FALLBACK_JITTER_MS);
-      return this.claim(key);
+      return this.#claim(key);
     }
-    const name = `pin-messaging:ring:${this.scope}:${key}`;
+    const name = `pin-messaging:ring:${this.#scope}:${key}`;
     return new Promise<boolean>((resolve) => {
       locks
         .request(name, { ifAvailable: true }, async (lock) => {
           if (!lock) return resolve(false);
-          resolve(this.claim(key));
+          resolve(this.#claim(key));
           await sleep(CLAIM_HOLD_MS);
         })
         .catch(() => resolve(false));
@@ -45,30 +48,30 @@ export class Ringer {
   }
 
   close(): void {
-    this.channel?.close();
-    void this.audio?.close().catch(() => undefined);
-    this.audio = undefined;
+    this.#channel?.close();
+    void this.#audio?.close().catch(() => undefined);
+    this.#audio = undefined;
   }
 
-  private claim(key: string): boolean {
-    if (this.heard.has(key)) return false;
-    this.remember(key);
-    this.channel?.postMessage(key);
-    this.play();
+  #claim(key: string): boolean {
+    if (this.#heard.has(key)) return false;
+    this.#remember(key);
+    this.#channel?.postMessage(key);
+    this.#play();
     return true;
   }
 
-  private remember(key: string): void {
-    this.heard.add(key);
-    if (this.heard.size > REMEMBERED) this.heard.delete(this.heard.values().next().value!);
+  #remember(key: string): void {
+    this.#heard.add(key);
+    if (this.#heard.size > REMEMBERED) this.#heard.delete(this.#heard.values().next().value!);
   }
 
   /** Two soft notes, about a quarter of a second. Browsers may keep it silent until the page has had a click. */
-  private play(): void {
+  #play(): void {
     if (typeof AudioContext === 'undefined') return;
     try {
-      this.audio ??= new AudioContext();
-      const ctx = this.audio;
+      this.#audio ??= new AudioContext();
+      const ctx = this.#audio;
       void ctx.resume().catch(() => undefined);
       const start = ctx.currentTime;
       [880, 1320].forEach((frequency, i) => {

@@ -1,6 +1,5 @@
-import { consume } from '@lit/context';
-import { LitElement } from 'lit';
-import { property, state } from 'lit/decorators.js';
+import { ContextConsumer } from '@lit/context';
+import { LitElement, type PropertyDeclarations } from 'lit';
 import type { ReadableAtom } from 'nanostores';
 import type { ChatClient } from '../../state/client.js';
 import { chatClientContext, getDefaultClient, onDefaultClient } from './client.js';
@@ -16,26 +15,38 @@ import { onStringsChange, stringsFor, type Strings } from './strings.js';
 export class PinElement extends LitElement {
   static readonly version = VERSION;
 
+  // Declared here rather than with decorators: each decorated field costs a
+  // helper call in the built modules, a declaration costs a key.
+  static override properties: PropertyDeclarations = {
+    client: { attribute: false },
+    strings: { attribute: false },
+    theme: { reflect: true },
+    contextClient: { state: true, attribute: false },
+    defaultClient: { state: true, attribute: false },
+  };
+
   /** The chat client to render. Defaults to a context provider's, then the page's default client. */
-  @property({ attribute: false })
-  client?: ChatClient;
+  declare client?: ChatClient;
 
   /** Overrides for user-visible strings (see DEFAULT_STRINGS). */
-  @property({ attribute: false })
-  strings?: Partial<Strings>;
+  declare strings?: Partial<Strings>;
 
   /** `light`, `dark` or unset (follow the system or `--pin-color-scheme`). */
-  @property({ reflect: true })
-  theme?: 'light' | 'dark';
+  declare theme?: 'light' | 'dark';
 
-  @consume({ context: chatClientContext, subscribe: true })
-  @state()
   private contextClient?: ChatClient;
-
-  @state()
   private defaultClient?: ChatClient = getDefaultClient();
+  #cleanups: (() => void)[] = [];
 
-  private cleanups: (() => void)[] = [];
+  constructor() {
+    super();
+    // Adds itself to the element's controllers: asks the nearest provider for a client on connect.
+    new ContextConsumer(this, {
+      context: chatClientContext,
+      subscribe: true,
+      callback: (client) => (this.contextClient = client),
+    });
+  }
 
   /** The client in effect. */
   protected get chat(): ChatClient | undefined {
@@ -50,7 +61,7 @@ export class PinElement extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.defaultClient = getDefaultClient();
-    this.cleanups = [
+    this.#cleanups = [
       onDefaultClient((client) => (this.defaultClient = client)),
       onStringsChange(() => this.requestUpdate()),
     ];
@@ -58,8 +69,8 @@ export class PinElement extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    for (const cleanup of this.cleanups) cleanup();
-    this.cleanups = [];
+    for (const cleanup of this.#cleanups) cleanup();
+    this.#cleanups = [];
   }
 
   /** Binds a store of the client in effect; re-binds when the client changes. */

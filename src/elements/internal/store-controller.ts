@@ -9,46 +9,49 @@ import type { ReadableAtom } from 'nanostores';
  * another conversation).
  */
 export class StoreController<T> implements ReactiveController {
-  private store: ReadableAtom<T> | undefined;
-  private unsubscribe: (() => void) | undefined;
-  private connected = false;
+  #store: ReadableAtom<T> | undefined;
+  #unsubscribe: (() => void) | undefined;
+  #connected = false;
 
-  constructor(
-    private readonly host: ReactiveControllerHost,
-    private readonly select: () => ReadableAtom<T> | undefined,
-    private readonly fallback: T,
-  ) {
+  readonly #host: ReactiveControllerHost;
+  readonly #select: () => ReadableAtom<T> | undefined;
+  readonly #fallback: T;
+
+  constructor(host: ReactiveControllerHost, select: () => ReadableAtom<T> | undefined, fallback: T) {
+    this.#host = host;
+    this.#select = select;
+    this.#fallback = fallback;
     host.addController(this);
   }
 
   /** The store's current value, or the fallback when there is no store. */
   get value(): T {
-    return this.store ? this.store.get() : this.fallback;
+    return this.#store ? this.#store.get() : this.#fallback;
   }
 
   hostConnected(): void {
-    this.connected = true;
-    this.bind();
+    this.#connected = true;
+    this.#bind();
   }
 
   hostUpdate(): void {
-    this.bind();
+    this.#bind();
   }
 
   hostDisconnected(): void {
-    this.connected = false;
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
-    this.store = undefined;
+    this.#connected = false;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    this.#store = undefined;
   }
 
-  private bind(): void {
-    const next = this.connected ? this.select() : undefined;
-    if (next === this.store) return;
-    this.unsubscribe?.();
-    this.store = next;
+  #bind(): void {
+    const next = this.#connected ? this.#select() : undefined;
+    if (next === this.#store) return;
+    this.#unsubscribe?.();
+    this.#store = next;
     // `listen` (not `subscribe`): the current value is read in render, only changes need an update.
-    this.unsubscribe = next?.listen(() => this.host.requestUpdate());
-    if (next) this.host.requestUpdate();
+    this.#unsubscribe = next?.listen(() => this.#host.requestUpdate());
+    if (next) this.#host.requestUpdate();
   }
 }

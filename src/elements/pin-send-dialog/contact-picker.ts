@@ -40,56 +40,58 @@ function matches(user: User | undefined, id: string, q: string): boolean {
 export class ContactPicker implements ReactiveController {
   query = '';
   selected: string[] = [];
-  private found: User[] = [];
-  private loading = false;
-  private active = -1;
-  private navigating = false;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private searchRun = 0;
+  #found: User[] = [];
+  #loading = false;
+  #active = -1;
+  #navigating = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #searchRun = 0;
 
-  constructor(
-    private readonly host: LitElement,
-    private readonly options: ContactPickerOptions,
-  ) {
+  readonly #host: LitElement;
+  readonly #options: ContactPickerOptions;
+
+  constructor(host: LitElement, options: ContactPickerOptions) {
+    this.#host = host;
+    this.#options = options;
     host.addController(this);
   }
 
   hostDisconnected(): void {
-    clearTimeout(this.timer);
+    clearTimeout(this.#timer);
   }
 
   hostUpdated(): void {
-    const active = this.activeOption();
+    const active = this.#activeOption();
     // Escaped: the id comes from the server, whose ids the client no longer pattern-checks.
-    if (active) this.host.renderRoot.querySelector(`#opt-${CSS.escape(active.id)}`)?.scrollIntoView({ block: 'nearest' });
+    if (active) this.#host.renderRoot.querySelector(`#opt-${CSS.escape(active.id)}`)?.scrollIntoView({ block: 'nearest' });
   }
 
   /** Forgets the query and the selection (a new pin). */
   reset(): void {
     this.query = '';
     this.selected = [];
-    this.active = -1;
-    this.navigating = false;
-    this.found = [];
+    this.#active = -1;
+    this.#navigating = false;
+    this.#found = [];
   }
 
   /** Asks the server for people matching the query; stale answers are dropped. */
   async search(): Promise<void> {
-    clearTimeout(this.timer);
-    const client = this.options.client();
+    clearTimeout(this.#timer);
+    const client = this.#options.client();
     if (!client) return;
-    const run = ++this.searchRun;
-    this.loading = true;
-    this.host.requestUpdate();
+    const run = ++this.#searchRun;
+    this.#loading = true;
+    this.#host.requestUpdate();
     try {
       const found = await client.searchContacts(this.query.trim());
-      if (run === this.searchRun) this.found = found;
+      if (run === this.#searchRun) this.#found = found;
     } catch {
       // Offline or refused: the people already known still filter locally.
     } finally {
-      if (run === this.searchRun) {
-        this.loading = false;
-        this.host.requestUpdate();
+      if (run === this.#searchRun) {
+        this.#loading = false;
+        this.#host.requestUpdate();
       }
     }
   }
@@ -100,70 +102,70 @@ export class ContactPicker implements ReactiveController {
 
   /** The options shown: recent contacts first, then everyone else found, all filtered by the query. */
   list(): Option[] {
-    const users = this.options.users();
+    const users = this.#options.users();
     const q = this.query.trim().toLowerCase();
-    const recents = this.options.recents().filter((id) => matches(users[id], id, q));
+    const recents = this.#options.recents().filter((id) => matches(users[id], id, q));
     const seen = new Set(recents);
-    const rest = this.found.filter((u) => !seen.has(u.id) && matches(u, u.id, q)).map((u) => u.id);
+    const rest = this.#found.filter((u) => !seen.has(u.id) && matches(u, u.id, q)).map((u) => u.id);
     return [...recents.map((id) => ({ id, recent: true })), ...rest.map((id) => ({ id, recent: false }))];
   }
 
   toggle(id: string): void {
-    const t = this.options.strings();
+    const t = this.#options.strings();
     if (this.selected.includes(id)) {
       this.selected = this.selected.filter((s) => s !== id);
-      this.options.announce(t.selectedCount(this.selected.length));
+      this.#options.announce(t.selectedCount(this.selected.length));
     } else if (this.capped) {
-      this.options.announce(t.groupCap(LIMITS.members));
+      this.#options.announce(t.groupCap(LIMITS.members));
     } else {
       this.selected = [...this.selected, id];
-      this.options.announce(this.capped ? t.groupCap(LIMITS.members) : t.selectedCount(this.selected.length));
-      if (this.query) this.setQuery('');
+      this.#options.announce(this.capped ? t.groupCap(LIMITS.members) : t.selectedCount(this.selected.length));
+      if (this.query) this.#setQuery('');
     }
-    this.host.requestUpdate();
+    this.#host.requestUpdate();
   }
 
   /** Removes a chip, then moves focus to the next chip's button, or to the search field. */
   async remove(id: string): Promise<void> {
     const index = this.selected.indexOf(id);
     this.toggle(id);
-    await this.host.updateComplete;
-    const buttons = this.host.renderRoot.querySelectorAll<HTMLElement>('.chip button');
-    (buttons[Math.min(index, buttons.length - 1)] ?? this.input())?.focus();
+    await this.#host.updateComplete;
+    const buttons = this.#host.renderRoot.querySelectorAll<HTMLElement>('.chip button');
+    (buttons[Math.min(index, buttons.length - 1)] ?? this.#input())?.focus();
   }
 
-  private setQuery(query: string): void {
+  #setQuery(query: string): void {
     this.query = query;
-    this.active = query ? 0 : -1;
-    this.navigating = false;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.search(), SEARCH_DELAY_MS);
-    this.host.requestUpdate();
+    this.#active = query ? 0 : -1;
+    this.#navigating = false;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.search(), SEARCH_DELAY_MS);
+    this.#host.requestUpdate();
   }
 
-  private activeOption(): Option | undefined {
-    return this.active >= 0 ? this.list()[this.active] : undefined;
+  #activeOption(): Option | undefined {
+    return this.#active >= 0 ? this.list()[this.#active] : undefined;
   }
 
-  private input(): HTMLInputElement | null {
-    return this.host.renderRoot.querySelector('#search');
+  #input(): HTMLInputElement | null {
+    return this.#host.renderRoot.querySelector('#search');
   }
 
-  private readonly onInput = (event: Event): void => {
-    this.setQuery((event.target as HTMLInputElement).value);
+  readonly #onInput = (event: Event): void => {
+    this.#setQuery((event.target as HTMLInputElement).value);
   };
 
-  private readonly onKeydown = (event: KeyboardEvent): void => {
+  readonly #onKeydown = (event: KeyboardEvent): void => {
     if (event.isComposing) return;
     const count = this.list().length;
-    const active = this.activeOption();
+    const active = this.#activeOption();
     switch (event.key) {
       case 'ArrowDown':
       case 'ArrowUp': {
         if (count === 0) return;
         const step = event.key === 'ArrowDown' ? 1 : -1;
-        this.active = this.active < 0 && step < 0 ? count - 1 : (this.active + step + count) % count;
-        this.navigating = true;
+        this.#active = this.#active < 0 && step < 0 ? count - 1 : (this.#active + step + count) % count;
+        this.#navigating = true;
         break;
       }
       case 'Enter':
@@ -171,7 +173,7 @@ export class ContactPicker implements ReactiveController {
         this.toggle(active.id);
         break;
       case ' ':
-        if (!active || !this.navigating) return;
+        if (!active || !this.#navigating) return;
         this.toggle(active.id);
         break;
       case 'Backspace':
@@ -182,13 +184,13 @@ export class ContactPicker implements ReactiveController {
         return;
     }
     event.preventDefault();
-    this.host.requestUpdate();
+    this.#host.requestUpdate();
   };
 
   renderChips(): TemplateResult | typeof nothing {
     if (this.selected.length === 0) return nothing;
-    const users = this.options.users();
-    const t = this.options.strings();
+    const users = this.#options.users();
+    const t = this.#options.strings();
     return html`<ul class="chips" part="chips" aria-label=${t.selectedPeople}>
       ${this.selected.map((id) => {
         const name = nameOf(users, id);
@@ -203,9 +205,9 @@ export class ContactPicker implements ReactiveController {
   }
 
   renderSearch(): TemplateResult {
-    const t = this.options.strings();
+    const t = this.#options.strings();
     const options = this.list();
-    const active = this.activeOption();
+    const active = this.#activeOption();
     const recent = options.filter((o) => o.recent);
     const rest = options.filter((o) => !o.recent);
     return html`
@@ -224,8 +226,8 @@ export class ContactPicker implements ReactiveController {
         aria-describedby=${this.capped ? 'cap' : nothing}
         aria-activedescendant=${active ? `opt-${active.id}` : nothing}
         .value=${this.query}
-        @input=${this.onInput}
-        @keydown=${this.onKeydown}
+        @input=${this.#onInput}
+        @keydown=${this.#onKeydown}
       />
       ${this.capped ? html`<p id="cap" class="cap" part="cap">${t.groupCap(LIMITS.members)}</p>` : nothing}
       <div
@@ -237,17 +239,17 @@ export class ContactPicker implements ReactiveController {
         aria-label=${t.people}
         tabindex="-1"
       >
-        ${this.renderGroup('recent', t.recent, recent, active)} ${this.renderGroup('everyone', t.everyone, rest, active)}
+        ${this.#renderGroup('recent', t.recent, recent, active)} ${this.#renderGroup('everyone', t.everyone, rest, active)}
       </div>
       ${options.length === 0
-        ? html`<p class="empty" part="empty">${this.loading ? t.loadingPeople : t.noPeopleFound}</p>`
+        ? html`<p class="empty" part="empty">${this.#loading ? t.loadingPeople : t.noPeopleFound}</p>`
         : nothing}
     `;
   }
 
-  private renderGroup(key: string, label: string, options: Option[], active: Option | undefined): TemplateResult | typeof nothing {
+  #renderGroup(key: string, label: string, options: Option[], active: Option | undefined): TemplateResult | typeof nothing {
     if (options.length === 0) return nothing;
-    const users = this.options.users();
+    const users = this.#options.users();
     return html`<div role="group" aria-labelledby="group-${key}">
       <div class="group-label" id="group-${key}" role="presentation">${label}</div>
       ${options.map((o) => {

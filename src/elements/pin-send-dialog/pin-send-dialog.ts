@@ -1,5 +1,4 @@
-import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { property, query, state } from 'lit/decorators.js';
+import { html, nothing, type PropertyDeclarations, type PropertyValues, type TemplateResult } from 'lit';
 import { directMembers, LIMITS, type PinInput } from '../../protocol/index.js';
 import { ConnectionStatus, type ChatClient } from '../../state/client.js';
 import { PinElement } from '../internal/base.js';
@@ -67,65 +66,76 @@ const dialogs = new Set<PinSendDialog>();
  */
 export class PinSendDialog extends PinElement {
   static override styles = [tokens, avatarStyles, styles];
+  // Reactive properties, declared here rather than with decorators (see PinElement).
+  static override properties: PropertyDeclarations = {
+    pin: { attribute: false },
+    note: { state: true, attribute: false },
+    mode: { state: true, attribute: false },
+    groupTitle: { state: true, attribute: false },
+    deliveries: { state: true, attribute: false },
+    error: { state: true, attribute: false },
+    announcement: { state: true, attribute: false },
+  };
 
-  private readonly status = this.bind((c) => c.$status, ConnectionStatus.Idle as ConnectionStatus);
-  private readonly conversations = this.bind((c) => c.$conversationList, []);
-  private readonly users = this.bind((c) => c.$users, {});
-  private readonly outbox = this.bind((c) => c.$outbox, []);
-  private readonly blocked = this.bind((c) => c.$blocked, []);
-  private readonly picker = new ContactPicker(this, {
+  readonly #status = this.bind((c) => c.$status, ConnectionStatus.Idle as ConnectionStatus);
+  readonly #conversations = this.bind((c) => c.$conversationList, []);
+  readonly #users = this.bind((c) => c.$users, {});
+  readonly #outbox = this.bind((c) => c.$outbox, []);
+  readonly #blocked = this.bind((c) => c.$blocked, []);
+  readonly #picker = new ContactPicker(this, {
     client: () => this.chat,
-    recents: () => this.recents(),
-    users: () => this.users.value,
+    recents: () => this.#recents(),
+    users: () => this.#users.value,
     strings: () => this.t,
-    announce: (text) => this.announce(text),
+    announce: (text) => this.#announce(text),
   });
 
-  @query('dialog') private dialog?: HTMLDialogElement;
+  get #dialog(): HTMLDialogElement | null | undefined {
+    return this.renderRoot?.querySelector('dialog');
+  }
 
   /** The pin to send: `url`, `image`, `title` and an optional `description`. */
-  @property({ attribute: false })
-  pin?: PinInput;
+  declare pin?: PinInput;
 
-  @state() private note = '';
-  @state() private mode: 'separate' | 'group' = 'separate';
-  @state() private groupTitle = '';
-  @state() private deliveries?: Delivery[];
-  @state() private error = '';
-  @state() private announcement = '';
-  private trigger?: HTMLElement;
-  private sending = false;
-  private searchedOnline = false;
-  private reported = new Set<string>();
+  private note = '';
+  private mode: 'separate' | 'group' = 'separate';
+  private groupTitle = '';
+  private deliveries?: Delivery[];
+  private error = '';
+  private announcement = '';
+  #trigger?: HTMLElement;
+  #sending = false;
+  #searchedOnline = false;
+  #reported = new Set<string>();
 
   /** Whether the dialog is showing. */
   get isOpen(): boolean {
-    return this.dialog?.open ?? false;
+    return this.#dialog?.open ?? false;
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
     dialogs.add(this);
-    document.addEventListener('click', this.onDocumentClick);
+    document.addEventListener('click', this.#onDocumentClick);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     dialogs.delete(this);
-    document.removeEventListener('click', this.onDocumentClick);
+    document.removeEventListener('click', this.#onDocumentClick);
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
-    if (this.deliveries) this.reportDeliveries(this.deliveries);
+    if (this.deliveries) this.#reportDeliveries(this.deliveries);
     // Contacts asked for before the connection was ready come back empty: ask again once online.
-    if (this.isOpen && !this.searchedOnline && this.status.value === ConnectionStatus.Online) {
-      this.searchedOnline = true;
-      void this.picker.search();
+    if (this.isOpen && !this.#searchedOnline && this.#status.value === ConnectionStatus.Online) {
+      this.#searchedOnline = true;
+      void this.#picker.search();
     }
   }
 
-  private readonly onDocumentClick = (event: MouseEvent): void => {
+  readonly #onDocumentClick = (event: MouseEvent): void => {
     if (event.defaultPrevented) return;
     const trigger = triggerOf(event);
     if (!trigger) return;
@@ -135,24 +145,24 @@ export class PinSendDialog extends PinElement {
     void this.open(pinFromTrigger(trigger) as PinInput, trigger);
   };
 
-  private readonly onClosed = (): void => {
-    const trigger = this.trigger;
-    this.trigger = undefined;
+  readonly #onClosed = (): void => {
+    const trigger = this.#trigger;
+    this.#trigger = undefined;
     this.announcement = '';
     if (trigger?.isConnected) trigger.focus();
   };
 
-  private readonly onDialogClick = (event: MouseEvent): void => {
+  readonly #onDialogClick = (event: MouseEvent): void => {
     // The dialog box fills the <dialog>, so a click on the <dialog> itself is on the backdrop.
-    if (event.target === this.dialog) this.close();
+    if (event.target === this.#dialog) this.close();
   };
 
-  private async onSend(): Promise<void> {
+  async #onSend(): Promise<void> {
     const client = this.chat;
     const pin = viewPin(this.pin)?.valid;
-    const to = [...this.picker.selected];
-    if (!client || !pin || to.length === 0 || this.sending) return;
-    this.sending = true;
+    const to = [...this.#picker.selected];
+    if (!client || !pin || to.length === 0 || this.#sending) return;
+    this.#sending = true;
     this.error = '';
     const mode = to.length > 1 ? this.mode : 'separate';
     try {
@@ -165,7 +175,7 @@ export class PinSendDialog extends PinElement {
     } catch (error) {
       this.error = this.t.sendErrorReason((error as { code?: string }).code ?? '');
     } finally {
-      this.sending = false;
+      this.#sending = false;
     }
   }
 
@@ -175,60 +185,61 @@ export class PinSendDialog extends PinElement {
    */
   async open(pin?: PinInput, trigger?: HTMLElement): Promise<void> {
     if (pin) this.pin = pin;
-    this.trigger = trigger ?? deepActiveElement();
-    this.picker.reset();
+    this.#trigger = trigger ?? deepActiveElement();
+    this.#picker.reset();
     this.note = '';
     this.mode = 'separate';
     this.groupTitle = '';
     this.deliveries = undefined;
     this.error = '';
     this.announcement = '';
-    this.reported.clear();
+    this.#reported.clear();
     await this.updateComplete;
-    if (!this.dialog) return;
-    if (!this.dialog.open) this.dialog.showModal();
+    const dialog = this.#dialog;
+    if (!dialog) return;
+    if (!dialog.open) dialog.showModal();
     this.renderRoot.querySelector<HTMLElement>('#search')?.focus();
-    this.searchedOnline = this.status.value === ConnectionStatus.Online;
-    void this.picker.search();
+    this.#searchedOnline = this.#status.value === ConnectionStatus.Online;
+    void this.#picker.search();
   }
 
   /** Closes the dialog. Messages still on their way keep going. */
   close(): void {
-    this.dialog?.close();
+    this.#dialog?.close();
   }
 
-  private recents(): string[] {
+  #recents(): string[] {
     const me = this.chat?.user;
-    const blocked = new Set(this.blocked.value);
-    const ids = this.conversations.value.flatMap((c) => c.members).filter((id) => id !== me && !blocked.has(id));
+    const blocked = new Set(this.#blocked.value);
+    const ids = this.#conversations.value.flatMap((c) => c.members).filter((id) => id !== me && !blocked.has(id));
     return [...new Set(ids)];
   }
 
-  private announce(text: string): void {
+  #announce(text: string): void {
     // A changed text is what makes a live region speak, so a repeat gets a no-break space.
     this.announcement = text === this.announcement ? `${text}\u00a0` : text;
   }
 
   /** Announces each failure once, and once when everything has arrived. */
-  private reportDeliveries(deliveries: Delivery[]): void {
-    const outbox = this.outbox.value;
+  #reportDeliveries(deliveries: Delivery[]): void {
+    const outbox = this.#outbox.value;
     const states = deliveries.map((d) => deliveryState(outbox, d.id).state);
     deliveries.forEach((d, i) => {
-      if (states[i] === DeliveryState.Failed && !this.reported.has(d.id)) {
-        this.reported.add(d.id);
-        this.announce(this.t.sendFailedTo(deliveryLabel(d, this.users.value)));
-      } else if (states[i] !== DeliveryState.Failed) this.reported.delete(d.id);
+      if (states[i] === DeliveryState.Failed && !this.#reported.has(d.id)) {
+        this.#reported.add(d.id);
+        this.#announce(this.t.sendFailedTo(deliveryLabel(d, this.#users.value)));
+      } else if (states[i] !== DeliveryState.Failed) this.#reported.delete(d.id);
     });
     const allSent = states.every((s) => s === DeliveryState.Sent);
-    if (allSent && !this.reported.has('*')) {
-      this.reported.add('*');
-      this.announce(this.t.sent);
+    if (allSent && !this.#reported.has('*')) {
+      this.#reported.add('*');
+      this.#announce(this.t.sent);
     }
   }
 
   override render(): TemplateResult {
     const t = this.t;
-    return html`<dialog part="dialog" aria-labelledby="title" @close=${this.onClosed} @click=${this.onDialogClick}>
+    return html`<dialog part="dialog" aria-labelledby="title" @close=${this.#onClosed} @click=${this.#onDialogClick}>
       <div class="frame">
         <header part="header">
           <h2 id="title">${t.sendDialogTitle}</h2>
@@ -236,16 +247,16 @@ export class PinSendDialog extends PinElement {
             <span aria-hidden="true">×</span>
           </button>
         </header>
-        <div class="body" part="body">${renderPinPreview(viewPin(this.pin), t)} ${this.deliveries ? this.renderSent() : this.renderForm()}</div>
-        <footer part="footer">${this.renderFooter()}</footer>
+        <div class="body" part="body">${renderPinPreview(viewPin(this.pin), t)} ${this.deliveries ? this.#renderSent() : this.#renderForm()}</div>
+        <footer part="footer">${this.#renderFooter()}</footer>
         <div class="visually-hidden" role="status">${this.announcement}</div>
       </div>
     </dialog>`;
   }
 
-  private renderForm(): TemplateResult {
+  #renderForm(): TemplateResult {
     const t = this.t;
-    return html`<div class="picker">${this.picker.renderChips()} ${this.picker.renderSearch()}</div>
+    return html`<div class="picker">${this.#picker.renderChips()} ${this.#picker.renderSearch()}</div>
       <label class="field-label" for="note">${t.addNote}</label>
       <textarea
         id="note"
@@ -255,11 +266,11 @@ export class PinSendDialog extends PinElement {
         .value=${this.note}
         @input=${(e: Event) => (this.note = (e.target as HTMLTextAreaElement).value)}
       ></textarea>
-      ${this.picker.selected.length > 1 ? this.renderMode() : nothing}
+      ${this.#picker.selected.length > 1 ? this.#renderMode() : nothing}
       ${this.error ? html`<p class="error" part="error" role="alert">${this.error}</p>` : nothing}`;
   }
 
-  private renderMode(): TemplateResult {
+  #renderMode(): TemplateResult {
     const t = this.t;
     const choice = (value: 'separate' | 'group', label: string) =>
       html`<label class="choice">
@@ -282,16 +293,16 @@ export class PinSendDialog extends PinElement {
     </fieldset>`;
   }
 
-  private renderSent(): TemplateResult {
-    return renderDeliveries(this.deliveries ?? [], this.outbox.value, this.users.value, this.t, (id) => this.chat?.retry(id));
+  #renderSent(): TemplateResult {
+    return renderDeliveries(this.deliveries ?? [], this.#outbox.value, this.#users.value, this.t, (id) => this.chat?.retry(id));
   }
 
-  private renderFooter(): TemplateResult {
+  #renderFooter(): TemplateResult {
     const t = this.t;
     if (this.deliveries) {
       return html`<button type="button" class="primary done" part="send-button" @click=${() => this.close()}>${t.done}</button>`;
     }
-    const status = this.status.value;
+    const status = this.#status.value;
     const hint =
       status === ConnectionStatus.Refused
         ? t.refused
@@ -300,9 +311,9 @@ export class PinSendDialog extends PinElement {
           : status === ConnectionStatus.Online || !this.chat
             ? ''
             : t.connecting;
-    const ready = Boolean(this.chat && viewPin(this.pin)?.valid && this.picker.selected.length > 0);
+    const ready = Boolean(this.chat && viewPin(this.pin)?.valid && this.#picker.selected.length > 0);
     return html`<span class="hint">${hint}</span>
-      <button type="button" class="primary" part="send-button" ?disabled=${!ready} @click=${this.onSend}>${t.send}</button>`;
+      <button type="button" class="primary" part="send-button" ?disabled=${!ready} @click=${this.#onSend}>${t.send}</button>`;
   }
 }
 
