@@ -206,12 +206,9 @@ export const styles = css`
   .message.first {
     padding-block-start: 8px;
   }
-  .avatar-gap {
-    flex: none;
-    inline-size: var(--_avatar-size);
-  }
-  .own .avatar-gap {
-    display: none;
+  /* Lined up under the avatar of the run's first message (one element fewer per row than a gap). */
+  .other:not(.first) {
+    padding-inline-start: calc(20px + var(--_avatar-size));
   }
   .content {
     display: flex;
@@ -318,15 +315,19 @@ export const styles = css`
     align-self: center;
     color: var(--_muted);
     opacity: 0;
+    /* Until shown, its icon is neither laid out nor painted; the button stays focusable and named. */
+    content-visibility: hidden;
   }
   .message:hover .report,
   .message:focus-within .report,
   .message:focus .report {
     opacity: 1;
+    content-visibility: visible;
   }
   @media (hover: none) {
     .report {
       opacity: 0.7;
+      content-visibility: visible;
     }
   }
   .pill {

@@ -135,6 +135,10 @@ export class ConversationPanel extends PinElement {
   private focusKey: string | undefined;
   private olderRetryAt = 0;
   private phone: MediaQueryList | undefined;
+  /** A read marker waits for this frame: see `markReadIfSeen`. */
+  #readFrame = 0;
+  /** What rows are rendered with besides themselves (strings, people, group or not). */
+  #look: unknown[] = [];
 
   // Lifecycle ---------------------------------------------------------------------
 
@@ -149,6 +153,8 @@ export class ConversationPanel extends PinElement {
     super.disconnectedCallback();
     this.phone?.removeEventListener('change', this.onLayoutChange);
     document.removeEventListener('visibilitychange', this.onVisibility);
+    cancelAnimationFrame(this.#readFrame);
+    this.#readFrame = 0;
     unlockPageScroll(this);
   }
 
@@ -161,9 +167,13 @@ export class ConversationPanel extends PinElement {
       this.menuOpen = false;
     }
     this.noticeFailures();
+    const look = [this.t, this.users.value, this.conversation()?.kind];
+    if (look.some((v, i) => v !== this.#look[i])) {
+      // Every row renders anew and may change height.
+      this.#look = look;
+      this.history.remeasure();
+    }
     this.history.prepare(this.rows(), this.me);
-    // Before rendering: the read marker's store change then joins this update instead of starting another.
-    this.markReadIfSeen();
     super.update(changed);
   }
 
@@ -489,14 +499,31 @@ export class ConversationPanel extends PinElement {
     chat.loadOlder(this.conv).catch(() => (this.olderRetryAt = Date.now() + 2_000));
   }
 
+  /**
+   * Marks the conversation read once the newest messages have been painted.
+   * Not at once: marking patches the store and sends a frame (which an
+   * in-page backend then handles), work the reader does not need before the
+   * new message shows. Sent in a task after the next frame instead, a frame
+   * or two later, and coalesced; the conditions are checked again then.
+   */
   private markReadIfSeen(): void {
-    if (!this.chat || !this.conv || !this.history.stick || this.hidden) return;
+    if (this.#readFrame || !this.#seesNewest()) return;
+    this.#readFrame = requestAnimationFrame(() =>
+      setTimeout(() => {
+        this.#readFrame = 0;
+        if (this.#seesNewest()) this.chat!.markRead(this.conv);
+      }),
+    );
+  }
+
+  /** Whether the newest messages are in view and not marked read yet. */
+  #seesNewest(): boolean {
+    if (!this.chat || !this.conv || !this.history.stick || this.hidden) return false;
     // Before the first render there is no scroller yet: the panel's own box tells whether it is shown.
-    if (document.visibilityState !== 'visible' || !(this.scroller ?? this).clientHeight) return;
+    if (document.visibilityState !== 'visible' || !(this.scroller ?? this).clientHeight) return false;
     const c = this.conversations.value[this.conv];
-    if (!c || this.status.value !== ConnectionStatus.Online) return;
-    // Only when something new is in view: markRead is not free (it patches the store and sends a frame).
-    if ((c.reads[this.me] ?? 0) < Math.min(this.timeline.value.hi, c.lastSeq)) this.chat.markRead(this.conv);
+    if (!c || this.status.value !== ConnectionStatus.Online) return false;
+    return (c.reads[this.me] ?? 0) < Math.min(this.timeline.value.hi, c.lastSeq);
   }
 
   private connectedPhone(): boolean {

@@ -56,6 +56,8 @@ export class HistoryWindow implements ReactiveController {
   private anchor: { key: string; index: number; delta: number } | undefined;
   private observer: ResizeObserver | undefined;
   private observed = new Set<Element>();
+  /** The row each rendered element showed when measured; the observer reports later changes of size. */
+  #sized = new WeakMap<Element, Row>();
   private frame = 0;
   /** Where the last update left the scroll position. */
   private settledTop = 0;
@@ -93,7 +95,13 @@ export class HistoryWindow implements ReactiveController {
     this.anchor = undefined;
     this.rows = [];
     this.settledTop = 0;
+    this.remeasure();
     this.geometry.forget();
+  }
+
+  /** Measures every rendered row at the next settle (their content may have changed without their rows). */
+  remeasure(): void {
+    this.#sized = new WeakMap();
   }
 
   /** Takes the new rows, remembers where the reader is, and picks the rows to render. */
@@ -126,7 +134,13 @@ export class HistoryWindow implements ReactiveController {
       const key = el.dataset.key!;
       // Rendered rows are the range, in order; look the key up only if that ever fails.
       if (this.geometry.keyAt(index) !== key) index = this.geometry.indexOf(key, index);
-      this.geometry.measureAt(index++, el.getBoundingClientRect().height);
+      // Only new and changed rows: an appended message measures one row, not all rendered ones.
+      const row = this.rows[index];
+      if (this.#sized.get(el) !== row) {
+        this.geometry.measureAt(index, el.getBoundingClientRect().height);
+        this.#sized.set(el, row);
+      }
+      index++;
       seen.add(el);
       if (!this.observed.has(el)) this.observer?.observe(el);
     }
@@ -196,7 +210,11 @@ export class HistoryWindow implements ReactiveController {
       }
       const i = this.geometry.indexOf(el.dataset.key ?? '', this.range.start);
       const height = entry.borderBoxSize?.[0]?.blockSize ?? el.getBoundingClientRect().height;
-      if (i >= 0 && this.geometry.differs(i, height)) changed = true;
+      // Measured again by the next update, which first finds the reader's view from the old heights.
+      if (i >= 0 && this.geometry.differs(i, height)) {
+        changed = true;
+        this.#sized.delete(el);
+      }
     }
     // Not from inside this callback: the update observes new rows, and observing within the
     // same frame is reported by the browser as a ResizeObserver loop.

@@ -53,7 +53,7 @@ function renderMessage(row: MessageRow, ctx: RowContext): TemplateResult {
     tabindex=${tab}
     data-key=${row.key}
   >
-    ${row.first && !row.own ? avatar(users, row.from) : html`<span class="avatar-gap"></span>`}
+    ${row.first && !row.own ? avatar(users, row.from) : nothing}
     <div class="content">
       ${row.first
         ? html`<div class="meta">
@@ -66,7 +66,9 @@ function renderMessage(row: MessageRow, ctx: RowContext): TemplateResult {
     </div>
     ${!row.own && row.message
       ? html`<button class="icon report" part="report-button" data-action="report" tabindex=${tab} aria-label=${t.reportMessage(name)} title=${t.report}>
-          ${flagIcon}
+          <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
+            <path fill="currentColor" d="M5 3h2v1h11l-2 4 2 4H7v9H5V3zm2 3v4h7.8l-1-2 1-2H7z" />
+          </svg>
         </button>`
       : nothing}
   </div>`;
@@ -74,13 +76,18 @@ function renderMessage(row: MessageRow, ctx: RowContext): TemplateResult {
 
 /** Text with http(s) URLs as links, each followed by the host it really goes to. */
 export function renderText(text: string, tab: number): TemplateResult {
+  const runs = linkify(text);
   // Each run sits in its own isolate, so a right-to-left override in one run cannot reorder a link or its host.
-  const parts = linkify(text).map((part) =>
-    'href' in part
-      ? html`<a href=${part.href} rel=${LINK_REL} target="_blank" dir="ltr" tabindex=${tab}>${part.text}</a
-          ><span class="host" dir="ltr"> (${part.host})</span>`
-      : html`<bdi>${part.text}</bdi>`,
-  );
+  // Plain text is one run, which the bubble (a block with that run's direction) isolates already.
+  const parts =
+    runs.length === 1 && !('href' in runs[0])
+      ? text
+      : runs.map((part) =>
+          'href' in part
+            ? html`<a href=${part.href} rel=${LINK_REL} target="_blank" dir="ltr" tabindex=${tab}>${part.text}</a
+                ><span class="host" dir="ltr"> (${part.host})</span>`
+            : html`<bdi>${part.text}</bdi>`,
+        );
   return html`<div class="bubble" part="bubble" dir=${textDirection(text)}>${parts}</div>`;
 }
 
@@ -114,7 +121,3 @@ function renderDelivery(row: MessageRow, t: Strings, tab: number): TemplateResul
   const label = { sending: t.statusSending, sent: t.statusSent, seen: t.statusSeen }[row.delivery!];
   return html`<div class="delivery" part="delivery">${label}</div>`;
 }
-
-const flagIcon = html`<svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
-  <path fill="currentColor" d="M5 3h2v1h11l-2 4 2 4H7v9H5V3zm2 3v4h7.8l-1-2 1-2H7z" />
-</svg>`;

@@ -368,6 +368,29 @@ describe('<conversation-panel>', () => {
     expect(bubbles(el)).to.include('while away');
   });
 
+  it('keeps the message the reader is looking at when the rows above it change height', async () => {
+    const long = 'a line long enough to wrap differently at another width ';
+    const bodies = Array.from({ length: 120 }, (_, i): Body => ({ kind: 'text', text: `Message ${i + 1}: ${long.repeat(1 + (i % 3))}` }));
+    const conv = chat.seed({ members: ['bob', 'ada'], messages: bodies });
+    const ada = client();
+    await online(ada);
+    const el = await panel(ada, conv);
+    await waitUntil(() => ada.timeline(conv).get().messages.length > 40 && !ada.timeline(conv).get().loadingOlder, 'loaded');
+    await settled(el);
+    const s = scroller(el);
+    await scrollTo(el, s.scrollTop - 500);
+    const before = firstVisible(el);
+    const height = s.scrollHeight;
+
+    // Narrower: every row wraps into more lines, the ones above the view included.
+    el.style.setProperty('--pin-panel-width', '280px');
+    await waitUntil(() => s.scrollHeight > height + 100, 'rows grew');
+    await settled(el);
+    await settled(el);
+    const row = $(el, `.row[data-key="${before.key}"]`)!;
+    expect(Math.abs(row.getBoundingClientRect().top - before.top), 'view did not move').to.be.below(2);
+  });
+
   it('opens a 10,000-message conversation rendering only the rows near the viewport', async () => {
     const conv = chat.seed({ members: ['bob', 'ada'], messages: 10_000, startAt: Date.now() - 20 * DAY });
     const ada = client();
@@ -454,8 +477,16 @@ describe('<conversation-panel>', () => {
     await online(ada);
     const el = await panel(ada, conv);
     await waitUntil(() => $(el, '[data-action="report"]'), 'report button');
-    expect($(el, '[data-action="report"]')!.getAttribute('aria-label')).to.equal('Report message from Bob Marley');
-    $(el, '[data-action="report"]')!.click();
+    const report = $(el, '[data-action="report"]')!;
+    expect(report.getAttribute('aria-label')).to.equal('Report message from Bob Marley');
+    expect(getComputedStyle(report).opacity, 'hidden until hovered or focused').to.equal('0');
+    // From the message, Tab reaches its report button, which then shows.
+    $(el, '.row.message')!.focus();
+    await sendKeys({ press: 'Tab' });
+    expect(el.shadowRoot!.activeElement).to.equal(report);
+    expect(getComputedStyle(report).opacity).to.equal('1');
+    expect(getComputedStyle(report).contentVisibility).to.equal('visible');
+    await sendKeys({ press: 'Enter' });
     await el.updateComplete;
     $(el, 'dialog button[value="confirm"]')!.click();
     await waitUntil(() => $(el, '[role="status"].visually-hidden')!.textContent!.includes('Thanks'), 'report confirmed');
