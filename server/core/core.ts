@@ -8,6 +8,7 @@ import {
   type ServerFrame,
 } from '../../src/protocol/index.js';
 import type { CoreContext, Refusal } from './context.js';
+import { GATED_MESSAGE, SendGate } from './gate.js';
 import { handleHello } from './hello.js';
 import { anyoneInDirectory } from './policies.js';
 import { RateLimiter, Throttle } from './rate.js';
@@ -49,12 +50,8 @@ interface Session {
   readonly conn: Connection;
   /** Invalid frames in a row. */
   bad: number;
-  /**
-   * The first send refused for a retryable reason. Until it comes again, every
-   * other send on this socket is refused too: frames sent behind it are already
-   * on the wire, and storing them first would break the sender's order (I5).
-   */
-  gate?: { id: string; until: number };
+  /** Every send on this socket waits behind the first one refused for a retryable reason (I5). */
+  gate: SendGate;
 }
 
 /**
@@ -91,7 +88,7 @@ export class ChatCore implements ChatHost, CoreContext {
   open(conn: Connection, profile?: ProfileClaims): void {
     const updated = mergeProfile(conn.user, this.storage.getUser(conn.user), profile);
     if (updated) this.storage.putUser(updated);
-    this.sessions.set(conn.id, { conn, bad: 0 });
+    this.sessions.set(conn.id, { conn, bad: 0, gate: new SendGate() });
     let set = this.sockets.get(conn.user);
     if (!set) this.sockets.set(conn.user, (set = new Set()));
     set.add(conn);
@@ -154,8 +151,8 @@ export class ChatCore implements ChatHost, CoreContext {
 
   fail(conn: Connection, refusal: Refusal, ref: FrameRef): void {
     const session = this.sessions.get(conn.id);
-    if (session && !session.gate && ref.id !== undefined && RETRYABLE_ERRORS.has(refusal.code)) {
-      session.gate = { id: ref.id, until: this.now() + (refusal.retryAfter ?? 0) };
+    if (session && ref.id !== undefined && RETRYABLE_ERRORS.has(refusal.code)) {
+      session.gate.close(ref.id, this.now() + (refusal.retryAfter ?? 0));
     }
     const frame: ServerFrame = { t: 'error', code: refusal.code, message: refusal.message };
     if (ref.req !== undefined) frame.req = ref.req;
@@ -185,14 +182,9 @@ export class ChatCore implements ChatHost, CoreContext {
 
   /** Refuses sends behind a refused one until the client sends that one again (see Session.gate). */
   private passGate(session: Session, id: string): boolean {
-    const gate = session.gate;
-    if (!gate) return true;
-    if (gate.id === id) {
-      session.gate = undefined;
-      return true;
-    }
-    const retryAfter = Math.max(1, gate.until - this.now());
-    this.fail(session.conn, { code: ErrorCode.RateLimited, message: 'an earlier message must be sent again first', retryAfter }, { id });
+    const retryAfter = session.gate.wait(id, this.now());
+    if (retryAfter === 0) return true;
+    this.fail(session.conn, { code: ErrorCode.RateLimited, message: GATED_MESSAGE, retryAfter }, { id });
     return false;
   }
 

@@ -12,6 +12,7 @@ import {
   type ServerFrame,
 } from '../../../src/protocol/index.js';
 import { ChatCore } from '../../core/core.js';
+import { GATED_MESSAGE, SendGate } from '../../core/gate.js';
 import type { Connection } from '../../core/types.js';
 import type { ProfileClaims } from '../../core/views.js';
 import { conversationOf, directoryOf, inboxOf, limitsOf, policyOf, type Env } from './env.js';
@@ -64,7 +65,7 @@ export class Inbox extends Server<Env> {
    * sent the frames. Kept in memory: the frames it holds back arrive right
    * behind the refused one, long before the object could be evicted.
    */
-  private readonly gates = new Map<string, Map<string, string>>();
+  private readonly gates = new Map<string, Map<string, SendGate>>();
   /** Frames the core sends while one is being handled, released when its side effects are done. */
   private capture: [Socket, string][] | undefined;
 
@@ -253,7 +254,7 @@ export class Inbox extends Server<Env> {
   private forwardable(frame: Conversational, socket: string): boolean {
     const { store } = this.live();
     if (this.queues.has(frame.conv) || store.opening(frame.conv)) return true;
-    if (frame.t === 'send' && this.gates.get(socket)?.has(frame.conv)) return true;
+    if (frame.t === 'send' && this.gates.get(socket)?.get(frame.conv)?.closed) return true;
     const entry = store.entry(frame.conv);
     if (entry && !entry.left) return true;
     if (frame.t !== 'send') return false;
@@ -322,14 +323,11 @@ export class Inbox extends Server<Env> {
 
   /** Whether a frame may go on: anything but a send passes; a send passes unless it is behind a refused one. */
   private passGate(conv: string, { envelope, ref }: Forwarded): boolean {
-    const gates = this.gates.get(envelope.origin.socket);
-    const gate = gates?.get(conv);
+    const gate = this.gates.get(envelope.origin.socket)?.get(conv);
     if (ref.id === undefined || gate === undefined) return true;
-    if (gate === ref.id) {
-      gates!.delete(conv);
-      return true;
-    }
-    this.refuse({ envelope, ref }, ErrorCode.RateLimited, 'an earlier message must be sent again first', 1);
+    const retryAfter = gate.wait(ref.id, Date.now());
+    if (retryAfter === 0) return true;
+    this.refuse({ envelope, ref }, ErrorCode.RateLimited, GATED_MESSAGE, retryAfter);
     return false;
   }
 
@@ -344,7 +342,10 @@ export class Inbox extends Server<Env> {
     if (id !== undefined && this.getConnection(socket)) {
       let gates = this.gates.get(socket);
       if (!gates) this.gates.set(socket, (gates = new Map()));
-      if (!gates.has(conv)) gates.set(conv, id);
+      let gate = gates.get(conv);
+      if (!gate) gates.set(conv, (gate = new SendGate()));
+      // No wait: the refusal of a failed call carries none, so held-back sends retry after 1 ms.
+      gate.close(id, Date.now());
     }
     this.refuse(forwarded);
   }
