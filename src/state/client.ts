@@ -111,7 +111,7 @@ export class ChatClient {
   readonly #outbox: Outbox;
   readonly #storage: OutboxStorage;
   readonly #headsStorage: Pick<Storage, 'getItem' | 'setItem'> | undefined;
-  private readonly timelines = new Map<string, WritableAtom<TimelineState>>();
+  readonly #timelines = new Map<string, WritableAtom<TimelineState>>();
   readonly #requests = new Map<string, Pending>();
   readonly #gapRequests = new Set<string>();
   /** Dismissed heads, with the conversation's newest seq when dismissed: a newer message brings one back. */
@@ -175,10 +175,7 @@ export class ChatClient {
   #open(): void {
     if (this.#started) return;
     this.#started = true;
-    this.#transport.addEventListener('open', this.#onOpen);
-    this.#transport.addEventListener('message', this.#onMessage);
-    this.#transport.addEventListener('close', this.#onClose);
-    this.#transport.addEventListener('status', this.#onStatus);
+    this.#listen(true);
     this.#transport.connect();
     this.#onStatus();
     void this.#claimOutbox();
@@ -188,16 +185,21 @@ export class ChatClient {
   #close(): void {
     if (!this.#started) return;
     this.#started = false;
-    this.#transport.removeEventListener('open', this.#onOpen);
-    this.#transport.removeEventListener('message', this.#onMessage);
-    this.#transport.removeEventListener('close', this.#onClose);
-    this.#transport.removeEventListener('status', this.#onStatus);
+    this.#listen(false);
     this.#transport.close();
     this.#outbox.dispose();
     this.#failRequests('stopped');
     clearInterval(this.#claimTimer);
     clearTimeout(this.#typingTimer);
     this.$status.set(ConnectionStatus.Idle);
+  }
+
+  #listen(on: boolean): void {
+    const target: EventTarget = this.#transport;
+    const listeners = { open: this.#onOpen, message: this.#onMessage, close: this.#onClose, status: this.#onStatus };
+    for (const [type, listener] of Object.entries(listeners)) {
+      target[on ? 'addEventListener' : 'removeEventListener'](type, listener as EventListener);
+    }
   }
 
   /** Stops and releases the outbox storage (its entries become another tab's to send). */
@@ -210,7 +212,7 @@ export class ChatClient {
 
   /** One conversation's loaded history. The same store is returned for the same id. */
   timeline(conv: string): ReadableAtom<TimelineState> {
-    return this.timelineAtom(conv);
+    return this.#timelineAtom(conv);
   }
 
   /** The person's unsent messages in one conversation, oldest first. */
@@ -256,13 +258,13 @@ export class ChatClient {
 
   /** Loads the page of history before the oldest message held. */
   async loadOlder(conv: string, limit = 50): Promise<void> {
-    const $t = this.timelineAtom(conv);
+    const $t = this.#timelineAtom(conv);
     const t = $t.get();
     if (t.loadingOlder || !t.hasOlder) return;
     $t.set({ ...t, loadingOlder: true });
     try {
       const reply = await this.#request<'history'>({ t: 'history', conv, before: t.lo, limit });
-      this.mergeInto(conv, reply.messages);
+      this.#mergeInto(conv, reply.messages);
     } finally {
       $t.set({ ...$t.get(), loadingOlder: false });
     }
@@ -271,7 +273,7 @@ export class ChatClient {
   /** Shows a conversation's head in front and makes sure its latest messages are loaded. */
   async openConversation(conv: string): Promise<void> {
     this.showHead(conv);
-    const t = this.timelineAtom(conv).get();
+    const t = this.#timelineAtom(conv).get();
     if (t.messages.length < 20 && t.hasOlder) await this.loadOlder(conv);
   }
 
@@ -279,7 +281,7 @@ export class ChatClient {
   markRead(conv: string): void {
     const c = this.$conversations.get()[conv];
     if (!c) return;
-    const seq = Math.min(this.timelineAtom(conv).get().hi, c.lastSeq);
+    const seq = Math.min(this.#timelineAtom(conv).get().hi, c.lastSeq);
     const marker = c.reads[this.user] ?? 0;
     const unread = seq >= c.lastSeq ? 0 : c.unread;
     if (seq <= marker && unread === c.unread) return;
@@ -347,7 +349,7 @@ export class ChatClient {
   readonly #onOpen = (): void => {
     this.$status.set(ConnectionStatus.Syncing);
     const cursors: Record<string, number> = {};
-    for (const [conv, $t] of this.timelines) {
+    for (const [conv, $t] of this.#timelines) {
       if (Object.keys(cursors).length >= LIMITS.cursors) break;
       if (this.$conversations.get()[conv]) cursors[conv] = $t.get().hi;
     }
@@ -418,14 +420,13 @@ export class ChatClient {
     this.$blocked.set(frame.blocked);
     const all: Record<string, Conversation> = {};
     for (const c of frame.conversations) all[c.id] = c;
-    for (const conv of this.timelines.keys()) if (!all[conv]) this.#forget(conv);
+    for (const conv of this.#timelines.keys()) if (!all[conv]) this.#forget(conv);
     this.$conversations.set(all);
     for (const c of frame.conversations) {
-      const $t = this.timelines.get(c.id);
-      if (!$t) this.timelines.set(c.id, atom(withFlags(seedTimeline(c.last, c.lastSeq))));
-      else if ($t.get().hi > c.lastSeq) this.timelines.set(c.id, atom(withFlags(seedTimeline(c.last, c.lastSeq))));
+      const $t = this.#timelines.get(c.id);
+      if (!$t || $t.get().hi > c.lastSeq) this.#timelines.set(c.id, atom(seeded(c)));
       // Asked for before the welcome (a panel opened at page load): learn where the history ends.
-      else if ($t.get().messages.length === 0 && $t.get().hi < c.lastSeq) $t.set(withFlags(seedTimeline(c.last, c.lastSeq)));
+      else if ($t.get().messages.length === 0 && $t.get().hi < c.lastSeq) $t.set(seeded(c));
     }
     const heads = this.$conversationList
       .get()
@@ -441,7 +442,7 @@ export class ChatClient {
     if (!c) return;
     const fromOther = m.from !== this.user;
     this.#bumpConversation(c, m, fromOther && m.seq > (c.reads[this.user] ?? 0));
-    this.mergeInto(conv, [m]);
+    this.#mergeInto(conv, [m]);
     if (fromOther) {
       this.#clearTyping(conv, m.from);
       this.showHead(conv);
@@ -454,21 +455,21 @@ export class ChatClient {
     const m: Message = { seq: frame.seq, id: entry.id, from: this.user, at: frame.at, body: storedBody(entry.body) };
     const c = this.$conversations.get()[frame.conv];
     if (c) this.#bumpConversation(c, m, false);
-    this.mergeInto(frame.conv, [m]);
+    this.#mergeInto(frame.conv, [m]);
   }
 
   #onHistory(frame: ServerFrameOf<'history'>): void {
     if (frame.req && this.#requests.has(frame.req)) return this.#settle(frame.req, frame);
     // Unrequested pages are the replay after `hello`: keep paging forward until caught up.
-    this.mergeInto(frame.conv, frame.messages);
-    if (frame.hasMore) this.fillGap(frame.conv, true);
+    this.#mergeInto(frame.conv, frame.messages);
+    if (frame.hasMore) this.#fillGap(frame.conv, true);
   }
 
   #onRead(conv: string, user: string, seq: number): void {
     const c = this.$conversations.get()[conv];
     if (!c || seq <= (c.reads[user] ?? 0)) return;
     const patch: Partial<Conversation> = { reads: { ...c.reads, [user]: seq } };
-    if (user === this.user) patch.unread = seq >= c.lastSeq ? 0 : this.unreadAbove(conv, seq);
+    if (user === this.user) patch.unread = seq >= c.lastSeq ? 0 : this.#unreadAbove(conv, seq);
     this.#patchConversation(conv, patch);
   }
 
@@ -556,34 +557,33 @@ export class ChatClient {
   }
 
   /** Asks for what is missing above the contiguous run (a gap, or the rest of a replay). */
-  private fillGap(conv: string, more = false): void {
+  #fillGap(conv: string, more = false): void {
     if (this.#gapRequests.has(conv)) return;
-    const t = this.timelineAtom(conv).get();
+    const t = this.#timelineAtom(conv).get();
     if (!more && !hasGap(t)) return;
     this.#gapRequests.add(conv);
     this.#request<'history'>({ t: 'history', conv, after: t.hi, limit: LIMITS.historyPage })
       .then((reply) => {
         this.#gapRequests.delete(conv);
-        this.mergeInto(conv, reply.messages);
-        if (reply.hasMore) this.fillGap(conv, true);
+        this.#mergeInto(conv, reply.messages);
+        if (reply.hasMore) this.#fillGap(conv, true);
       })
       .catch(() => this.#gapRequests.delete(conv));
   }
 
-  private mergeInto(conv: string, messages: readonly Message[]): void {
-    const $t = this.timelineAtom(conv);
+  #mergeInto(conv: string, messages: readonly Message[]): void {
+    const $t = this.#timelineAtom(conv);
     const before = $t.get();
     const merged = mergeMessages(before, messages);
     if (merged !== before) $t.set(withFlags(merged, before.loadingOlder));
-    if (hasGap(merged)) this.fillGap(conv);
+    if (hasGap(merged)) this.#fillGap(conv);
   }
 
-  private timelineAtom(conv: string): WritableAtom<TimelineState> {
-    let $t = this.timelines.get(conv);
+  #timelineAtom(conv: string): WritableAtom<TimelineState> {
+    let $t = this.#timelines.get(conv);
     if (!$t) {
-      const c = this.$conversations.get()[conv];
-      $t = atom(withFlags(c ? seedTimeline(c.last, c.lastSeq) : EMPTY_TIMELINE));
-      this.timelines.set(conv, $t);
+      $t = atom(seeded(this.$conversations.get()[conv]));
+      this.#timelines.set(conv, $t);
     }
     return $t;
   }
@@ -609,8 +609,8 @@ export class ChatClient {
     });
   }
 
-  private unreadAbove(conv: string, seq: number): number {
-    return this.timelineAtom(conv)
+  #unreadAbove(conv: string, seq: number): number {
+    return this.#timelineAtom(conv)
       .get()
       .messages.filter((m) => m.seq > seq && m.from !== this.user).length;
   }
@@ -618,7 +618,7 @@ export class ChatClient {
   #forget(conv: string): void {
     const { [conv]: _gone, ...rest } = this.$conversations.get();
     this.$conversations.set(rest);
-    this.timelines.delete(conv);
+    this.#timelines.delete(conv);
     this.$heads.set(this.$heads.get().filter((h) => h !== conv));
   }
 
@@ -696,6 +696,11 @@ function pageStorage(): Storage | undefined {
 
 function activity(c: Conversation): number {
   return c.last?.at ?? c.createdAt;
+}
+
+/** A timeline holding what a conversation record carries (its newest message), or an empty one. */
+function seeded(c: Conversation | undefined): TimelineState {
+  return withFlags(c ? seedTimeline(c.last, c.lastSeq) : EMPTY_TIMELINE);
 }
 
 function withFlags(t: Timeline, loadingOlder = false): TimelineState {

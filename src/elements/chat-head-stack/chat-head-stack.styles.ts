@@ -61,18 +61,21 @@ export const styles = css`
   }
 
   .head,
-  .more {
+  .more,
+  .dismiss {
     display: grid;
     place-items: center;
-    width: var(--_head);
-    height: var(--_head);
     padding: 0;
     border: 0;
     border-radius: 50%;
     background: var(--_surface);
-    box-shadow: var(--_shadow);
-    cursor: pointer;
     pointer-events: auto;
+  }
+  .head,
+  .more {
+    width: var(--_head);
+    height: var(--_head);
+    box-shadow: var(--_shadow);
     transition: box-shadow var(--_duration);
   }
   .head:hover {
@@ -105,39 +108,36 @@ export const styles = css`
     font-weight: 700;
   }
 
-  .badge {
+  /* Unread counts: a head's badge, a menu entry's count. */
+  .badge,
+  .row > .count {
     position: absolute;
-    inset-block-start: -4px;
-    inset-inline-end: -4px;
-    min-width: 22px;
-    height: 22px;
     padding: 0 6px;
-    border-radius: 11px;
-    border: 2px solid var(--_surface);
     background: var(--_accent);
     color: var(--_on-accent);
     font-size: 12px;
     font-weight: 700;
-    line-height: 18px;
     text-align: center;
     pointer-events: none;
+  }
+  .badge {
+    inset-block-start: -4px;
+    inset-inline-end: -4px;
+    min-width: 22px;
+    height: 22px;
+    border-radius: 11px;
+    border: 2px solid var(--_surface);
+    line-height: 18px;
   }
 
   .dismiss {
     position: absolute;
     inset-block-start: -6px;
     inset-inline-start: -6px;
-    display: grid;
-    place-items: center;
     width: 24px;
     height: 24px;
-    padding: 0;
     border: 1px solid var(--_border);
-    border-radius: 50%;
-    background: var(--_surface);
     color: var(--_text);
-    cursor: pointer;
-    pointer-events: auto;
     opacity: 0;
     transition: opacity var(--_duration);
   }
@@ -207,7 +207,6 @@ export const styles = css`
     border-radius: var(--_radius-small);
     background: none;
     text-align: start;
-    cursor: pointer;
   }
   .entry:hover {
     background: var(--_surface-2);
@@ -220,19 +219,11 @@ export const styles = css`
     white-space: nowrap;
   }
   .row > .count {
-    position: absolute;
     inset-block-start: 12px;
     inset-inline-end: 8px;
-    pointer-events: none;
     min-width: 20px;
-    padding: 0 6px;
     border-radius: 10px;
-    background: var(--_accent);
-    color: var(--_on-accent);
-    font-size: 12px;
-    font-weight: 700;
     line-height: 20px;
-    text-align: center;
   }
 
   #panel {

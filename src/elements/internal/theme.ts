@@ -67,5 +67,6 @@ export const tokens = css`
   button {
     font: inherit;
     color: inherit;
+    cursor: pointer;
   }
 `;

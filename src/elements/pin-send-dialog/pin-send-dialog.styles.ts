@@ -64,17 +64,17 @@ export const styles = css`
     text-align: center;
     padding-inline-start: 40px;
   }
-  button {
-    cursor: pointer;
+  .close,
+  .chip button {
+    border: none;
+    border-radius: 50%;
+    background: transparent;
+    line-height: 1;
   }
   .close {
     inline-size: 40px;
     block-size: 40px;
-    border: none;
-    border-radius: 50%;
-    background: transparent;
     font-size: 1.5rem;
-    line-height: 1;
   }
   .close:hover {
     background: var(--_surface-2);
@@ -174,7 +174,9 @@ export const styles = css`
     border-radius: 999px;
     background: var(--_surface-2);
   }
-  .chip-name {
+  .chip-name,
+  .option-name,
+  .delivery-name {
     overflow: hidden;
     text-overflow: ellipsis;
     white-space: nowrap;
@@ -184,11 +186,7 @@ export const styles = css`
     flex: none;
     inline-size: 28px;
     block-size: 28px;
-    border: none;
-    border-radius: 50%;
-    background: transparent;
     font-size: 1.1rem;
-    line-height: 1;
   }
   .chip button:hover {
     background: var(--_border);
@@ -251,10 +249,6 @@ export const styles = css`
   .delivery-name {
     flex: 1;
     min-inline-size: 0;
-    overflow: hidden;
-    text-overflow: ellipsis;
-    white-space: nowrap;
-    unicode-bidi: plaintext;
   }
   .check {
     display: grid;
