@@ -24,9 +24,9 @@ const sendIcon = html`<svg class="flip" viewBox="0 0 24 24" width="20" height="2
 export class Composer implements ReactiveController {
   /** The draft of the conversation shown. */
   draft = '';
-  private conv = '';
-  private readonly drafts = new Map<string, string>();
-  private grown = '';
+  #conv = '';
+  readonly #drafts = new Map<string, string>();
+  #grown = '';
 
   constructor(
     private readonly host: ReactiveElement,
@@ -35,41 +35,41 @@ export class Composer implements ReactiveController {
     host.addController(this);
   }
 
-  private get input(): HTMLTextAreaElement | null {
+  get #input(): HTMLTextAreaElement | null {
     return this.host.renderRoot.querySelector('textarea');
   }
 
   /** Keeps the current draft and shows the one of `conv`. */
   switchTo(conv: string): void {
-    if (this.conv) this.drafts.set(this.conv, this.draft);
-    this.conv = conv;
-    this.draft = this.drafts.get(conv) ?? '';
+    if (this.#conv) this.#drafts.set(this.#conv, this.draft);
+    this.#conv = conv;
+    this.draft = this.#drafts.get(conv) ?? '';
   }
 
   focus(options?: FocusOptions): boolean {
-    const input = this.input;
+    const input = this.#input;
     input?.focus(options);
     return !!input;
   }
 
   hostUpdated(): void {
-    if (this.draft !== this.grown) this.autoGrow();
+    if (this.draft !== this.#grown) this.#autoGrow();
   }
 
-  private readonly onInput = (event: InputEvent): void => {
+  readonly #onInput = (event: InputEvent): void => {
     this.draft = (event.target as HTMLTextAreaElement).value;
     this.host.requestUpdate();
-    if (this.draft.trim() && this.conv) this.options.chat()?.typing(this.conv);
+    if (this.draft.trim() && this.#conv) this.options.chat()?.typing(this.#conv);
   };
 
-  private readonly onKeydown = (event: KeyboardEvent): void => {
+  readonly #onKeydown = (event: KeyboardEvent): void => {
     // 229: the Enter that ends an IME composition in some browsers, after isComposing is already false.
     if (event.key !== 'Enter' || event.shiftKey || event.isComposing || event.keyCode === 229) return;
     event.preventDefault();
     void this.send();
   };
 
-  private readonly onSubmit = (event: SubmitEvent): void => {
+  readonly #onSubmit = (event: SubmitEvent): void => {
     event.preventDefault();
     void this.send();
   };
@@ -78,12 +78,12 @@ export class Composer implements ReactiveController {
   async send(): Promise<void> {
     const text = this.draft;
     const chat = this.options.chat();
-    if (!text.trim() || tooLong(text) || !chat || !this.conv) return;
+    if (!text.trim() || tooLong(text) || !chat || !this.#conv) return;
     this.draft = '';
     this.host.requestUpdate();
     this.options.sent();
     try {
-      await chat.sendText(this.conv, text);
+      await chat.sendText(this.#conv, text);
     } catch {
       if (!this.draft) this.draft = text;
       this.host.requestUpdate();
@@ -93,7 +93,7 @@ export class Composer implements ReactiveController {
 
   render(t: Strings): TemplateResult {
     const over = tooLong(this.draft);
-    return html`<form class="composer" part="composer" @submit=${this.onSubmit}>
+    return html`<form class="composer" part="composer" @submit=${this.#onSubmit}>
       <textarea
         part="input"
         rows="1"
@@ -104,8 +104,8 @@ export class Composer implements ReactiveController {
         aria-invalid=${over ? 'true' : 'false'}
         aria-describedby="too-long"
         .value=${live(this.draft)}
-        @input=${this.onInput}
-        @keydown=${this.onKeydown}
+        @input=${this.#onInput}
+        @keydown=${this.#onKeydown}
       ></textarea>
       <button class="icon send" part="send-button" type="submit" aria-label=${t.sendMessage} ?disabled=${!this.draft.trim() || over}>
         ${sendIcon}
@@ -115,9 +115,9 @@ export class Composer implements ReactiveController {
   }
 
   /** Grows the textarea with its text where CSS `field-sizing` is not supported. */
-  private autoGrow(): void {
-    this.grown = this.draft;
-    const input = this.input;
+  #autoGrow(): void {
+    this.#grown = this.draft;
+    const input = this.#input;
     if (!input || globalThis.CSS?.supports?.('field-sizing', 'content')) return;
     input.style.height = 'auto';
     input.style.height = `${input.scrollHeight + input.offsetHeight - input.clientHeight}px`;

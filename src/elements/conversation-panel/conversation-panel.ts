@@ -97,22 +97,22 @@ export class ConversationPanel extends PinElement {
     warmFormatters();
   }
 
-  private readonly status = this.bind((c) => c.$status, ConnectionStatus.Idle as ConnectionStatus);
-  private readonly users = this.bind((c) => c.$users, {});
-  private readonly conversations = this.bind((c) => c.$conversations, {});
-  private readonly outbox = this.bind((c) => c.$outbox, [] as readonly OutboxEntry[]);
-  private readonly typingStore = this.bind((c) => c.$typing, {});
-  private readonly blocked = this.bind((c) => c.$blocked, [] as readonly string[]);
-  private readonly timeline = this.bind((c) => (this.conv ? c.timeline(this.conv) : undefined), NO_TIMELINE);
-  private readonly history = new HistoryWindow(this, {
+  readonly #status = this.bind((c) => c.$status, ConnectionStatus.Idle as ConnectionStatus);
+  readonly #users = this.bind((c) => c.$users, {});
+  readonly #conversations = this.bind((c) => c.$conversations, {});
+  readonly #outbox = this.bind((c) => c.$outbox, [] as readonly OutboxEntry[]);
+  readonly #typingStore = this.bind((c) => c.$typing, {});
+  readonly #blocked = this.bind((c) => c.$blocked, [] as readonly string[]);
+  readonly #timeline = this.bind((c) => (this.conv ? c.timeline(this.conv) : undefined), NO_TIMELINE);
+  readonly #history = new HistoryWindow(this, {
     scroller: () => this.scroller,
     spacers: () => (this.scroller ? [this.scroller.firstElementChild as HTMLElement, this.scroller.lastElementChild as HTMLElement] : null),
     rows: () => this.renderRoot.querySelectorAll<HTMLElement>('.list > .row'),
   });
-  private readonly composer = new Composer(this, {
+  readonly #composer = new Composer(this, {
     chat: () => this.chat,
-    sent: () => this.history.scrollToBottom(),
-    failed: () => this.announce(this.t.sendFailed),
+    sent: () => this.#history.scrollToBottom(),
+    failed: () => this.#announce(this.t.sendFailed),
   });
 
   @query('.scroller') private scroller!: HTMLElement | null;
@@ -129,12 +129,12 @@ export class ConversationPanel extends PinElement {
   @state() private announcement = '';
   @state() private active: string | undefined;
 
-  private rowBuilder = new RowBuilder();
-  private rowsCache: { key: unknown[]; rows: Row[] } | undefined;
-  private failed = new Set<string>();
-  private focusKey: string | undefined;
-  private olderRetryAt = 0;
-  private phone: MediaQueryList | undefined;
+  #rowBuilder = new RowBuilder();
+  #rowsCache: { key: unknown[]; rows: Row[] } | undefined;
+  #failed = new Set<string>();
+  #focusKey: string | undefined;
+  #olderRetryAt = 0;
+  #phone: MediaQueryList | undefined;
   /** A read marker waits for this frame: see `markReadIfSeen`. */
   #readFrame = 0;
   /** What rows are rendered with besides themselves (strings, people, group or not). */
@@ -144,15 +144,15 @@ export class ConversationPanel extends PinElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.phone = globalThis.matchMedia?.(PHONE);
-    this.phone?.addEventListener('change', this.onLayoutChange);
-    document.addEventListener('visibilitychange', this.onVisibility);
+    this.#phone = globalThis.matchMedia?.(PHONE);
+    this.#phone?.addEventListener('change', this.#onLayoutChange);
+    document.addEventListener('visibilitychange', this.#onVisibility);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.phone?.removeEventListener('change', this.onLayoutChange);
-    document.removeEventListener('visibilitychange', this.onVisibility);
+    this.#phone?.removeEventListener('change', this.#onLayoutChange);
+    document.removeEventListener('visibilitychange', this.#onVisibility);
     cancelAnimationFrame(this.#readFrame);
     this.#readFrame = 0;
     unlockPageScroll(this);
@@ -160,30 +160,30 @@ export class ConversationPanel extends PinElement {
 
   protected override update(changed: PropertyValues): void {
     if (changed.has('conv')) {
-      this.composer.switchTo(this.conv);
-      this.history.reset();
-      this.failed = new Set(this.pending().filter((e) => e.state === 'failed').map((e) => e.id));
+      this.#composer.switchTo(this.conv);
+      this.#history.reset();
+      this.#failed = new Set(this.#pending().filter((e) => e.state === 'failed').map((e) => e.id));
       this.active = undefined;
       this.menuOpen = false;
     }
-    this.noticeFailures();
-    const look = [this.t, this.users.value, this.conversation()?.kind];
+    this.#noticeFailures();
+    const look = [this.t, this.#users.value, this.#conversation()?.kind];
     if (look.some((v, i) => v !== this.#look[i])) {
       // Every row renders anew and may change height.
       this.#look = look;
-      this.history.remeasure();
+      this.#history.remeasure();
     }
-    this.history.prepare(this.rows(), this.me);
+    this.#history.prepare(this.#rows(), this.#me);
     super.update(changed);
   }
 
   protected override updated(changed: PropertyValues): void {
-    this.history.settle();
+    this.#history.settle();
     if (changed.has('menuOpen') && this.menuOpen) this.renderRoot.querySelector<HTMLElement>('[role="menuitem"]')?.focus();
-    if (this.focusKey) {
-      const row = this.renderRoot.querySelector<HTMLElement>(`.row[data-key="${CSS.escape(this.focusKey)}"]`);
+    if (this.#focusKey) {
+      const row = this.renderRoot.querySelector<HTMLElement>(`.row[data-key="${CSS.escape(this.#focusKey)}"]`);
       if (row) {
-        this.focusKey = undefined;
+        this.#focusKey = undefined;
         row.focus({ preventScroll: true });
       }
     }
@@ -191,25 +191,25 @@ export class ConversationPanel extends PinElement {
       this.dialog.returnValue = ''; // Escape keeps the previous value: never let it confirm
       this.dialog.showModal();
     }
-    if (this.connectedPhone()) lockPageScroll(this);
+    if (this.#connectedPhone()) lockPageScroll(this);
     else unlockPageScroll(this);
-    this.loadOlderIfNeeded();
-    this.markReadIfSeen();
+    this.#loadOlderIfNeeded();
+    this.#markReadIfSeen();
   }
 
   // Handlers ----------------------------------------------------------------------
 
-  private readonly onLayoutChange = (): void => this.requestUpdate();
+  readonly #onLayoutChange = (): void => this.requestUpdate();
 
-  private readonly onVisibility = (): void => this.markReadIfSeen();
+  readonly #onVisibility = (): void => this.#markReadIfSeen();
 
-  private readonly onScroll = (): void => {
-    this.history.onScroll();
-    this.loadOlderIfNeeded();
-    this.markReadIfSeen();
+  readonly #onScroll = (): void => {
+    this.#history.onScroll();
+    this.#loadOlderIfNeeded();
+    this.#markReadIfSeen();
   };
 
-  private readonly onPanelKeydown = (event: KeyboardEvent): void => {
+  readonly #onPanelKeydown = (event: KeyboardEvent): void => {
     if (event.key !== 'Escape' || event.defaultPrevented || event.isComposing) return;
     if (this.dialog?.open) return;
     if (this.menuOpen) {
@@ -223,85 +223,85 @@ export class ConversationPanel extends PinElement {
   };
 
   /** Links are followed through the link check; buttons in rows act on their message. */
-  private readonly onListClick = (event: MouseEvent): void => {
+  readonly #onListClick = (event: MouseEvent): void => {
     const path = event.composedPath();
     const link = path.find((n): n is HTMLAnchorElement => n instanceof HTMLAnchorElement && !!n.href);
     if (link) {
       event.preventDefault();
-      this.followLink(link.href);
+      this.#followLink(link.href);
       return;
     }
     const button = path.find((n): n is HTMLButtonElement => n instanceof HTMLButtonElement && !!n.dataset.action);
     const rowEl = path.find((n): n is HTMLElement => n instanceof HTMLElement && !!n.dataset.key);
     if (!rowEl) return;
     this.active = rowEl.dataset.key;
-    const row = this.history.rows.find((r) => r.key === rowEl.dataset.key) as MessageRow | undefined;
+    const row = this.#history.rows.find((r) => r.key === rowEl.dataset.key) as MessageRow | undefined;
     if (!button || !row) return;
     const action = button.dataset.action;
     if (action === 'retry' && row.entry) this.chat?.retry(row.entry.id);
     else if (action === 'discard' && row.entry) this.chat?.discard(row.entry.id);
-    else if (action === 'report' && row.message) this.askReport(row.message.seq);
+    else if (action === 'report' && row.message) this.#askReport(row.message.seq);
   };
 
   /** Middle clicks open links too: send them through the same check. */
-  private readonly onListAuxClick = (event: MouseEvent): void => {
+  readonly #onListAuxClick = (event: MouseEvent): void => {
     const link = event.composedPath().find((n): n is HTMLAnchorElement => n instanceof HTMLAnchorElement && !!n.href);
     if (!link) return;
     event.preventDefault();
-    this.followLink(link.href);
+    this.#followLink(link.href);
   };
 
-  private readonly onListFocusIn = (event: FocusEvent): void => {
+  readonly #onListFocusIn = (event: FocusEvent): void => {
     const row = (event.target as HTMLElement).closest?.<HTMLElement>('.row.message');
     if (row?.dataset.key && row.dataset.key !== this.active) this.active = row.dataset.key;
   };
 
   /** Roving focus: one tab stop for the list, arrows move between messages. */
-  private readonly onListKeydown = (event: KeyboardEvent): void => {
+  readonly #onListKeydown = (event: KeyboardEvent): void => {
     const target = event.target as HTMLElement;
     if (!target.matches('.row.message')) return;
-    const rows = this.history.rows;
+    const rows = this.#history.rows;
     const here = rows.findIndex((r) => r.key === target.dataset.key);
     const next = messageFor(rows, here, event.key);
     if (!next) return;
     event.preventDefault();
-    this.active = this.focusKey = next.key;
-    this.history.reveal(next.key);
-    if (event.key === 'ArrowUp' && here <= 1) this.loadOlderIfNeeded(true);
+    this.active = this.#focusKey = next.key;
+    this.#history.reveal(next.key);
+    if (event.key === 'ArrowUp' && here <= 1) this.#loadOlderIfNeeded(true);
   };
 
-  private readonly onMenuAction = (action: MenuAction): void => {
+  readonly #onMenuAction = (action: MenuAction): void => {
     this.menuOpen = false;
-    const c = this.conversation();
-    const other = this.other();
+    const c = this.#conversation();
+    const other = this.#other();
     const t = this.t;
-    if (action === 'mute' && c) void this.run(() => this.chat!.mute(c.id, !c.muted));
-    else if (action === 'unblock' && other) void this.run(() => this.chat!.block(other, false));
+    if (action === 'mute' && c) void this.#run(() => this.chat!.mute(c.id, !c.muted));
+    else if (action === 'unblock' && other) void this.#run(() => this.chat!.block(other, false));
     else if (action === 'leave') {
       this.confirm = {
         title: t.leaveConfirm,
         detail: t.leaveConfirmDetail,
         action: t.leave,
-        run: () => this.run(() => this.chat!.leave(this.conv).then(() => this.close())),
+        run: () => this.#run(() => this.chat!.leave(this.conv).then(() => this.close())),
       };
     } else if (action === 'block' && other) {
-      const name = nameOf(this.users.value, other);
+      const name = nameOf(this.#users.value, other);
       this.confirm = {
         title: t.blockConfirm(name),
         detail: t.blockConfirmDetail(name),
         action: t.block(name),
-        run: () => this.run(() => this.chat!.block(other, true)),
+        run: () => this.#run(() => this.chat!.block(other, true)),
       };
     }
   };
 
-  private readonly onPill = (): void => {
-    this.history.scrollToBottom();
-    const last = [...this.history.rows].reverse().find((r) => r.kind === 'message');
-    if (last) this.active = this.focusKey = last.key;
+  readonly #onPill = (): void => {
+    this.#history.scrollToBottom();
+    const last = [...this.#history.rows].reverse().find((r) => r.kind === 'message');
+    if (last) this.active = this.#focusKey = last.key;
   };
 
-  private readonly onDialogClose = (): void => {
+  readonly #onDialogClose = (): void => {
     const confirm = this.confirm;
     this.confirm = undefined;
     if (confirm && this.dialog?.returnValue === 'confirm') void confirm.run();
@@ -311,7 +311,7 @@ export class ConversationPanel extends PinElement {
 
   /** Moves focus to the composer. */
   override focus(options?: FocusOptions): void {
-    if (!this.composer.focus(options)) super.focus(options);
+    if (!this.#composer.focus(options)) super.focus(options);
   }
 
   /** Asks the host to close the panel (fires `pin-conversation-close`). */
@@ -321,46 +321,46 @@ export class ConversationPanel extends PinElement {
 
   /** Scrolls to the newest message and follows new ones again. */
   scrollToLatest(): void {
-    this.history.scrollToBottom();
+    this.#history.scrollToBottom();
   }
 
   // Rendering ---------------------------------------------------------------------
 
   override render() {
     const t = this.t;
-    const conv = this.conversation();
-    const users = this.users.value;
-    const other = this.other();
-    const history = this.history;
-    const blocked = !!other && this.blocked.value.includes(other);
-    const typing = (this.typingStore.value[this.conv] ?? []).filter((u) => u !== this.me).map((u) => nameOf(users, u));
-    const ctx = { t, users, group: conv?.kind === 'group', tabStop: this.tabStop() };
-    const title = conv ? conversationTitle(conv, users, this.me) : '';
+    const conv = this.#conversation();
+    const users = this.#users.value;
+    const other = this.#other();
+    const history = this.#history;
+    const blocked = !!other && this.#blocked.value.includes(other);
+    const typing = (this.#typingStore.value[this.conv] ?? []).filter((u) => u !== this.#me).map((u) => nameOf(users, u));
+    const ctx = { t, users, group: conv?.kind === 'group', tabStop: this.#tabStop() };
+    const title = conv ? conversationTitle(conv, users, this.#me) : '';
     return html`
-      <section class="panel" part="panel" aria-label=${t.conversation(title)} @keydown=${this.onPanelKeydown}>
+      <section class="panel" part="panel" aria-label=${t.conversation(title)} @keydown=${this.#onPanelKeydown}>
         ${renderHeader({
           t,
           conv,
           users,
-          me: this.me,
+          me: this.#me,
           blocked,
           menuOpen: this.menuOpen,
           onClose: () => this.close(),
           onMenu: (open) => (this.menuOpen = open),
-          onAction: this.onMenuAction,
+          onAction: this.#onMenuAction,
         })}
-        ${this.renderStatus()}
+        ${this.#renderStatus()}
         <div class="history">
-          <div class="scroller" part="history" role="region" aria-label=${t.messageHistory} @scroll=${this.onScroll}>
+          <div class="scroller" part="history" role="region" aria-label=${t.messageHistory} @scroll=${this.#onScroll}>
             <div class="spacer" aria-hidden="true"></div>
             <div
               class="list"
               part="list"
               role="list"
-              @click=${this.onListClick}
-              @auxclick=${this.onListAuxClick}
-              @keydown=${this.onListKeydown}
-              @focusin=${this.onListFocusIn}
+              @click=${this.#onListClick}
+              @auxclick=${this.#onListAuxClick}
+              @keydown=${this.#onListKeydown}
+              @focusin=${this.#onListFocusIn}
             >
               ${repeat(
                 history.visible,
@@ -371,85 +371,85 @@ export class ConversationPanel extends PinElement {
             </div>
             <div class="spacer" aria-hidden="true"></div>
           </div>
-          ${this.renderEmpty()}
+          ${this.#renderEmpty()}
           ${history.unseen > 0
-            ? html`<button class="pill" part="new-messages" @click=${this.onPill}>${t.newMessages} <span aria-hidden="true">↓</span></button>`
+            ? html`<button class="pill" part="new-messages" @click=${this.#onPill}>${t.newMessages} <span aria-hidden="true">↓</span></button>`
             : nothing}
         </div>
         <div class="typing" part="typing" dir="auto">${typing.length ? t.typing(typing.join(', ')) : ''}</div>
         ${blocked && other
-          ? renderNotice(t.blockedNotice(nameOf(users, other)), t.unblock(nameOf(users, other)), () => this.onMenuAction('unblock'))
-          : this.composer.render(t)}
+          ? renderNotice(t.blockedNotice(nameOf(users, other)), t.unblock(nameOf(users, other)), () => this.#onMenuAction('unblock'))
+          : this.#composer.render(t)}
         <div class="visually-hidden" role="status">${this.announcement}</div>
-        ${renderConfirm(this.confirm, t, this.onDialogClose)}
+        ${renderConfirm(this.confirm, t, this.#onDialogClose)}
       </section>
     `;
   }
 
-  private renderStatus() {
+  #renderStatus() {
     const t = this.t;
-    const status = this.status.value;
+    const status = this.#status.value;
     const text =
       status === ConnectionStatus.Connecting || status === ConnectionStatus.Syncing ? t.connecting
-      : status === ConnectionStatus.Reconnecting ? (this.pending().length ? t.offline : t.reconnecting)
+      : status === ConnectionStatus.Reconnecting ? (this.#pending().length ? t.offline : t.reconnecting)
       : status === ConnectionStatus.Refused ? t.refused
       : '';
     return html`<div class="status ${text ? '' : 'quiet'}" part="status" role="status" dir="auto">${text}</div>`;
   }
 
-  private renderEmpty() {
+  #renderEmpty() {
     const t = this.t;
-    const timeline = this.timeline.value;
-    if (timeline.messages.length || this.pending().length) return nothing;
-    const loading = timeline.hasOlder || this.status.value !== ConnectionStatus.Online;
+    const timeline = this.#timeline.value;
+    if (timeline.messages.length || this.#pending().length) return nothing;
+    const loading = timeline.hasOlder || this.#status.value !== ConnectionStatus.Online;
     return html`<p class="empty" part="empty" dir="auto">${loading ? t.loadingMessages : t.empty}</p>`;
   }
 
   // Helpers -----------------------------------------------------------------------
 
-  private get me(): string {
+  get #me(): string {
     return this.chat?.user ?? '';
   }
 
-  private pending(): OutboxEntry[] {
-    return this.outbox.value.filter((e) => e.conv === this.conv);
+  #pending(): OutboxEntry[] {
+    return this.#outbox.value.filter((e) => e.conv === this.conv);
   }
 
   /** The conversation, or for a direct one not created yet, what its id says. */
-  private conversation(): Conversation | undefined {
-    const known = this.conversations.value[this.conv];
+  #conversation(): Conversation | undefined {
+    const known = this.#conversations.value[this.conv];
     if (known || !this.conv.startsWith('dm:')) return known;
     const members = this.conv.split(':').slice(1);
-    return { id: this.conv, kind: 'direct', members, createdBy: this.me, createdAt: 0, lastSeq: 0, unread: 0, muted: false, reads: {} };
+    return { id: this.conv, kind: 'direct', members, createdBy: this.#me, createdAt: 0, lastSeq: 0, unread: 0, muted: false, reads: {} };
   }
 
   /** The other person of a direct conversation. */
-  private other(): string | undefined {
-    const c = this.conversation();
-    return c?.kind === 'direct' ? c.members.find((m) => m !== this.me) : undefined;
+  #other(): string | undefined {
+    const c = this.#conversation();
+    return c?.kind === 'direct' ? c.members.find((m) => m !== this.#me) : undefined;
   }
 
-  private rows(): Row[] {
-    const timeline = this.timeline.value;
-    const reads = this.conversation()?.reads ?? {};
+  #rows(): Row[] {
+    const timeline = this.#timeline.value;
+    const reads = this.#conversation()?.reads ?? {};
     let seenUpTo = 0;
-    for (const [user, seq] of Object.entries(reads)) if (user !== this.me) seenUpTo = Math.max(seenUpTo, seq);
-    const key = [timeline.messages, timeline.hasOlder, this.outbox.value, this.conv, this.me, seenUpTo];
-    if (this.rowsCache && key.every((k, i) => k === this.rowsCache!.key[i])) return this.rowsCache.rows;
-    if (this.rowsCache?.key[3] !== this.conv) this.rowBuilder = new RowBuilder();
-    const rows = this.rowBuilder.build({ messages: timeline.messages, pending: this.pending(), me: this.me, hasOlder: timeline.hasOlder, seenUpTo });
-    this.rowsCache = { key, rows };
+    for (const [user, seq] of Object.entries(reads)) if (user !== this.#me) seenUpTo = Math.max(seenUpTo, seq);
+    const key = [timeline.messages, timeline.hasOlder, this.#outbox.value, this.conv, this.#me, seenUpTo];
+    if (this.#rowsCache && key.every((k, i) => k === this.#rowsCache!.key[i])) return this.#rowsCache.rows;
+    if (this.#rowsCache?.key[3] !== this.conv) this.#rowBuilder = new RowBuilder();
+    const rows = this.#rowBuilder.build({ messages: timeline.messages, pending: this.#pending(), me: this.#me, hasOlder: timeline.hasOlder, seenUpTo });
+    this.#rowsCache = { key, rows };
     return rows;
   }
 
   /** The row that takes the list's tab stop: the active one when rendered, else one in view. */
-  private tabStop(): string | undefined {
-    const visible = this.history.visible.filter((r) => r.kind === 'message');
+  #tabStop(): string | undefined {
+    const visible = this.#history.visible.filter((r) => r.kind === 'message');
     if (this.active && visible.some((r) => r.key === this.active)) return this.active;
-    return (this.history.stick ? visible[visible.length - 1] : visible[Math.floor(visible.length / 2)])?.key;
+    return (this.#history.stick ? visible[visible.length - 1] : visible[Math.floor(visible.length / 2)])?.key;
   }
 
-  private followLink(href: string): void {
+  #followLink(href: string): void {
     const host = displayHost(href) ?? '';
     if (!this.dispatchEvent(new PinLinkRequestEvent({ url: href, host }))) return;
     const open = () => void window.open(href, '_blank', 'noopener,noreferrer');
@@ -458,45 +458,45 @@ export class ConversationPanel extends PinElement {
     this.confirm = { title: t.leavingSite, detail: t.leavingSiteDetail(host), action: t.continueTo(host), run: open };
   }
 
-  private askReport(seq: number): void {
+  #askReport(seq: number): void {
     const t = this.t;
     const conv = this.conv;
     this.confirm = {
       title: t.reportConfirm,
       detail: t.reportConfirmDetail,
       action: t.report,
-      run: () => this.run(() => this.chat!.report(conv, seq).then(() => this.announce(t.reportSent))),
+      run: () => this.#run(() => this.chat!.report(conv, seq).then(() => this.#announce(t.reportSent))),
     };
   }
 
-  private async run(action: () => Promise<unknown>): Promise<void> {
+  async #run(action: () => Promise<unknown>): Promise<void> {
     try {
       await action();
     } catch {
-      this.announce(this.t.actionFailed);
+      this.#announce(this.t.actionFailed);
     }
   }
 
   /** Says something once through the live region (repeating a message still announces it). */
-  private announce(text: string): void {
+  #announce(text: string): void {
     this.announcement = this.announcement === text ? `${text}\u00a0` : text;
   }
 
   /** Announces messages of this conversation that have just failed to send. */
-  private noticeFailures(): void {
-    const failed = new Set(this.pending().filter((e) => e.state === 'failed').map((e) => e.id));
-    if ([...failed].some((id) => !this.failed.has(id))) this.announce(this.t.sendFailed);
-    this.failed = failed;
+  #noticeFailures(): void {
+    const failed = new Set(this.#pending().filter((e) => e.state === 'failed').map((e) => e.id));
+    if ([...failed].some((id) => !this.#failed.has(id))) this.#announce(this.t.sendFailed);
+    this.#failed = failed;
   }
 
-  private loadOlderIfNeeded(force = false): void {
+  #loadOlderIfNeeded(force = false): void {
     const chat = this.chat;
-    const timeline = this.timeline.value;
+    const timeline = this.#timeline.value;
     if (!chat || !this.conv || !timeline.hasOlder || timeline.loadingOlder) return;
-    if (this.status.value !== ConnectionStatus.Online || Date.now() < this.olderRetryAt) return;
+    if (this.#status.value !== ConnectionStatus.Online || Date.now() < this.#olderRetryAt) return;
     // Too little to fill a screen or to scroll: load more whatever the scroll position.
-    if (!force && timeline.messages.length >= MIN_LOADED && !this.history.nearTop()) return;
-    chat.loadOlder(this.conv).catch(() => (this.olderRetryAt = Date.now() + 2_000));
+    if (!force && timeline.messages.length >= MIN_LOADED && !this.#history.nearTop()) return;
+    chat.loadOlder(this.conv).catch(() => (this.#olderRetryAt = Date.now() + 2_000));
   }
 
   /**
@@ -506,7 +506,7 @@ export class ConversationPanel extends PinElement {
    * new message shows. Sent in a task after the next frame instead, a frame
    * or two later, and coalesced; the conditions are checked again then.
    */
-  private markReadIfSeen(): void {
+  #markReadIfSeen(): void {
     if (this.#readFrame || !this.#seesNewest()) return;
     this.#readFrame = requestAnimationFrame(() =>
       setTimeout(() => {
@@ -518,15 +518,15 @@ export class ConversationPanel extends PinElement {
 
   /** Whether the newest messages are in view and not marked read yet. */
   #seesNewest(): boolean {
-    if (!this.chat || !this.conv || !this.history.stick || this.hidden) return false;
+    if (!this.chat || !this.conv || !this.#history.stick || this.hidden) return false;
     // Before the first render there is no scroller yet: the panel's own box tells whether it is shown.
     if (document.visibilityState !== 'visible' || !(this.scroller ?? this).clientHeight) return false;
-    const c = this.conversations.value[this.conv];
-    if (!c || this.status.value !== ConnectionStatus.Online) return false;
-    return (c.reads[this.me] ?? 0) < Math.min(this.timeline.value.hi, c.lastSeq);
+    const c = this.#conversations.value[this.conv];
+    if (!c || this.#status.value !== ConnectionStatus.Online) return false;
+    return (c.reads[this.#me] ?? 0) < Math.min(this.#timeline.value.hi, c.lastSeq);
   }
 
-  private connectedPhone(): boolean {
-    return this.isConnected && !this.hidden && !!this.phone?.matches;
+  #connectedPhone(): boolean {
+    return this.isConnected && !this.hidden && !!this.#phone?.matches;
   }
 }

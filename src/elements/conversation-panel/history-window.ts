@@ -52,22 +52,24 @@ export class HistoryWindow implements ReactiveController {
   rows: readonly Row[] = [];
   range = { start: 0, end: 0 };
 
-  private readonly geometry = new VirtualRows<Row>(estimate);
-  private anchor: { key: string; index: number; delta: number } | undefined;
-  private observer: ResizeObserver | undefined;
-  private observed = new Set<Element>();
+  readonly #geometry = new VirtualRows<Row>(estimate);
+  #anchor: { key: string; index: number; delta: number } | undefined;
+  #observer: ResizeObserver | undefined;
+  #observed = new Set<Element>();
   /** The row each rendered element showed when measured; the observer reports later changes of size. */
   #sized = new WeakMap<Element, Row>();
-  private frame = 0;
+  #frame = 0;
   /** Where the last update left the scroll position. */
-  private settledTop = 0;
+  #settledTop = 0;
   /** The scroller's height at the last update. */
-  private viewHeight = 0;
+  #viewHeight = 0;
 
-  constructor(
-    private readonly host: ReactiveControllerHost & HTMLElement,
-    private readonly parts: HistoryParts,
-  ) {
+  readonly #host: ReactiveControllerHost & HTMLElement;
+  readonly #parts: HistoryParts;
+
+  constructor(host: ReactiveControllerHost & HTMLElement, parts: HistoryParts) {
+    this.#host = host;
+    this.#parts = parts;
     host.addController(this);
   }
 
@@ -77,26 +79,26 @@ export class HistoryWindow implements ReactiveController {
   }
 
   hostConnected(): void {
-    this.observer = new ResizeObserver((entries) => this.onResize(entries));
+    this.#observer = new ResizeObserver((entries) => this.#onResize(entries));
   }
 
   hostDisconnected(): void {
-    cancelAnimationFrame(this.frame);
-    this.frame = 0;
-    this.observer?.disconnect();
-    this.observer = undefined;
-    this.observed.clear();
+    cancelAnimationFrame(this.#frame);
+    this.#frame = 0;
+    this.#observer?.disconnect();
+    this.#observer = undefined;
+    this.#observed.clear();
   }
 
   /** Starts over for another conversation. */
   reset(): void {
     this.stick = true;
     this.unseen = 0;
-    this.anchor = undefined;
+    this.#anchor = undefined;
     this.rows = [];
-    this.settledTop = 0;
+    this.#settledTop = 0;
     this.remeasure();
-    this.geometry.forget();
+    this.#geometry.forget();
   }
 
   /** Measures every rendered row at the next settle (their content may have changed without their rows). */
@@ -106,162 +108,162 @@ export class HistoryWindow implements ReactiveController {
 
   /** Takes the new rows, remembers where the reader is, and picks the rows to render. */
   prepare(rows: readonly Row[], me: string): void {
-    const scroller = this.parts.scroller();
+    const scroller = this.#parts.scroller();
     // The reader may have scrolled up since the last frame, before its scroll event arrived.
-    if (this.stick && scroller && scroller.scrollTop < this.settledTop - 1) this.stick = this.atBottom(scroller);
-    this.anchor = this.stick || !scroller ? undefined : this.captureAnchor(scroller.scrollTop);
+    if (this.stick && scroller && scroller.scrollTop < this.#settledTop - 1) this.stick = this.#atBottom(scroller);
+    this.#anchor = this.stick || !scroller ? undefined : this.#captureAnchor(scroller.scrollTop);
     if (rows !== this.rows) {
       if (!this.stick) this.unseen += arrivedBelow(this.rows, rows, me);
       this.rows = rows;
-      this.geometry.setRows(rows);
+      this.#geometry.setRows(rows);
     }
-    this.range = this.rangeFor(this.targetTop(), scroller?.clientHeight);
+    this.range = this.#rangeFor(this.#targetTop(), scroller?.clientHeight);
   }
 
   /** Measures what was rendered, sizes the spacers and restores the reader's view. */
   settle(): void {
-    const scroller = this.parts.scroller();
-    const spacers = this.parts.spacers();
+    const scroller = this.#parts.scroller();
+    const spacers = this.#parts.spacers();
     if (!scroller || !spacers) return;
     // The spacers stand for the rows outside the range, which measuring the rendered ones does not
     // change: sized first, the browser lays everything out once, at the first measurement below.
     const { start, end } = this.range;
-    spacers[0].style.height = `${this.geometry.offsetOf(start)}px`;
-    spacers[1].style.height = `${this.geometry.total - this.geometry.offsetOf(end)}px`;
+    spacers[0].style.height = `${this.#geometry.offsetOf(start)}px`;
+    spacers[1].style.height = `${this.#geometry.total - this.#geometry.offsetOf(end)}px`;
     const seen = new Set<Element>();
     let index = start;
-    for (const el of this.parts.rows()) {
+    for (const el of this.#parts.rows()) {
       const key = el.dataset.key!;
       // Rendered rows are the range, in order; look the key up only if that ever fails.
-      if (this.geometry.keyAt(index) !== key) index = this.geometry.indexOf(key, index);
+      if (this.#geometry.keyAt(index) !== key) index = this.#geometry.indexOf(key, index);
       // Only new and changed rows: an appended message measures one row, not all rendered ones.
       const row = this.rows[index];
       if (this.#sized.get(el) !== row) {
-        this.geometry.measureAt(index, el.getBoundingClientRect().height);
+        this.#geometry.measureAt(index, el.getBoundingClientRect().height);
         this.#sized.set(el, row);
       }
       index++;
       seen.add(el);
-      if (!this.observed.has(el)) this.observer?.observe(el);
+      if (!this.#observed.has(el)) this.#observer?.observe(el);
     }
-    for (const el of this.observed) if (!seen.has(el)) this.observer?.unobserve(el);
-    if (!this.observed.has(scroller)) this.observer?.observe(scroller);
+    for (const el of this.#observed) if (!seen.has(el)) this.#observer?.unobserve(el);
+    if (!this.#observed.has(scroller)) this.#observer?.observe(scroller);
     seen.add(scroller);
-    this.observed = seen;
+    this.#observed = seen;
 
-    this.viewHeight = scroller.clientHeight;
-    const top = this.stick ? scroller.scrollHeight - this.viewHeight : this.targetTop();
+    this.#viewHeight = scroller.clientHeight;
+    const top = this.stick ? scroller.scrollHeight - this.#viewHeight : this.#targetTop();
     // Only write when it moves: writing interrupts a fling on touch screens.
     if (Math.abs(scroller.scrollTop - top) >= 1) scroller.scrollTop = top;
-    this.settledTop = scroller.scrollTop;
+    this.#settledTop = scroller.scrollTop;
     if (this.stick) this.unseen = 0;
-    if (!this.covers(scroller)) this.host.requestUpdate();
+    if (!this.#covers(scroller)) this.#host.requestUpdate();
   }
 
   /** Scroll handler for the scroller. */
   readonly onScroll = (): void => {
-    const scroller = this.parts.scroller();
+    const scroller = this.#parts.scroller();
     if (!scroller) return;
-    const stick = this.atBottom(scroller);
+    const stick = this.#atBottom(scroller);
     if (stick !== this.stick || (stick && this.unseen > 0)) {
       this.stick = stick;
       if (stick) this.unseen = 0;
-      this.host.requestUpdate();
+      this.#host.requestUpdate();
     }
-    if (!this.covers(scroller)) this.host.requestUpdate();
+    if (!this.#covers(scroller)) this.#host.requestUpdate();
   };
 
   /** Jumps to the newest message and follows new ones again. */
   scrollToBottom(): void {
     this.stick = true;
     this.unseen = 0;
-    this.host.requestUpdate();
+    this.#host.requestUpdate();
   }
 
   /** Scrolls so that row `key` is rendered and in view. */
   reveal(key: string): void {
-    const scroller = this.parts.scroller();
-    const i = this.geometry.indexOf(key, this.range.start);
+    const scroller = this.#parts.scroller();
+    const i = this.#geometry.indexOf(key, this.range.start);
     if (!scroller || i < 0) return;
-    const top = this.geometry.offsetOf(i);
-    const bottom = this.geometry.offsetOf(i + 1);
+    const top = this.#geometry.offsetOf(i);
+    const bottom = this.#geometry.offsetOf(i + 1);
     if (top < scroller.scrollTop) scroller.scrollTop = top;
     else if (bottom > scroller.scrollTop + scroller.clientHeight) scroller.scrollTop = bottom - scroller.clientHeight;
-    this.stick = this.atBottom(scroller);
-    this.host.requestUpdate();
+    this.stick = this.#atBottom(scroller);
+    this.#host.requestUpdate();
   }
 
   /** Whether the reader is near the top of what is loaded (time to load older history). */
   nearTop(): boolean {
-    const scroller = this.parts.scroller();
+    const scroller = this.#parts.scroller();
     return !!scroller && scroller.clientHeight > 0 && scroller.scrollTop < scroller.clientHeight;
   }
 
-  private onResize(entries: ResizeObserverEntry[]): void {
-    const scroller = this.parts.scroller();
+  #onResize(entries: ResizeObserverEntry[]): void {
+    const scroller = this.#parts.scroller();
     let changed = false;
     for (const entry of entries) {
       const el = entry.target as HTMLElement;
       if (!el.isConnected) continue;
       if (el === scroller) {
         // Its first report (on being observed) is no change.
-        if (Math.abs(el.clientHeight - this.viewHeight) >= 0.5) changed = true;
+        if (Math.abs(el.clientHeight - this.#viewHeight) >= 0.5) changed = true;
         continue;
       }
-      const i = this.geometry.indexOf(el.dataset.key ?? '', this.range.start);
+      const i = this.#geometry.indexOf(el.dataset.key ?? '', this.range.start);
       const height = entry.borderBoxSize?.[0]?.blockSize ?? el.getBoundingClientRect().height;
       // Measured again by the next update, which first finds the reader's view from the old heights.
-      if (i >= 0 && this.geometry.differs(i, height)) {
+      if (i >= 0 && this.#geometry.differs(i, height)) {
         changed = true;
         this.#sized.delete(el);
       }
     }
     // Not from inside this callback: the update observes new rows, and observing within the
     // same frame is reported by the browser as a ResizeObserver loop.
-    if (changed && !this.frame) {
-      this.frame = requestAnimationFrame(() => {
-        this.frame = 0;
-        this.host.requestUpdate();
+    if (changed && !this.#frame) {
+      this.#frame = requestAnimationFrame(() => {
+        this.#frame = 0;
+        this.#host.requestUpdate();
       });
     }
   }
 
   /** The first message row at or below the top edge, and how far below the edge it starts. */
-  private captureAnchor(scrollTop: number): { key: string; index: number; delta: number } | undefined {
-    for (let i = this.geometry.indexAt(scrollTop); i < this.rows.length; i++) {
+  #captureAnchor(scrollTop: number): { key: string; index: number; delta: number } | undefined {
+    for (let i = this.#geometry.indexAt(scrollTop); i < this.rows.length; i++) {
       // Only messages: the loader and the day separators move when older messages arrive.
       if (this.rows[i].kind !== 'message') continue;
-      if (this.geometry.offsetOf(i + 1) <= scrollTop) continue;
-      return { key: this.rows[i].key, index: i, delta: this.geometry.offsetOf(i) - scrollTop };
+      if (this.#geometry.offsetOf(i + 1) <= scrollTop) continue;
+      return { key: this.rows[i].key, index: i, delta: this.#geometry.offsetOf(i) - scrollTop };
     }
     return undefined;
   }
 
   /** Where the top of the view should be, given the anchor or the bottom. */
-  private targetTop(): number {
-    const scroller = this.parts.scroller();
-    const height = scroller?.clientHeight || this.host.clientHeight || 520;
-    if (this.stick) return Math.max(0, this.geometry.total - height);
-    const i = this.anchor ? this.geometry.indexOf(this.anchor.key, this.anchor.index) : -1;
-    if (this.anchor && i >= 0) return Math.max(0, this.geometry.offsetOf(i) - this.anchor.delta);
+  #targetTop(): number {
+    const scroller = this.#parts.scroller();
+    const height = scroller?.clientHeight || this.#host.clientHeight || 520;
+    if (this.stick) return Math.max(0, this.#geometry.total - height);
+    const i = this.#anchor ? this.#geometry.indexOf(this.#anchor.key, this.#anchor.index) : -1;
+    if (this.#anchor && i >= 0) return Math.max(0, this.#geometry.offsetOf(i) - this.#anchor.delta);
     return scroller?.scrollTop ?? 0;
   }
 
-  private rangeFor(top: number, height = this.host.clientHeight || 520): { start: number; end: number } {
+  #rangeFor(top: number, height = this.#host.clientHeight || 520): { start: number; end: number } {
     const buffer = Math.max(height, MIN_BUFFER_PX);
-    return this.geometry.range(top - buffer, top + height + buffer);
+    return this.#geometry.range(top - buffer, top + height + buffer);
   }
 
   /** True while the rendered rows cover the view with at least half a buffer to spare. */
-  private covers(scroller: HTMLElement): boolean {
+  #covers(scroller: HTMLElement): boolean {
     if (this.rows.length === 0) return true;
     const half = Math.max(scroller.clientHeight, MIN_BUFFER_PX) / 2;
     const top = Math.max(0, scroller.scrollTop - half);
-    const bottom = Math.min(this.geometry.total, scroller.scrollTop + scroller.clientHeight + half);
-    return this.geometry.offsetOf(this.range.start) <= top && this.geometry.offsetOf(this.range.end) >= bottom;
+    const bottom = Math.min(this.#geometry.total, scroller.scrollTop + scroller.clientHeight + half);
+    return this.#geometry.offsetOf(this.range.start) <= top && this.#geometry.offsetOf(this.range.end) >= bottom;
   }
 
-  private atBottom(scroller: HTMLElement): boolean {
+  #atBottom(scroller: HTMLElement): boolean {
     return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < NEAR_BOTTOM_PX;
   }
 }

@@ -13,30 +13,34 @@
  * searches.
  */
 export class VirtualRows<T extends { readonly key: string }> {
-  private items: readonly T[] = [];
+  #items: readonly T[] = [];
   /** Height of each row: as measured, else as estimated. */
-  private heights = new Float64Array(0);
+  #heights = new Float64Array(0);
   /** Measured heights by key, for rows that come back at another index after a change in the middle. */
-  private readonly measured = new Map<string, number>();
-  private offsets = new Float64Array(1);
+  readonly #measured = new Map<string, number>();
+  #offsets = new Float64Array(1);
   /** Offsets `0..valid` are up to date. */
-  private valid = 0;
+  #valid = 0;
 
-  constructor(private readonly estimate: (item: T) => number) {}
+  readonly #estimate: (item: T) => number;
+
+  constructor(estimate: (item: T) => number) {
+    this.#estimate = estimate;
+  }
 
   get count(): number {
-    return this.items.length;
+    return this.#items.length;
   }
 
   /** Total height of all rows. */
   get total(): number {
-    return this.offsetOf(this.items.length);
+    return this.offsetOf(this.#items.length);
   }
 
   /** Replaces the rows, keeping the heights of the unchanged rows at both ends and the offsets of those at the start. */
   setRows(items: readonly T[]): void {
-    const old = this.items;
-    const oldHeights = this.heights;
+    const old = this.#items;
+    const oldHeights = this.#heights;
     const m = old.length;
     const n = items.length;
     const same = Math.min(m, n);
@@ -54,34 +58,34 @@ export class VirtualRows<T extends { readonly key: string }> {
     if (tail > 0 && (heights !== oldHeights || n !== m)) heights.set(oldHeights.subarray(m - tail, m), n - tail);
     // The row before the first change may have changed too (its delivery state, say): take it again.
     const from = Math.max(0, head - 1);
-    const lookup = this.measured.size > 0;
+    const lookup = this.#measured.size > 0;
     for (let i = from; i < n - tail; i++) {
       const item = items[i];
-      heights[i] = (lookup ? this.measured.get(item.key) : undefined) ?? this.estimate(item);
+      heights[i] = (lookup ? this.#measured.get(item.key) : undefined) ?? this.#estimate(item);
     }
-    this.heights = heights;
-    this.items = items;
-    this.valid = Math.min(this.valid, from);
-    if (this.offsets.length < n + 1 || this.offsets.length > 4 * n + 64) {
+    this.#heights = heights;
+    this.#items = items;
+    this.#valid = Math.min(this.#valid, from);
+    if (this.#offsets.length < n + 1 || this.#offsets.length > 4 * n + 64) {
       const offsets = new Float64Array(Math.ceil(n * 1.5) + 17);
-      offsets.set(this.offsets.subarray(0, this.valid + 1));
-      this.offsets = offsets;
+      offsets.set(this.#offsets.subarray(0, this.#valid + 1));
+      this.#offsets = offsets;
     }
   }
 
   keyAt(index: number): string | undefined {
-    return this.items[index]?.key;
+    return this.#items[index]?.key;
   }
 
   /** The index of row `key`, searching outwards from `hint` (usually where it was). */
   indexOf(key: string, hint = 0): number {
-    const n = this.items.length;
+    const n = this.#items.length;
     const start = Math.max(0, Math.min(hint, n - 1));
     for (let d = 0; d < n; d++) {
       const below = start + d;
       const above = start - d - 1;
-      if (below < n && this.items[below].key === key) return below;
-      if (above >= 0 && this.items[above].key === key) return above;
+      if (below < n && this.#items[below].key === key) return below;
+      if (above >= 0 && this.#items[above].key === key) return above;
       if (below >= n && above < 0) break;
     }
     return -1;
@@ -89,46 +93,46 @@ export class VirtualRows<T extends { readonly key: string }> {
 
   /** Records the height of the rendered row at `index`; returns true when it differs from what was assumed. */
   measureAt(index: number, height: number): boolean {
-    const item = this.items[index];
+    const item = this.#items[index];
     if (!item) return false;
-    const assumed = this.heights[index];
+    const assumed = this.#heights[index];
     if (Math.abs(assumed - height) < 0.5) return false;
-    this.heights[index] = height;
-    this.measured.set(item.key, height);
-    this.valid = Math.min(this.valid, index);
+    this.#heights[index] = height;
+    this.#measured.set(item.key, height);
+    this.#valid = Math.min(this.#valid, index);
     return true;
   }
 
   /** True when the rendered row at `index` is no longer `height` tall. */
   differs(index: number, height: number): boolean {
-    return index >= 0 && index < this.items.length && Math.abs(this.heights[index] - height) >= 0.5;
+    return index >= 0 && index < this.#items.length && Math.abs(this.#heights[index] - height) >= 0.5;
   }
 
   /** Forgets every measurement (another conversation). */
   forget(): void {
-    this.measured.clear();
-    this.items = [];
-    this.heights = new Float64Array(0);
-    this.valid = 0;
+    this.#measured.clear();
+    this.#items = [];
+    this.#heights = new Float64Array(0);
+    this.#valid = 0;
   }
 
   /** Distance from the top of the list to the top of row `index` (`count` gives the total). */
   offsetOf(index: number): number {
-    const i = Math.max(0, Math.min(index, this.items.length));
-    if (i > this.valid) this.refresh(i);
-    return this.offsets[i];
+    const i = Math.max(0, Math.min(index, this.#items.length));
+    if (i > this.#valid) this.#refresh(i);
+    return this.#offsets[i];
   }
 
   /** The row that contains `y` (clamped to the list). */
   indexAt(y: number): number {
-    const n = this.items.length;
+    const n = this.#items.length;
     if (n === 0) return 0;
     this.offsetOf(n);
     let lo = 0;
     let hi = n - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (this.offsets[mid] <= y) lo = mid;
+      if (this.#offsets[mid] <= y) lo = mid;
       else hi = mid - 1;
     }
     return lo;
@@ -136,19 +140,20 @@ export class VirtualRows<T extends { readonly key: string }> {
 
   /** Rows `[start, end)` that intersect `[top, bottom]`. */
   range(top: number, bottom: number): { start: number; end: number } {
-    if (this.items.length === 0) return { start: 0, end: 0 };
+    if (this.#items.length === 0) return { start: 0, end: 0 };
     const start = this.indexAt(Math.max(0, top));
-    const end = Math.min(this.items.length, Math.max(this.indexAt(bottom) + 1, start + 1));
+    const end = Math.min(this.#items.length, Math.max(this.indexAt(bottom) + 1, start + 1));
     return { start, end };
   }
 
-  private refresh(upTo: number): void {
-    const { offsets, heights } = this;
-    let y = offsets[this.valid];
-    for (let i = this.valid; i < upTo; i++) {
+  #refresh(upTo: number): void {
+    const offsets = this.#offsets;
+    const heights = this.#heights;
+    let y = offsets[this.#valid];
+    for (let i = this.#valid; i < upTo; i++) {
       y += heights[i];
       offsets[i + 1] = y;
     }
-    this.valid = upTo;
+    this.#valid = upTo;
   }
 }
