@@ -173,7 +173,7 @@ export class ConversationPanel extends PinElement {
       this.#look = look;
       this.#history.remeasure();
     }
-    this.#history.prepare(this.#rows(), this.#me);
+    this.#history.prepare(this.#rows(), this.#me, this.#rowBuilder.kept);
     super.update(changed);
   }
 

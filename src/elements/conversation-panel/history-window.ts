@@ -1,5 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { Row } from './rows.js';
+import type { KeptPrefix, Row } from './rows.js';
 import { VirtualRows } from './virtual-rows.js';
 
 /** Closer than this to the bottom counts as reading the newest messages. */
@@ -107,7 +107,7 @@ export class HistoryWindow implements ReactiveController {
   }
 
   /** Takes the new rows, remembers where the reader is, and picks the rows to render. */
-  prepare(rows: readonly Row[], me: string): void {
+  prepare(rows: readonly Row[], me: string, kept?: KeptPrefix): void {
     const scroller = this.#parts.scroller();
     // The reader may have scrolled up since the last frame, before its scroll event arrived.
     if (this.stick && scroller && scroller.scrollTop < this.#settledTop - 1) this.stick = this.#atBottom(scroller);
@@ -115,7 +115,7 @@ export class HistoryWindow implements ReactiveController {
     if (rows !== this.rows) {
       if (!this.stick) this.unseen += arrivedBelow(this.rows, rows, me);
       this.rows = rows;
-      this.#geometry.setRows(rows);
+      this.#geometry.setRows(rows, kept);
     }
     this.range = this.#rangeFor(this.#targetTop(), scroller?.clientHeight);
   }

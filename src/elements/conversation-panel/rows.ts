@@ -32,6 +32,12 @@ export interface MessageRow {
   delivery: Delivery | undefined;
 }
 
+/** Rows `0..length` of `previous` come again, key for key, at the start of a newer list. */
+export interface KeptPrefix {
+  previous: readonly { key: string }[];
+  length: number;
+}
+
 /** One row of the history: what the list windows over. */
 export type Row = OlderRow | DayRow | MessageRow;
 
@@ -75,6 +81,17 @@ export class RowBuilder {
   private cursor: Cursor = START;
   /** The newest own stored message's row with its delivery state, and the row it was made from. */
   private delivered: { from: MessageRow; row: MessageRow } | undefined;
+  /** The last rows built, and how many leading rows of those the newest build kept (same keys, same order). */
+  private last: { rows: Row[]; kept: KeptPrefix | undefined } | undefined;
+
+  /**
+   * What the newest build kept of the one before: the previous rows and the
+   * length of their prefix that the new rows repeat key for key. A list can
+   * skip comparing those rows one by one (10,000 of them on every new message).
+   */
+  get kept(): KeptPrefix | undefined {
+    return this.last?.kept;
+  }
 
   build(input: RowInput): Row[] {
     const { messages, pending, me } = input;
@@ -88,6 +105,8 @@ export class RowBuilder {
       messages.length >= n &&
       messages[0] === prev.messages[0] &&
       messages[n - 1] === prev.messages[n - 1];
+    // Appending keeps every stored row: only pending rows, which follow them, may go.
+    const keptRows = appended ? this.stored.length : 0;
     if (!appended) {
       this.stored = input.hasOlder ? [OLDER] : [];
       this.cursor = { ...START };
@@ -111,6 +130,7 @@ export class RowBuilder {
       const row = add(rows, cursor, me, me, Math.max(e.createdAt, cursor.at), me + ':' + e.id, undefined, e);
       row.delivery = e.state === 'failed' ? 'failed' : 'sending';
     }
+    this.last = { rows, kept: this.last && keptRows > 0 ? { previous: this.last.rows, length: keptRows } : undefined };
     return rows;
   }
 }

@@ -37,14 +37,18 @@ export class VirtualRows<T extends { readonly key: string }> {
     return this.offsetOf(this.#items.length);
   }
 
-  /** Replaces the rows, keeping the heights of the unchanged rows at both ends and the offsets of those at the start. */
-  setRows(items: readonly T[]): void {
+  /**
+   * Replaces the rows, keeping the heights of the unchanged rows at both ends and the offsets of those at the start.
+   * `kept` vouches that the first `kept.length` rows repeat `kept.previous` key for key: when that is the list
+   * held, those rows are not compared again.
+   */
+  setRows(items: readonly T[], kept?: { previous: readonly { key: string }[]; length: number }): void {
     const old = this.#items;
     const oldHeights = this.#heights;
     const m = old.length;
     const n = items.length;
     const same = Math.min(m, n);
-    let head = 0;
+    let head = kept && kept.previous === old ? Math.min(kept.length, same) : 0;
     while (head < same && (old[head] === items[head] || old[head].key === items[head].key)) head++;
     let tail = 0;
     while (tail < same - head && (old[m - 1 - tail] === items[n - 1 - tail] || old[m - 1 - tail].key === items[n - 1 - tail].key)) tail++;

@@ -2,7 +2,9 @@
 // measured heights, kept across appends, older history added above and rows
 // changing in between.
 import { expect } from '@open-wc/testing';
+import { RowBuilder } from '../../../src/elements/conversation-panel/rows.js';
 import { VirtualRows } from '../../../src/elements/conversation-panel/virtual-rows.js';
+import type { Message } from '../../../src/protocol/index.js';
 
 interface Item {
   key: string;
@@ -79,6 +81,36 @@ describe('VirtualRows', () => {
     g.setRows([item('p'), item('c'), item('q')]);
     expect(g.offsetOf(2)).to.equal(43);
     expect(g.total).to.equal(53);
+  });
+
+  it('skips a prefix vouched for against the list it holds, and only against that list', () => {
+    const g = geometry();
+    const rows = items(0, 1000);
+    g.setRows(rows);
+    g.measureAt(999, 60);
+    const appended = [...rows, item('m1000', 30)];
+    g.setRows(appended, { previous: rows, length: 1000 });
+    expect(g.total).to.equal(999 * 10 + 60 + 30);
+    // Row 5 replaced; the prefix is vouched for against a list the geometry no longer holds: not trusted.
+    const changed = appended.map((r, i) => (i === 5 ? item('z', 50) : r));
+    g.setRows(changed, { previous: rows, length: 1001 });
+    expect(g.offsetOf(6), 'the new row 5 was looked at').to.equal(5 * 10 + 50);
+    expect(g.total).to.equal(998 * 10 + 50 + 60 + 30);
+  });
+
+  it('is told by the row builder which rows an append kept', () => {
+    const message = (seq: number, from = 'bob'): Message => ({ seq, id: `c${seq}`, from, at: Date.UTC(2026, 0, 1, 12, seq), body: { kind: 'text', text: `m${seq}` } });
+    const builder = new RowBuilder();
+    const messages = Array.from({ length: 10 }, (_, i) => message(i + 1, i % 3 ? 'bob' : 'ada'));
+    const first = builder.build({ messages, pending: [], me: 'ada', hasOlder: true, seenUpTo: 0 });
+    expect(builder.kept, 'nothing to keep on a first build').to.equal(undefined);
+    const second = builder.build({ messages: [...messages, message(11)], pending: [], me: 'ada', hasOlder: true, seenUpTo: 0 });
+    const kept = builder.kept!;
+    expect(kept.previous).to.equal(first);
+    expect(kept.length).to.be.greaterThan(10);
+    expect(second.slice(0, kept.length).map((r) => r.key)).to.deep.equal(first.slice(0, kept.length).map((r) => r.key));
+    builder.build({ messages: [...messages, message(11)], pending: [], me: 'ada', hasOlder: false, seenUpTo: 0 });
+    expect(builder.kept, 'rebuilt from the start: nothing vouched for').to.equal(undefined);
   });
 
   it('forgets everything for another conversation', () => {
