@@ -297,7 +297,7 @@ export class ConversationPanel extends PinElement {
 
   readonly #onPill = (): void => {
     this.#history.scrollToBottom();
-    const last = [...this.#history.rows].reverse().find((r) => r.kind === 'message');
+    const last = this.#history.rows.findLast((r) => r.kind === 'message');
     if (last) this.active = this.#focusKey = last.key;
   };
 
