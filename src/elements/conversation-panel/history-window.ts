@@ -128,8 +128,8 @@ export class HistoryWindow implements ReactiveController {
     // The spacers stand for the rows outside the range, which measuring the rendered ones does not
     // change: sized first, the browser lays everything out once, at the first measurement below.
     const { start, end } = this.range;
-    spacers[0].style.height = `${this.#geometry.offsetOf(start)}px`;
-    spacers[1].style.height = `${this.#geometry.total - this.#geometry.offsetOf(end)}px`;
+    sizeSpacer(spacers[0], this.#geometry.offsetOf(start));
+    sizeSpacer(spacers[1], this.#geometry.total - this.#geometry.offsetOf(end));
     const seen = new Set<Element>();
     let index = start;
     for (const el of this.#parts.rows()) {
@@ -269,6 +269,12 @@ export class HistoryWindow implements ReactiveController {
 }
 
 /** Messages from others appended after the previous last row. */
+/** Writes a spacer's height only when it changes: each write invalidates the scroller's style. */
+function sizeSpacer(spacer: HTMLElement, px: number): void {
+  const height = `${px}px`;
+  if (spacer.style.height !== height) spacer.style.height = height;
+}
+
 function arrivedBelow(before: readonly Row[], after: readonly Row[], me: string): number {
   const last = before[before.length - 1];
   if (!last) return 0;
