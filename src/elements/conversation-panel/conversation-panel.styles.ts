@@ -40,9 +40,6 @@ export const styles = css`
   .flip:dir(rtl) {
     transform: scaleX(-1);
   }
-  button {
-    cursor: pointer;
-  }
   .icon {
     display: inline-grid;
     place-items: center;
