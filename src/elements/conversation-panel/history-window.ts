@@ -1,6 +1,6 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { KeptPrefix, Row } from './rows.js';
-import { VirtualRows } from './virtual-rows.js';
+import type { Row } from './rows.js';
+import { VirtualRows, type KeptPrefix } from './virtual-rows.js';
 
 /** Closer than this to the bottom counts as reading the newest messages. */
 const NEAR_BOTTOM_PX = 48;
@@ -268,13 +268,13 @@ export class HistoryWindow implements ReactiveController {
   }
 }
 
-/** Messages from others appended after the previous last row. */
 /** Writes a spacer's height only when it changes: each write invalidates the scroller's style. */
 function sizeSpacer(spacer: HTMLElement, px: number): void {
   const height = `${px}px`;
   if (spacer.style.height !== height) spacer.style.height = height;
 }
 
+/** Messages from others appended after the previous last row. */
 function arrivedBelow(before: readonly Row[], after: readonly Row[], me: string): number {
   const last = before[before.length - 1];
   if (!last) return 0;

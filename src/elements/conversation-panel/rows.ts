@@ -1,5 +1,6 @@
 import type { Message } from '../../protocol/index.js';
 import type { OutboxEntry } from '../../state/outbox.js';
+import type { KeptPrefix } from './virtual-rows.js';
 
 /** How long after a message the same sender's next one still joins its group. */
 export const GROUP_GAP_MS = 5 * 60_000;
@@ -30,12 +31,6 @@ export interface MessageRow {
   entry: OutboxEntry | undefined;
   /** Only on unsent messages and on the newest stored own message. */
   delivery: Delivery | undefined;
-}
-
-/** Rows `0..length` of `previous` come again, key for key, at the start of a newer list. */
-export interface KeptPrefix {
-  previous: readonly { key: string }[];
-  length: number;
 }
 
 /** One row of the history: what the list windows over. */

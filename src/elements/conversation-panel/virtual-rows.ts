@@ -12,6 +12,12 @@
  * appending a message to 10,000 costs a few additions; lookups are binary
  * searches.
  */
+/** Rows `0..length` of `previous` come again, key for key, at the start of a newer list. */
+export interface KeptPrefix {
+  previous: readonly { key: string }[];
+  length: number;
+}
+
 export class VirtualRows<T extends { readonly key: string }> {
   #items: readonly T[] = [];
   /** Height of each row: as measured, else as estimated. */
@@ -42,7 +48,7 @@ export class VirtualRows<T extends { readonly key: string }> {
    * `kept` vouches that the first `kept.length` rows repeat `kept.previous` key for key: when that is the list
    * held, those rows are not compared again.
    */
-  setRows(items: readonly T[], kept?: { previous: readonly { key: string }[]; length: number }): void {
+  setRows(items: readonly T[], kept?: KeptPrefix): void {
     const old = this.#items;
     const oldHeights = this.#heights;
     const m = old.length;
