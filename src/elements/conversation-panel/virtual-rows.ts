@@ -54,10 +54,9 @@ export class VirtualRows<T extends { readonly key: string }> {
     const m = old.length;
     const n = items.length;
     const same = Math.min(m, n);
-    let head = kept && kept.previous === old ? Math.min(kept.length, same) : 0;
-    while (head < same && (old[head] === items[head] || old[head].key === items[head].key)) head++;
-    let tail = 0;
-    while (tail < same - head && (old[m - 1 - tail] === items[n - 1 - tail] || old[m - 1 - tail].key === items[n - 1 - tail].key)) tail++;
+    const start = kept && kept.previous === old ? Math.min(kept.length, same) : 0;
+    const head = sameRun(old, items, start, same, 1);
+    const tail = sameRun(old, items, 0, same - head, -1);
 
     let heights = oldHeights;
     if (heights.length < n || heights.length > 4 * n + 64) {
@@ -68,11 +67,7 @@ export class VirtualRows<T extends { readonly key: string }> {
     if (tail > 0 && (heights !== oldHeights || n !== m)) heights.set(oldHeights.subarray(m - tail, m), n - tail);
     // The row before the first change may have changed too (its delivery state, say): take it again.
     const from = Math.max(0, head - 1);
-    const lookup = this.#measured.size > 0;
-    for (let i = from; i < n - tail; i++) {
-      const item = items[i];
-      heights[i] = (lookup ? this.#measured.get(item.key) : undefined) ?? this.#estimate(item);
-    }
+    guessHeights(heights, items, from, n - tail, this.#measured, this.#estimate);
     this.#heights = heights;
     this.#items = items;
     this.#valid = Math.min(this.#valid, from);
@@ -129,7 +124,7 @@ export class VirtualRows<T extends { readonly key: string }> {
   /** Distance from the top of the list to the top of row `index` (`count` gives the total). */
   offsetOf(index: number): number {
     const i = Math.max(0, Math.min(index, this.#items.length));
-    if (i > this.#valid) this.#refresh(i);
+    if (i > this.#valid) this.#valid = prefixSums(this.#offsets, this.#heights, this.#valid, i);
     return this.#offsets[i];
   }
 
@@ -155,15 +150,47 @@ export class VirtualRows<T extends { readonly key: string }> {
     const end = Math.min(this.#items.length, Math.max(this.indexAt(bottom) + 1, start + 1));
     return { start, end };
   }
+}
 
-  #refresh(upTo: number): void {
-    const offsets = this.#offsets;
-    const heights = this.#heights;
-    let y = offsets[this.#valid];
-    for (let i = this.#valid; i < upTo; i++) {
-      y += heights[i];
-      offsets[i + 1] = y;
-    }
-    this.#valid = upTo;
+// The loops over all rows live in small functions of their own. Opening 10,000 rows gets them optimized,
+// and an append calls them again with the same kinds of values, so the optimized code stays. Inside the
+// larger methods, the first append's other branches would throw it away (and have it compiled again).
+
+/** How many rows, from `start` on (counted from the end when `step` is -1), both lists have with the same keys. */
+function sameRun<T extends { readonly key: string }>(a: readonly T[], b: readonly T[], start: number, limit: number, step: 1 | -1): number {
+  const ea = step === 1 ? 0 : a.length - 1;
+  const eb = step === 1 ? 0 : b.length - 1;
+  let i = start;
+  for (; i < limit; i++) {
+    const x = a[ea + step * i];
+    const y = b[eb + step * i];
+    if (x !== y && x.key !== y.key) break;
   }
+  return i;
+}
+
+/** Heights of rows `from..to`: as measured before (by key), else estimated. */
+function guessHeights<T extends { readonly key: string }>(
+  heights: Float64Array,
+  items: readonly T[],
+  from: number,
+  to: number,
+  measured: ReadonlyMap<string, number>,
+  estimate: (item: T) => number,
+): void {
+  const lookup = measured.size > 0;
+  for (let i = from; i < to; i++) {
+    const item = items[i];
+    heights[i] = (lookup ? measured.get(item.key) : undefined) ?? estimate(item);
+  }
+}
+
+/** Fills `offsets[from + 1..to]` with running sums of `heights`; returns `to`. */
+function prefixSums(offsets: Float64Array, heights: Float64Array, from: number, to: number): number {
+  let y = offsets[from];
+  for (let i = from; i < to; i++) {
+    y += heights[i];
+    offsets[i + 1] = y;
+  }
+  return to;
 }
