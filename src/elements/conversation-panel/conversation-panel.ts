@@ -105,9 +105,10 @@ export class ConversationPanel extends PinElement {
   readonly #blocked = this.bind((c) => c.$blocked, [] as readonly string[]);
   readonly #timeline = this.bind((c) => (this.conv ? c.timeline(this.conv) : undefined), NO_TIMELINE);
   readonly #history = new HistoryWindow(this, {
-    scroller: () => this.scroller,
-    spacers: () => (this.scroller ? [this.scroller.firstElementChild as HTMLElement, this.scroller.lastElementChild as HTMLElement] : null),
-    rows: () => this.renderRoot.querySelectorAll<HTMLElement>('.list > .row'),
+    scroller: () => this.#scroller,
+    spacers: () => (this.#scroller ? [this.#scroller.firstElementChild as HTMLElement, this.#scroller.lastElementChild as HTMLElement] : null),
+    // The list holds only rows (and the markers of Lit's repeat, which are not elements).
+    rows: () => (this.#scroller?.children[1]?.children ?? []) as Iterable<HTMLElement>,
   });
   readonly #composer = new Composer(this, {
     chat: () => this.chat,
@@ -115,7 +116,6 @@ export class ConversationPanel extends PinElement {
     failed: () => this.#announce(this.t.sendFailed),
   });
 
-  @query('.scroller') private scroller!: HTMLElement | null;
   @query('dialog') private dialog!: HTMLDialogElement | null;
 
   /** The id of the conversation to show. */
@@ -135,6 +135,10 @@ export class ConversationPanel extends PinElement {
   #focusKey: string | undefined;
   #olderRetryAt = 0;
   #phone: MediaQueryList | undefined;
+  /** Whether the phone layout applies: kept by the media query's change events rather than asked on every update. */
+  #isPhone = false;
+  /** The history's scroller, rendered with the first update and kept. */
+  #scrollerEl: HTMLElement | null = null;
   /** A read marker waits for this frame: see `markReadIfSeen`. */
   #readFrame = 0;
   /** What rows are rendered with besides themselves (strings, people, group or not). */
@@ -145,6 +149,7 @@ export class ConversationPanel extends PinElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.#phone = globalThis.matchMedia?.(PHONE);
+    this.#isPhone = !!this.#phone?.matches;
     this.#phone?.addEventListener('change', this.#onLayoutChange);
     document.addEventListener('visibilitychange', this.#onVisibility);
   }
@@ -199,7 +204,10 @@ export class ConversationPanel extends PinElement {
 
   // Handlers ----------------------------------------------------------------------
 
-  readonly #onLayoutChange = (): void => this.requestUpdate();
+  readonly #onLayoutChange = (): void => {
+    this.#isPhone = !!this.#phone?.matches;
+    this.requestUpdate();
+  };
 
   readonly #onVisibility = (): void => this.#markReadIfSeen();
 
@@ -338,17 +346,19 @@ export class ConversationPanel extends PinElement {
     const title = conv ? conversationTitle(conv, users, this.#me) : '';
     return html`
       <section class="panel" part="panel" aria-label=${t.conversation(title)} @keydown=${this.#onPanelKeydown}>
-        ${renderHeader({
-          t,
-          conv,
-          users,
-          me: this.#me,
-          blocked,
-          menuOpen: this.menuOpen,
-          onClose: () => this.close(),
-          onMenu: (open) => (this.menuOpen = open),
-          onAction: this.#onMenuAction,
-        })}
+        ${guard([t, conv?.kind, conv?.title, conv?.members, conv?.muted, users, this.#me, blocked, this.menuOpen], () =>
+          renderHeader({
+            t,
+            conv,
+            users,
+            me: this.#me,
+            blocked,
+            menuOpen: this.menuOpen,
+            onClose: () => this.close(),
+            onMenu: (open) => (this.menuOpen = open),
+            onAction: this.#onMenuAction,
+          }),
+        )}
         ${this.#renderStatus()}
         <div class="history">
           <div class="scroller" part="history" role="region" aria-label=${t.messageHistory} @scroll=${this.#onScroll}>
@@ -520,13 +530,17 @@ export class ConversationPanel extends PinElement {
   #seesNewest(): boolean {
     if (!this.chat || !this.conv || !this.#history.stick || this.hidden) return false;
     // Before the first render there is no scroller yet: the panel's own box tells whether it is shown.
-    if (document.visibilityState !== 'visible' || !(this.scroller ?? this).clientHeight) return false;
+    if (document.visibilityState !== 'visible' || !(this.#scroller ?? this).clientHeight) return false;
     const c = this.#conversations.value[this.conv];
     if (!c || this.#status.value !== ConnectionStatus.Online) return false;
     return (c.reads[this.#me] ?? 0) < Math.min(this.#timeline.value.hi, c.lastSeq);
   }
 
   #connectedPhone(): boolean {
-    return this.isConnected && !this.hidden && !!this.#phone?.matches;
+    return this.isConnected && !this.hidden && this.#isPhone;
+  }
+
+  get #scroller(): HTMLElement | null {
+    return (this.#scrollerEl ??= this.renderRoot?.querySelector<HTMLElement>('.scroller') ?? null);
   }
 }

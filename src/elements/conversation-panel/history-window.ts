@@ -63,6 +63,8 @@ export class HistoryWindow implements ReactiveController {
   #settledTop = 0;
   /** The scroller's height at the last update. */
   #viewHeight = 0;
+  /** The height last written to each spacer, px (reading `style.height` back would parse it). */
+  #spacerPx = new WeakMap<HTMLElement, number>();
 
   readonly #host: ReactiveControllerHost & HTMLElement;
   readonly #parts: HistoryParts;
@@ -128,8 +130,8 @@ export class HistoryWindow implements ReactiveController {
     // The spacers stand for the rows outside the range, which measuring the rendered ones does not
     // change: sized first, the browser lays everything out once, at the first measurement below.
     const { start, end } = this.range;
-    sizeSpacer(spacers[0], this.#geometry.offsetOf(start));
-    sizeSpacer(spacers[1], this.#geometry.total - this.#geometry.offsetOf(end));
+    this.#sizeSpacer(spacers[0], this.#geometry.offsetOf(start));
+    this.#sizeSpacer(spacers[1], this.#geometry.total - this.#geometry.offsetOf(end));
     const seen = new Set<Element>();
     let index = start;
     for (const el of this.#parts.rows()) {
@@ -199,6 +201,13 @@ export class HistoryWindow implements ReactiveController {
     return !!scroller && scroller.clientHeight > 0 && scroller.scrollTop < scroller.clientHeight;
   }
 
+  /** Writes a spacer's height only when it changes: each write invalidates the scroller's style. */
+  #sizeSpacer(spacer: HTMLElement, px: number): void {
+    if (this.#spacerPx.get(spacer) === px) return;
+    spacer.style.height = `${px}px`;
+    this.#spacerPx.set(spacer, px);
+  }
+
   #onResize(entries: ResizeObserverEntry[]): void {
     const scroller = this.#parts.scroller();
     let changed = false;
@@ -266,12 +275,6 @@ export class HistoryWindow implements ReactiveController {
   #atBottom(scroller: HTMLElement): boolean {
     return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < NEAR_BOTTOM_PX;
   }
-}
-
-/** Writes a spacer's height only when it changes: each write invalidates the scroller's style. */
-function sizeSpacer(spacer: HTMLElement, px: number): void {
-  const height = `${px}px`;
-  if (spacer.style.height !== height) spacer.style.height = height;
 }
 
 /** Messages from others appended after the previous last row. */

@@ -11,6 +11,9 @@ type Vars = Readonly<Record<`--${string}`, string | number>>;
  * too. CSSOM writes are not subject to CSP.
  */
 class CssVars extends Directive {
+  /** What this element was given last: an unchanged value is not written (and parsed) again. */
+  readonly #written = new Map<string, string>();
+
   constructor(part: PartInfo) {
     super(part);
     if (part.type !== PartType.ELEMENT) throw new Error('cssVars() goes on an element: <span ${cssVars({...})}>');
@@ -22,7 +25,12 @@ class CssVars extends Directive {
 
   override update(part: ElementPart, [vars]: [Vars]) {
     const { style } = part.element as HTMLElement;
-    for (const [name, value] of Object.entries(vars)) style.setProperty(name, String(value));
+    for (const [name, value] of Object.entries(vars)) {
+      const text = String(value);
+      if (this.#written.get(name) === text) continue;
+      style.setProperty(name, text);
+      this.#written.set(name, text);
+    }
     return noChange;
   }
 }
