@@ -226,10 +226,16 @@ export function install(side: Side): void {
       return { ...timing, kept: Math.abs(shift) < 2, shift, loaded: before - timeline().lo };
     },
 
-    /** Waits until nothing is pending and a few frames have passed. */
+    /**
+     * Waits until nothing is pending, the page has been idle once (so work an
+     * element left for idle time is done: the panel builds the rows of a long
+     * history's older messages then) and a few frames have passed.
+     */
     async settle(): Promise<void> {
       await until(side.idle, 'idle');
+      await new Promise((resolve) => requestIdleCallback(resolve));
       await frames(3);
+      await until(side.idle, 'idle');
     },
 
     rendered: () => side.rendered(),

@@ -24,6 +24,8 @@ const NO_TIMELINE: TimelineState = { ...EMPTY_TIMELINE, hasOlder: false, loading
 const PHONE = '(max-width: 600px)';
 /** Fewer loaded messages than this: load older ones without waiting for a scroll. */
 const MIN_LOADED = 20;
+/** A conversation opens with rows for this many of its newest messages; the rest follow when the page is idle. */
+const FIRST_ROWS = 200;
 
 /**
  * One conversation: its history, with pins as cards and messages grouped by
@@ -131,6 +133,12 @@ export class ConversationPanel extends PinElement {
 
   #rowBuilder = new RowBuilder();
   #rowsCache: { key: unknown[]; rows: Row[] } | undefined;
+  /** Set from switching conversations until the first rows with messages are built. */
+  #opening = true;
+  /** While older rows wait: the seq of the oldest message that has a row. */
+  #rowsFrom: number | undefined;
+  /** Cancels the idle callback that builds the waiting rows. */
+  #cancelIdle: (() => void) | undefined;
   #failed = new Set<string>();
   #focusKey: string | undefined;
   #olderRetryAt = 0;
@@ -152,6 +160,7 @@ export class ConversationPanel extends PinElement {
     this.#isPhone = !!this.#phone?.matches;
     this.#phone?.addEventListener('change', this.#onLayoutChange);
     document.addEventListener('visibilitychange', this.#onVisibility);
+    if (this.#rowsFrom !== undefined) this.#scheduleOlderRows();
   }
 
   override disconnectedCallback(): void {
@@ -161,12 +170,16 @@ export class ConversationPanel extends PinElement {
     cancelAnimationFrame(this.#readFrame);
     this.#readFrame = 0;
     unlockPageScroll(this);
+    this.#stopOlderRows();
   }
 
   protected override update(changed: PropertyValues): void {
     if (changed.has('conv')) {
       this.#composer.switchTo(this.conv);
       this.#history.reset();
+      this.#stopOlderRows();
+      this.#rowsFrom = undefined;
+      this.#opening = true;
       this.#failed = new Set(this.#pending().filter((e) => e.state === 'failed').map((e) => e.id));
       this.active = undefined;
       this.menuOpen = false;
@@ -441,15 +454,70 @@ export class ConversationPanel extends PinElement {
 
   #rows(): Row[] {
     const timeline = this.#timeline.value;
+    const all = timeline.messages;
+    if (this.#opening && all.length > 0) {
+      this.#opening = false;
+      if (all.length > FIRST_ROWS) this.#deferOlderRows(all[all.length - FIRST_ROWS].seq);
+    }
+    // The timeline is contiguous by seq, so the first message with a row is found by arithmetic.
+    const from = this.#rowsFrom === undefined || all.length === 0 ? 0 : Math.max(0, this.#rowsFrom - all[0].seq);
     const reads = this.#conversation()?.reads ?? {};
     let seenUpTo = 0;
     for (const [user, seq] of Object.entries(reads)) if (user !== this.#me) seenUpTo = Math.max(seenUpTo, seq);
-    const key = [timeline.messages, timeline.hasOlder, this.#outbox.value, this.conv, this.#me, seenUpTo];
+    const key = [all, timeline.hasOlder, this.#outbox.value, this.conv, this.#me, seenUpTo, from];
     if (this.#rowsCache && key.every((k, i) => k === this.#rowsCache!.key[i])) return this.#rowsCache.rows;
     if (this.#rowsCache?.key[3] !== this.conv) this.#rowBuilder = new RowBuilder();
-    const rows = this.#rowBuilder.build({ messages: timeline.messages, pending: this.#pending(), me: this.#me, hasOlder: timeline.hasOlder, seenUpTo });
+    const rows = this.#rowBuilder.build({
+      messages: from > 0 ? all.slice(from) : all,
+      pending: this.#pending(),
+      me: this.#me,
+      // The messages still waiting for rows sit behind the same loader row as unloaded history.
+      hasOlder: timeline.hasOlder || from > 0,
+      seenUpTo,
+    });
     this.#rowsCache = { key, rows };
     return rows;
+  }
+
+  /**
+   * Opens a long history with rows for its newest {@link FIRST_ROWS} messages
+   * only: building rows and height estimates for 10,000 messages in code the
+   * JIT has not optimized yet takes about 8 ms, which the first frame would
+   * otherwise wait for. The rest follow when the page is next idle, or at once
+   * when the reader scrolls up to them, keeping the view where it is like a
+   * page of older history does.
+   */
+  #deferOlderRows(fromSeq: number): void {
+    this.#rowsFrom = fromSeq;
+    this.#scheduleOlderRows();
+  }
+
+  #scheduleOlderRows(): void {
+    this.#stopOlderRows();
+    const build = (): void => {
+      this.#cancelIdle = undefined;
+      this.#buildAllRows();
+    };
+    if (typeof requestIdleCallback === 'function') {
+      const id = requestIdleCallback(build, { timeout: 500 });
+      this.#cancelIdle = () => cancelIdleCallback(id);
+    } else {
+      const id = setTimeout(build, 100);
+      this.#cancelIdle = () => clearTimeout(id);
+    }
+  }
+
+  #stopOlderRows(): void {
+    this.#cancelIdle?.();
+    this.#cancelIdle = undefined;
+  }
+
+  /** Gives every loaded message its row (see {@link ConversationPanel.#deferOlderRows}). */
+  #buildAllRows(): void {
+    this.#stopOlderRows();
+    if (this.#rowsFrom === undefined) return;
+    this.#rowsFrom = undefined;
+    this.requestUpdate();
   }
 
   /** The row that takes the list's tab stop: the active one when rendered, else one in view. */
@@ -500,6 +568,11 @@ export class ConversationPanel extends PinElement {
   }
 
   #loadOlderIfNeeded(force = false): void {
+    // Loaded messages still without rows come first.
+    if (this.#rowsFrom !== undefined) {
+      if (force || this.#history.nearTop()) this.#buildAllRows();
+      return;
+    }
     const chat = this.chat;
     const timeline = this.#timeline.value;
     if (!chat || !this.conv || !timeline.hasOlder || timeline.loadingOlder) return;

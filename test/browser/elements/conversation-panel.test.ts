@@ -408,12 +408,61 @@ describe('<conversation-panel>', () => {
     expect(bubbles(el)).to.include('Message 10000');
 
     const s = scroller(el);
+    // The older messages get their rows when the page is next idle (about 90 px each).
+    await waitUntil(() => s.scrollHeight > 500_000, 'rows for every message');
     await scrollTo(el, s.scrollHeight / 2);
     await settled(el);
     expect($$(el, '.row').length).to.be.within(5, 80);
     const middle = Number(/Message (\d+)/.exec(bubbles(el)[0])![1]);
     expect(middle).to.be.within(3_000, 7_000);
   }).timeout(30_000);
+
+  it('opens a long history with rows for its newest messages; the older ones follow when idle, or at once on scrolling up to them', async () => {
+    const conv = chat.seed({ members: ['bob', 'ada'], messages: 1_500 });
+    const ada = client();
+    await online(ada);
+    while (ada.timeline(conv).get().messages.length < 1_000) await ada.loadOlder(conv, 200);
+    const loaded = ada.timeline(conv).get().messages.length;
+    // Idle callbacks are held here, so that the test decides when the page is idle.
+    const idle = window.requestIdleCallback;
+    const held: IdleRequestCallback[] = [];
+    window.requestIdleCallback = (callback) => held.push(callback);
+    try {
+      const scrolled = await panel(ada, conv);
+      await settled(scrolled);
+      const s = scroller(scrolled);
+      const first = s.scrollHeight;
+      expect(held, 'the older rows wait for an idle period').to.have.length(1);
+      expect(first, 'rows for about 200 messages').to.be.below(40_000);
+      expect(bubbles(scrolled)).to.include(`Message 1500`);
+
+      // Scrolled up to the oldest message with a row: every loaded message gets its row at once,
+      // the message at the top stays where it was, and nothing is asked of the server yet.
+      await scrollTo(scrolled, 0);
+      const before = firstVisible(scrolled);
+      await settled(scrolled);
+      await settled(scrolled);
+      expect(s.scrollHeight).to.be.above(first * 3);
+      const row = $(scrolled, `.row[data-key="${before.key}"]`)!;
+      expect(Math.abs(row.getBoundingClientRect().top - before.top), 'view did not move').to.be.below(2);
+      expect(ada.timeline(conv).get().messages).to.have.length(loaded);
+
+      // Left at the bottom, the rows come when the page is idle; the view stays on the newest message.
+      const waiting = await panel(ada, conv);
+      await settled(waiting);
+      expect(scroller(waiting).scrollHeight).to.equal(first);
+      expect(held).to.have.length(2);
+      held[1]({ didTimeout: false, timeRemaining: () => 50 });
+      await settled(waiting);
+      await settled(waiting);
+      const w = scroller(waiting);
+      expect(w.scrollHeight).to.be.above(first * 3);
+      expect(w.scrollHeight - w.scrollTop - w.clientHeight, 'still at the bottom').to.be.below(2);
+      expect(bubbles(waiting)).to.include(`Message 1500`);
+    } finally {
+      window.requestIdleCallback = idle;
+    }
+  });
 
   it('moves between messages with the arrow keys, one tab stop for the whole list', async () => {
     const conv = chat.seed({ members: ['bob', 'ada'], messages: 6 });
