@@ -46,6 +46,8 @@ export interface Side {
   topOf(seq: number): number | undefined;
   /** Message elements in the DOM. */
   rendered(): number;
+  /** The history's scrollable height: it grows while an element still gives older messages their rows. */
+  extent(): number;
 }
 
 export interface OlderResult {
@@ -227,15 +229,23 @@ export function install(side: Side): void {
     },
 
     /**
-     * Waits until nothing is pending, the page has been idle once (so work an
-     * element left for idle time is done: the panel builds the rows of a long
-     * history's older messages then) and a few frames have passed.
+     * Waits until nothing is pending, work an element left for idle periods
+     * is done (the panel gives a long history's older messages their rows
+     * then, a step per idle period: the history grows until an idle period
+     * passes without a change) and a few frames have passed.
      */
     async settle(): Promise<void> {
       await until(side.idle, 'idle');
-      await new Promise((resolve) => requestIdleCallback(resolve));
+      const deadline = performance.now() + 60_000;
+      for (let before = side.extent(); ; ) {
+        await new Promise((resolve) => requestIdleCallback(resolve));
+        await until(side.idle, 'idle');
+        const now = side.extent();
+        if (now === before) break;
+        if (performance.now() > deadline) throw new Error('timed out: still changing after idle periods');
+        before = now;
+      }
       await frames(3);
-      await until(side.idle, 'idle');
     },
 
     rendered: () => side.rendered(),

@@ -59,6 +59,7 @@ const side: Side = {
     return row ? row.getBoundingClientRect().top : undefined;
   },
   rendered: () => (el ? messageRows().length : 0),
+  extent: () => (el ? scroller().scrollHeight : 0),
 };
 
 install(side);

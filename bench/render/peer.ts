@@ -98,6 +98,7 @@ const side: Side = {
       ?.getBoundingClientRect().top;
   },
   rendered: () => (list ? list.childElementCount : 0),
+  extent: () => (list ? list.scrollHeight : 0),
 };
 
 install(side);

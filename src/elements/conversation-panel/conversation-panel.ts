@@ -26,6 +26,8 @@ const PHONE = '(max-width: 600px)';
 const MIN_LOADED = 20;
 /** A conversation opens with rows for this many of its newest messages; the rest follow when the page is idle. */
 const FIRST_ROWS = 200;
+/** Older messages get their rows this many at a time, one step per idle period. */
+const ROWS_STEP = 2_000;
 
 /**
  * One conversation: its history, with pins as cards and messages grouped by
@@ -483,9 +485,10 @@ export class ConversationPanel extends PinElement {
    * Opens a long history with rows for its newest {@link FIRST_ROWS} messages
    * only: building rows and height estimates for 10,000 messages in code the
    * JIT has not optimized yet takes about 8 ms, which the first frame would
-   * otherwise wait for. The rest follow when the page is next idle, or at once
-   * when the reader scrolls up to them, keeping the view where it is like a
-   * page of older history does.
+   * otherwise wait for. The older ones get theirs {@link ROWS_STEP} at a time,
+   * one step per idle period, or a step at once when the reader scrolls up to
+   * them; the rows are joined above the ones shown, like a page of older
+   * history, and the view stays where it is.
    */
   #deferOlderRows(fromSeq: number): void {
     this.#rowsFrom = fromSeq;
@@ -496,7 +499,7 @@ export class ConversationPanel extends PinElement {
     this.#stopOlderRows();
     const build = (): void => {
       this.#cancelIdle = undefined;
-      this.#buildAllRows();
+      this.#addOlderRows();
     };
     if (typeof requestIdleCallback === 'function') {
       const id = requestIdleCallback(build, { timeout: 500 });
@@ -512,11 +515,14 @@ export class ConversationPanel extends PinElement {
     this.#cancelIdle = undefined;
   }
 
-  /** Gives every loaded message its row (see {@link ConversationPanel.#deferOlderRows}). */
-  #buildAllRows(): void {
+  /** Gives the next {@link ROWS_STEP} older messages their rows (see {@link ConversationPanel.#deferOlderRows}). */
+  #addOlderRows(): void {
     this.#stopOlderRows();
     if (this.#rowsFrom === undefined) return;
-    this.#rowsFrom = undefined;
+    const oldest = this.#timeline.value.messages[0]?.seq ?? Infinity;
+    const from = this.#rowsFrom - ROWS_STEP;
+    this.#rowsFrom = from > oldest ? from : undefined;
+    if (this.#rowsFrom !== undefined) this.#scheduleOlderRows();
     this.requestUpdate();
   }
 
@@ -570,7 +576,7 @@ export class ConversationPanel extends PinElement {
   #loadOlderIfNeeded(force = false): void {
     // Loaded messages still without rows come first.
     if (this.#rowsFrom !== undefined) {
-      if (force || this.#history.nearTop()) this.#buildAllRows();
+      if (force || this.#history.nearTop()) this.#addOlderRows();
       return;
     }
     const chat = this.chat;

@@ -66,7 +66,9 @@ const START: Cursor = { dayStart: Infinity, dayEnd: -Infinity, from: '', at: -In
  *
  * Runs on every change of the history, so it does as little as it can: when
  * messages were only appended (the usual change), it continues from where
- * the last build stopped instead of starting over, and since messages come
+ * the last build stopped instead of starting over; when older messages were
+ * added above (a page of older history), it builds their rows and joins them
+ * to the ones it has, which stay the same objects. Since messages come
  * sorted, the local day's bounds are computed once per day, not per message.
  */
 export class RowBuilder {
@@ -102,11 +104,18 @@ export class RowBuilder {
       messages[n - 1] === prev.messages[n - 1];
     // Appending keeps every stored row: only pending rows, which follow them, may go.
     const keptRows = appended ? this.stored.length : 0;
-    if (!appended) {
-      this.stored = input.hasOlder ? [OLDER] : [];
-      this.cursor = { ...START };
+    const added = messages.length - n;
+    const prepended =
+      !appended && prev !== undefined && n > 0 && added > 0 && prev.me === me && messages[added] === prev.messages[0] && messages.at(-1) === prev.messages[n - 1];
+    if (prepended) {
+      this.prepend(messages, added, input.hasOlder, me);
+    } else {
+      if (!appended) {
+        this.stored = input.hasOlder ? [OLDER] : [];
+        this.cursor = { ...START };
+      }
+      addMessages(this.stored, this.cursor, me, messages, appended ? n : 0, messages.length);
     }
-    addMessages(this.stored, this.cursor, me, messages, appended ? n : 0);
     this.input = input;
 
     const rows = this.stored.slice();
@@ -125,14 +134,37 @@ export class RowBuilder {
     this.last = { rows, kept: this.last && keptRows > 0 ? { previous: this.last.rows, length: keptRows } : undefined };
     return rows;
   }
+
+  /** Rows for `messages[0..count]`, joined above the stored rows of the messages after them. */
+  private prepend(messages: readonly Message[], count: number, hasOlder: boolean, me: string): void {
+    const head: Row[] = hasOlder ? [OLDER] : [];
+    const c: Cursor = { ...START };
+    addMessages(head, c, me, messages, 0, count);
+    let rest = this.stored;
+    let from = rest[0] === OLDER ? 1 : 0;
+    // The stored rows start with their first day's separator. When the new rows have opened that day
+    // already, it goes, and the first message below the join heads a run only if it does not continue one.
+    if (rest[from].key === `d:${c.dayStart}`) {
+      from += 1;
+      const next = rest[from] as MessageRow;
+      const first = next.from !== c.from || next.at - c.at > GROUP_GAP_MS;
+      if (first !== next.first) {
+        rest = rest.slice();
+        rest[from] = { ...next, first };
+      }
+    }
+    const shift = head.length - from;
+    this.stored = head.concat(rest.slice(from));
+    this.cursor.lastOwn = this.cursor.lastOwn >= 0 ? this.cursor.lastOwn + shift : c.lastOwn;
+  }
 }
 
 /**
- * Rows for `messages[from..]`. A function of its own, like the geometry's loops: building 10,000 rows gets
- * it optimized, and appending calls it with the same kinds of values, so that code stays.
+ * Rows for `messages[from..to]`. A function of its own, like the geometry's loops: building 10,000 rows
+ * gets it optimized, and appending calls it with the same kinds of values, so that code stays.
  */
-function addMessages(rows: Row[], c: Cursor, me: string, messages: readonly Message[], from: number): void {
-  for (let i = from; i < messages.length; i++) {
+function addMessages(rows: Row[], c: Cursor, me: string, messages: readonly Message[], from: number, to: number): void {
+  for (let i = from; i < to; i++) {
     const m = messages[i];
     add(rows, c, me, m.from, m.at, m.from + ':' + m.id, m, undefined);
   }

@@ -1,8 +1,8 @@
 // The conversation panel's windowing arithmetic: offsets from estimated and
 // measured heights, kept across appends, older history added above and rows
-// changing in between.
+// changing in between; and the row builder's incremental builds.
 import { expect } from '@open-wc/testing';
-import { RowBuilder } from '../../../src/elements/conversation-panel/rows.js';
+import { RowBuilder, type Row } from '../../../src/elements/conversation-panel/rows.js';
 import { VirtualRows } from '../../../src/elements/conversation-panel/virtual-rows.js';
 import type { Message } from '../../../src/protocol/index.js';
 
@@ -124,3 +124,35 @@ describe('VirtualRows', () => {
     expect(g.total).to.equal(30);
   });
 });
+
+describe('RowBuilder', () => {
+  const MINUTE = 60_000;
+  // Gaps within a sender group's reach and beyond it, and some of hours, so the history spans days.
+  const GAPS = [1, 2, 7, 1, 180, 3, 1, 540].map((m) => m * MINUTE);
+  const SENDERS = ['ada', 'bob', 'bob', 'ada', 'ada', 'cy', 'bob'];
+  const history = (count: number): Message[] => {
+    let at = Date.UTC(2026, 2, 1, 20, 0);
+    return Array.from({ length: count }, (_, i) => {
+      at += GAPS[i % GAPS.length];
+      return { seq: i + 1, id: `c${i + 1}`, from: SENDERS[i % SENDERS.length], at, body: { kind: 'text', text: `m${i + 1}` } };
+    });
+  };
+  const build = (builder: RowBuilder, messages: Message[], hasOlder: boolean): Row[] =>
+    builder.build({ messages, pending: [], me: 'ada', hasOlder, seenUpTo: 20 });
+
+  it('joins older messages above its rows exactly as a build from scratch would, keeping the rows below the join', () => {
+    const messages = history(48);
+    for (const hasOlder of [true, false]) {
+      for (let split = 1; split < messages.length; split++) {
+        const builder = new RowBuilder();
+        const before = build(builder, messages.slice(split), true);
+        const after = build(builder, messages, hasOlder);
+        expect(after, `older messages 1-${split} joined`).to.deep.equal(build(new RowBuilder(), messages, hasOlder));
+        // Past the loader, the day separator and the first message (which the join may change), the rows are the same objects.
+        const below = before.slice(3);
+        expect(after.slice(after.length - below.length).every((row, i) => row === below[i]), `rows below the join at ${split}`).to.equal(true);
+      }
+    }
+  });
+});
+
