@@ -9,6 +9,7 @@ import { EMPTY_TIMELINE } from '../../state/timeline.js';
 import { PinElement } from '../internal/base.js';
 import { PinConversationCloseEvent, PinLinkRequestEvent } from '../internal/events.js';
 import { warmFormatters } from '../internal/format.js';
+import { whenIdle } from '../internal/idle.js';
 import { avatarStyles, conversationTitle, nameOf } from '../internal/people.js';
 import { tokens } from '../internal/theme.js';
 import { styles } from './conversation-panel.styles.js';
@@ -137,9 +138,9 @@ export class ConversationPanel extends PinElement {
   #rowsCache: { key: unknown[]; rows: Row[] } | undefined;
   /** Set from switching conversations until the first rows with messages are built. */
   #opening = true;
-  /** While older rows wait: the seq of the oldest message that has a row. */
+  /** While older messages wait for their rows (see {@link ConversationPanel.#rows}): the seq of the oldest message that has one. */
   #rowsFrom: number | undefined;
-  /** Cancels the idle callback that builds the waiting rows. */
+  /** Cancels the idle callback that gives the next older messages their rows. */
   #cancelIdle: (() => void) | undefined;
   #failed = new Set<string>();
   #focusKey: string | undefined;
@@ -162,7 +163,7 @@ export class ConversationPanel extends PinElement {
     this.#isPhone = !!this.#phone?.matches;
     this.#phone?.addEventListener('change', this.#onLayoutChange);
     document.addEventListener('visibilitychange', this.#onVisibility);
-    if (this.#rowsFrom !== undefined) this.#scheduleOlderRows();
+    if (this.#rowsFrom !== undefined) this.#cancelIdle = whenIdle(() => this.#addOlderRows());
   }
 
   override disconnectedCallback(): void {
@@ -172,14 +173,14 @@ export class ConversationPanel extends PinElement {
     cancelAnimationFrame(this.#readFrame);
     this.#readFrame = 0;
     unlockPageScroll(this);
-    this.#stopOlderRows();
+    this.#cancelIdle?.();
   }
 
   protected override update(changed: PropertyValues): void {
     if (changed.has('conv')) {
       this.#composer.switchTo(this.conv);
       this.#history.reset();
-      this.#stopOlderRows();
+      this.#cancelIdle?.();
       this.#rowsFrom = undefined;
       this.#opening = true;
       this.#failed = new Set(this.#pending().filter((e) => e.state === 'failed').map((e) => e.id));
@@ -454,12 +455,24 @@ export class ConversationPanel extends PinElement {
     return c?.kind === 'direct' ? c.members.find((m) => m !== this.#me) : undefined;
   }
 
+  /**
+   * The rows to show. A long history opens with rows for its newest
+   * {@link FIRST_ROWS} messages only: building rows and height estimates for
+   * 10,000 messages in code the JIT has not optimized yet takes about 8 ms,
+   * which the first frame would otherwise wait for. The older messages get
+   * theirs {@link ROWS_STEP} at a time, a step per idle period, or a step at
+   * once when the reader scrolls up to them; they are joined above the rows
+   * shown, like a page of older history, and the view stays where it is.
+   */
   #rows(): Row[] {
     const timeline = this.#timeline.value;
     const all = timeline.messages;
     if (this.#opening && all.length > 0) {
       this.#opening = false;
-      if (all.length > FIRST_ROWS) this.#deferOlderRows(all[all.length - FIRST_ROWS].seq);
+      if (all.length > FIRST_ROWS) {
+        this.#rowsFrom = all[all.length - FIRST_ROWS].seq;
+        this.#cancelIdle = whenIdle(() => this.#addOlderRows());
+      }
     }
     // The timeline is contiguous by seq, so the first message with a row is found by arithmetic.
     const from = this.#rowsFrom === undefined || all.length === 0 ? 0 : Math.max(0, this.#rowsFrom - all[0].seq);
@@ -481,48 +494,13 @@ export class ConversationPanel extends PinElement {
     return rows;
   }
 
-  /**
-   * Opens a long history with rows for its newest {@link FIRST_ROWS} messages
-   * only: building rows and height estimates for 10,000 messages in code the
-   * JIT has not optimized yet takes about 8 ms, which the first frame would
-   * otherwise wait for. The older ones get theirs {@link ROWS_STEP} at a time,
-   * one step per idle period, or a step at once when the reader scrolls up to
-   * them; the rows are joined above the ones shown, like a page of older
-   * history, and the view stays where it is.
-   */
-  #deferOlderRows(fromSeq: number): void {
-    this.#rowsFrom = fromSeq;
-    this.#scheduleOlderRows();
-  }
-
-  #scheduleOlderRows(): void {
-    this.#stopOlderRows();
-    const build = (): void => {
-      this.#cancelIdle = undefined;
-      this.#addOlderRows();
-    };
-    if (typeof requestIdleCallback === 'function') {
-      const id = requestIdleCallback(build, { timeout: 500 });
-      this.#cancelIdle = () => cancelIdleCallback(id);
-    } else {
-      const id = setTimeout(build, 100);
-      this.#cancelIdle = () => clearTimeout(id);
-    }
-  }
-
-  #stopOlderRows(): void {
-    this.#cancelIdle?.();
-    this.#cancelIdle = undefined;
-  }
-
-  /** Gives the next {@link ROWS_STEP} older messages their rows (see {@link ConversationPanel.#deferOlderRows}). */
+  /** Gives the next {@link ROWS_STEP} older messages their rows. */
   #addOlderRows(): void {
-    this.#stopOlderRows();
+    this.#cancelIdle?.();
     if (this.#rowsFrom === undefined) return;
-    const oldest = this.#timeline.value.messages[0]?.seq ?? Infinity;
     const from = this.#rowsFrom - ROWS_STEP;
-    this.#rowsFrom = from > oldest ? from : undefined;
-    if (this.#rowsFrom !== undefined) this.#scheduleOlderRows();
+    this.#rowsFrom = from > (this.#timeline.value.messages[0]?.seq ?? Infinity) ? from : undefined;
+    if (this.#rowsFrom !== undefined) this.#cancelIdle = whenIdle(() => this.#addOlderRows());
     this.requestUpdate();
   }
 

@@ -1,3 +1,5 @@
+import { whenIdle } from './idle.js';
+
 const TIME: Intl.DateTimeFormatOptions = { hour: 'numeric', minute: '2-digit' };
 const WEEKDAY: Intl.DateTimeFormatOptions = { weekday: 'long' };
 const DATE: Intl.DateTimeFormatOptions = { dateStyle: 'medium' };
@@ -45,18 +47,17 @@ let warming = false;
 /**
  * Builds the reader's-locale formatters while the page is idle, one per idle
  * period, so that the first conversation opened later shows without waiting
- * for them. Where idle callbacks are missing (Safari, servers) they are built
- * on first use instead, as before.
+ * for them. Not outside a browser (server rendering): there they are built on
+ * first use.
  */
 export function warmFormatters(): void {
-  const idle = globalThis.requestIdleCallback;
-  if (warming || typeof idle !== 'function') return;
+  if (warming || typeof document === 'undefined') return;
   warming = true;
   const styles = ['time', 'weekday', 'date'] as const;
   let next = 0;
   const step = (): void => {
     formatter(undefined, styles[next++]);
-    if (next < styles.length) idle(step);
+    if (next < styles.length) whenIdle(step);
   };
-  idle(step);
+  whenIdle(step);
 }
