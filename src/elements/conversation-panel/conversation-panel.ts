@@ -112,7 +112,7 @@ export class ConversationPanel extends PinElement {
   readonly #history = new HistoryWindow(this, {
     scroller: () => this.#scroller,
     spacers: () => (this.#scroller ? [this.#scroller.firstElementChild as HTMLElement, this.#scroller.lastElementChild as HTMLElement] : null),
-    // The list holds only rows (and the markers of Lit's repeat, which are not elements).
+    // The list, between the two spacers, holds only rows (and the markers of Lit's repeat, which are not elements).
     rows: () => (this.#scroller?.children[1]?.children ?? []) as Iterable<HTMLElement>,
   });
   readonly #composer = new Composer(this, {

@@ -106,7 +106,13 @@ export class RowBuilder {
     const keptRows = appended ? this.stored.length : 0;
     const added = messages.length - n;
     const prepended =
-      !appended && prev !== undefined && n > 0 && added > 0 && prev.me === me && messages[added] === prev.messages[0] && messages.at(-1) === prev.messages[n - 1];
+      !appended &&
+      prev !== undefined &&
+      n > 0 &&
+      added > 0 &&
+      prev.me === me &&
+      messages[added] === prev.messages[0] &&
+      messages.at(-1) === prev.messages[n - 1];
     if (prepended) {
       this.prepend(messages, added, input.hasOlder, me);
     } else {
