@@ -163,7 +163,7 @@ export class ConversationPanel extends PinElement {
     this.#isPhone = !!this.#phone?.matches;
     this.#phone?.addEventListener('change', this.#onLayoutChange);
     document.addEventListener('visibilitychange', this.#onVisibility);
-    if (this.#rowsFrom !== undefined) this.#cancelIdle = whenIdle(() => this.#addOlderRows());
+    if (this.#rowsFrom !== undefined) this.#scheduleOlderRows();
   }
 
   override disconnectedCallback(): void {
@@ -471,7 +471,7 @@ export class ConversationPanel extends PinElement {
       this.#opening = false;
       if (all.length > FIRST_ROWS) {
         this.#rowsFrom = all[all.length - FIRST_ROWS].seq;
-        this.#cancelIdle = whenIdle(() => this.#addOlderRows());
+        this.#scheduleOlderRows();
       }
     }
     // The timeline is contiguous by seq, so the first message with a row is found by arithmetic.
@@ -494,13 +494,17 @@ export class ConversationPanel extends PinElement {
     return rows;
   }
 
+  #scheduleOlderRows(): void {
+    this.#cancelIdle = whenIdle(() => this.#addOlderRows());
+  }
+
   /** Gives the next {@link ROWS_STEP} older messages their rows. */
   #addOlderRows(): void {
     this.#cancelIdle?.();
     if (this.#rowsFrom === undefined) return;
     const from = this.#rowsFrom - ROWS_STEP;
     this.#rowsFrom = from > (this.#timeline.value.messages[0]?.seq ?? Infinity) ? from : undefined;
-    if (this.#rowsFrom !== undefined) this.#cancelIdle = whenIdle(() => this.#addOlderRows());
+    if (this.#rowsFrom !== undefined) this.#scheduleOlderRows();
     this.requestUpdate();
   }
 

@@ -146,22 +146,20 @@ export class RowBuilder {
     const head: Row[] = hasOlder ? [OLDER] : [];
     const c: Cursor = { ...START };
     addMessages(head, c, me, messages, 0, count);
-    let rest = this.stored;
+    const rest = this.stored;
     let from = rest[0] === OLDER ? 1 : 0;
     // The stored rows start with their first day's separator. When the new rows have opened that day
     // already, it goes, and the first message below the join heads a run only if it does not continue one.
-    if (rest[from].key === `d:${c.dayStart}`) {
-      from += 1;
-      const next = rest[from] as MessageRow;
-      const first = next.from !== c.from || next.at - c.at > GROUP_GAP_MS;
-      if (first !== next.first) {
-        rest = rest.slice();
-        rest[from] = { ...next, first };
-      }
+    const sameDay = rest[from].key === `d:${c.dayStart}`;
+    if (sameDay) from += 1;
+    const joined = head.concat(rest.slice(from));
+    if (sameDay) {
+      const next = joined[head.length] as MessageRow;
+      const first = startsRun(c, next.from, next.at);
+      if (first !== next.first) joined[head.length] = { ...next, first };
     }
-    const shift = head.length - from;
-    this.stored = head.concat(rest.slice(from));
-    this.cursor.lastOwn = this.cursor.lastOwn >= 0 ? this.cursor.lastOwn + shift : c.lastOwn;
+    this.stored = joined;
+    this.cursor.lastOwn = this.cursor.lastOwn >= 0 ? this.cursor.lastOwn + head.length - from : c.lastOwn;
   }
 }
 
@@ -176,8 +174,13 @@ function addMessages(rows: Row[], c: Cursor, me: string, messages: readonly Mess
   }
 }
 
+/** Whether a message from `from` at `at` heads a new run after the one the cursor stands on (the same day assumed). */
+function startsRun(c: Cursor, from: string, at: number): boolean {
+  return from !== c.from || at - c.at > GROUP_GAP_MS;
+}
+
 function add(rows: Row[], c: Cursor, me: string, from: string, at: number, key: string, message?: Message, entry?: OutboxEntry): MessageRow {
-  let first = from !== c.from || at - c.at > GROUP_GAP_MS;
+  let first = startsRun(c, from, at);
   if (at < c.dayStart || at >= c.dayEnd) {
     const d = new Date(at);
     c.dayStart = d.setHours(0, 0, 0, 0);

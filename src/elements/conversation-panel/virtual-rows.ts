@@ -1,3 +1,9 @@
+/** Rows `0..length` of `previous` come again, key for key, at the start of a newer list. */
+export interface KeptPrefix {
+  previous: readonly { key: string }[];
+  length: number;
+}
+
 /**
  * The geometry of a windowed list: one height per row (measured once the row
  * has been rendered, estimated before), offsets as prefix sums, and the range
@@ -12,12 +18,6 @@
  * appending a message to 10,000 costs a few additions; lookups are binary
  * searches.
  */
-/** Rows `0..length` of `previous` come again, key for key, at the start of a newer list. */
-export interface KeptPrefix {
-  previous: readonly { key: string }[];
-  length: number;
-}
-
 export class VirtualRows<T extends { readonly key: string }> {
   #items: readonly T[] = [];
   /** Height of each row: as measured, else as estimated. */
