@@ -1,6 +1,7 @@
 import { setDefaultClient } from './elements/internal/client.js';
 import { ChatClient } from './state/client.js';
 import type { OutboxStorage } from './state/outbox-storage.js';
+import { defaultSnapshotStorage, type SnapshotStorage } from './state/snapshot-storage.js';
 import { PartySocketTransport, type PartySocketTransportOptions, type TokenProvider } from './transport/partysocket.js';
 
 export interface ConnectOptions extends Partial<Omit<PartySocketTransportOptions, 'room' | 'token' | 'host'>> {
@@ -12,6 +13,11 @@ export interface ConnectOptions extends Partial<Omit<PartySocketTransportOptions
   token: TokenProvider;
   /** Where unsent messages persist (IndexedDB by default). */
   outboxStorage?: OutboxStorage;
+  /**
+   * Where the conversation list is kept, so that a reload without the server still shows the
+   * chat heads and their unread counts (IndexedDB by default; null: nowhere).
+   */
+  snapshotStorage?: SnapshotStorage | null;
   /** Make this the client every element on the page uses (default true). */
   setDefault?: boolean;
 }
@@ -25,14 +31,16 @@ export interface ConnectOptions extends Partial<Omit<PartySocketTransportOptions
  * connect({ user: 'ana', token: () => fetch('/messaging-token').then((r) => r.text()) });
  */
 export function connect(options: ConnectOptions): ChatClient {
-  const { user, token, outboxStorage, setDefault = true, host, ...transportOptions } = options;
-  const transport = new PartySocketTransport({
-    ...transportOptions,
-    host: host ?? location.host,
-    room: user,
-    token,
+  const { user, token, outboxStorage, snapshotStorage, setDefault = true, host = location.host, ...transportOptions } = options;
+  const transport = new PartySocketTransport({ ...transportOptions, host, room: user, token });
+  // Kept per server as well as per person: a page may talk to a staging and a live server in turn.
+  const server = [host, transportOptions.prefix, transportOptions.party].join('/');
+  const client = new ChatClient({
+    user,
+    transport,
+    outboxStorage,
+    snapshotStorage: snapshotStorage === undefined ? defaultSnapshotStorage(server) : (snapshotStorage ?? undefined),
   });
-  const client = new ChatClient({ user, transport, outboxStorage });
   client.start();
   if (setDefault) setDefaultClient(client);
   return client;

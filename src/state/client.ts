@@ -19,6 +19,7 @@ import {
 import { TransportStatus, type Transport } from '../transport/types.js';
 import { Outbox, SendState, type OutboxEntry } from './outbox.js';
 import { defaultOutboxStorage, type OutboxStorage } from './outbox-storage.js';
+import { SnapshotKeeper, type SnapshotStorage } from './snapshot-storage.js';
 import { EMPTY_TIMELINE, hasGap, hasOlder, mergeMessages, seedTimeline, type Timeline } from './timeline.js';
 
 /** What the elements show about the connection. */
@@ -52,6 +53,8 @@ export interface ChatClientOptions {
   now?: () => number;
   /** Where dismissed heads are remembered across reloads (localStorage by default; null: not at all). */
   headsStorage?: Pick<Storage, 'getItem' | 'setItem'> | null;
+  /** Where the conversation list is kept for a start without the server (none by default; `connect()` uses IndexedDB). */
+  snapshotStorage?: SnapshotStorage;
 }
 
 export interface SendPinOptions {
@@ -111,6 +114,7 @@ export class ChatClient {
   readonly #outbox: Outbox;
   readonly #storage: OutboxStorage;
   readonly #headsStorage: Pick<Storage, 'getItem' | 'setItem'> | undefined;
+  readonly #snapshot: SnapshotKeeper | undefined;
   readonly #timelines = new Map<string, WritableAtom<TimelineState>>();
   readonly #requests = new Map<string, Pending>();
   readonly #gapRequests = new Set<string>();
@@ -134,6 +138,7 @@ export class ChatClient {
     this.#storage = options.outboxStorage ?? defaultOutboxStorage();
     this.#headsStorage = options.headsStorage === undefined ? pageStorage() : (options.headsStorage ?? undefined);
     this.#dismissed = this.#loadDismissed();
+    this.#snapshot = options.snapshotStorage && new SnapshotKeeper(this, options.snapshotStorage);
     this.#outbox = new Outbox({
       send: (frame) => this.#transport.send(frame),
       stalled: () => this.#transport.reconnect(),
@@ -176,6 +181,7 @@ export class ChatClient {
     if (this.#started) return;
     this.#started = true;
     this.#listen(true);
+    this.#snapshot?.start();
     this.#transport.connect();
     this.#onStatus();
     void this.#claimOutbox();
@@ -186,6 +192,7 @@ export class ChatClient {
     if (!this.#started) return;
     this.#started = false;
     this.#listen(false);
+    this.#snapshot?.stop();
     this.#transport.close();
     this.#outbox.dispose();
     this.#failRequests('stopped');

@@ -1,3 +1,4 @@
+import { done, openStore, request } from './idb.js';
 import type { OutboxEntry } from './outbox.js';
 
 /**
@@ -46,20 +47,6 @@ interface StoredEntry {
 
 const STORE = 'outbox';
 
-function request<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-}
-
-function done(tx: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onerror = tx.onabort = () => reject(tx.error);
-  });
-}
-
 /**
  * IndexedDB outbox shared by the tabs of one browser profile. Each tab holds
  * a Web Lock named after itself for as long as it lives; entries whose owner's
@@ -75,25 +62,32 @@ export function indexedDbOutboxStorage(dbName = 'pin-messaging'): OutboxStorage 
       return new Promise<void>((resolve) => (release = resolve));
     });
   });
-  const db = new Promise<IDBDatabase>((resolve, reject) => {
-    const open = indexedDB.open(dbName, 1);
-    open.onupgradeneeded = () => open.result.createObjectStore(STORE);
-    open.onsuccess = () => resolve(open.result);
-    open.onerror = () => reject(open.error);
-  });
+  const db = openStore(dbName, STORE);
+  db.catch(() => undefined); // each use below handles it
+  let warned = false;
 
+  // A refused write (private mode, quota) leaves the message in the page's own outbox, which
+  // still sends it: failing the send instead would only make the person write it again.
   async function write(fn: (store: IDBObjectStore) => void): Promise<void> {
-    const tx = (await db).transaction(STORE, 'readwrite');
-    fn(tx.objectStore(STORE));
-    await done(tx);
+    try {
+      const tx = (await db).transaction(STORE, 'readwrite');
+      fn(tx.objectStore(STORE));
+      await done(tx);
+    } catch (error) {
+      if (!warned) console.warn('pin-messaging: unsent messages are kept by this page only', error);
+      warned = true;
+    }
   }
 
   return {
     async claim(user) {
       await ownLock;
+      // Without a database nothing can have been stored: not an error to report every second.
+      const database = await db.catch(() => undefined);
+      if (!database) return [];
       return navigator.locks.request(`${dbName}:claim`, async () => {
         const held = new Set((await navigator.locks.query()).held?.map((l) => l.name));
-        const tx = (await db).transaction(STORE, 'readwrite');
+        const tx = database.transaction(STORE, 'readwrite');
         const store = tx.objectStore(STORE);
         const all = (await request(store.getAll())) as StoredEntry[];
         const mine: OutboxEntry[] = [];
@@ -114,7 +108,7 @@ export function indexedDbOutboxStorage(dbName = 'pin-messaging'): OutboxStorage 
     },
     close() {
       release?.();
-      void db.then((d) => d.close());
+      void db.then((d) => d.close(), () => undefined);
     },
   };
 }
