@@ -22,6 +22,10 @@ export interface CoreContext {
   fail(conn: Connection, refusal: Refusal, ref: FrameRef): void;
   /** Spends one of the person's send tokens: 0, or the ms to wait. */
   takeSendToken(user: string): number;
+  /** Spends `cost` of the person's replay budget (history pages, catch-up): 0, or the ms to wait. */
+  takeReplay(user: string, cost: number): number;
+  /** Spends one of the person's conversation creations: 0, or the ms to wait. */
+  takeCreation(user: string): number;
   /** Whether a typing broadcast from `user` in `conv` is due (not throttled). */
   typingDue(user: string, conv: string): boolean;
 }
@@ -44,4 +48,11 @@ export function memberOf(ctx: CoreContext, conn: Connection, conv: string, ref: 
 export function notMember(ctx: CoreContext, conn: Connection, ref: FrameRef): undefined {
   ctx.fail(conn, refusal('not_member', 'you are not a member of this conversation'), ref);
   return undefined;
+}
+
+/** Refuses a frame over one of the person's budgets; false when refused. */
+export function within(ctx: CoreContext, conn: Connection, wait: number, what: string, ref: FrameRef): boolean {
+  if (wait === 0) return true;
+  ctx.fail(conn, { code: 'rate_limited', message: `${what}: slow down`, retryAfter: wait }, ref);
+  return false;
 }

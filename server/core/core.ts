@@ -30,9 +30,15 @@ export const DEFAULT_LIMITS: Readonly<Required<ServerLimits>> = {
   rateBurst: 20,
   ratePerSecond: 5,
   abuseThreshold: 20,
+  refusalThreshold: 100,
   typingIntervalMs: 2000,
   frameBurst: 200,
   framesPerSecond: 100,
+  replayBurst: 100,
+  replayPerSecond: 20,
+  createBurst: 20,
+  createPerMinute: 30,
+  allowPrivateUrls: false,
 };
 
 export interface ChatCoreOptions {
@@ -50,6 +56,12 @@ interface Session {
   readonly conn: Connection;
   /** Invalid frames in a row. */
   bad: number;
+  /** Refused frames in a row, invalid ones included. */
+  strikes: number;
+  /** Whether the frame being handled was refused. */
+  refused: boolean;
+  /** Whether the socket has said `hello`: the first is always answered, later ones are charged. */
+  greeted: boolean;
   /** Every send on this socket waits behind the first one refused for a retryable reason (I5). */
   gate: SendGate;
 }
@@ -69,6 +81,8 @@ export class ChatCore implements ChatHost, CoreContext {
   private readonly sockets = new Map<string, Set<Connection>>();
   private readonly sendRate: RateLimiter;
   private readonly frameRate: RateLimiter;
+  private readonly replayRate: RateLimiter;
+  private readonly createRate: RateLimiter;
   private readonly typing: Throttle;
   private readonly onError: (error: unknown) => void;
 
@@ -80,6 +94,8 @@ export class ChatCore implements ChatHost, CoreContext {
     this.onError = options.onError ?? ((error) => console.error('[pin-messaging] internal error', error));
     this.sendRate = new RateLimiter(this.limits.rateBurst, this.limits.ratePerSecond, this.now);
     this.frameRate = new RateLimiter(this.limits.frameBurst, this.limits.framesPerSecond, this.now);
+    this.replayRate = new RateLimiter(this.limits.replayBurst, this.limits.replayPerSecond, this.now);
+    this.createRate = new RateLimiter(this.limits.createBurst, this.limits.createPerMinute / 60, this.now);
     this.typing = new Throttle(this.limits.typingIntervalMs, this.now);
   }
 
@@ -88,7 +104,7 @@ export class ChatCore implements ChatHost, CoreContext {
   open(conn: Connection, profile?: ProfileClaims): void {
     const updated = mergeProfile(conn.user, this.storage.getUser(conn.user), profile);
     if (updated) this.storage.putUser(updated);
-    this.sessions.set(conn.id, { conn, bad: 0, gate: new SendGate() });
+    this.sessions.set(conn.id, { conn, bad: 0, strikes: 0, refused: false, greeted: false, gate: new SendGate() });
     let set = this.sockets.get(conn.user);
     if (!set) this.sockets.set(conn.user, (set = new Set()));
     set.add(conn);
@@ -97,28 +113,44 @@ export class ChatCore implements ChatHost, CoreContext {
   receive(conn: Connection, raw: string): void {
     const session = this.sessions.get(conn.id);
     if (!session) return;
+    // Every frame spends from its person's budget, across all their sockets,
+    // whatever becomes of it: refused and invalid frames cost the server work too.
     const parsed = parseClientFrame(raw);
-    if (!parsed.ok) {
-      if (!this.admitFrame(conn, parsed.ref)) return;
-      this.fail(conn, parsed, parsed.ref);
-      if (++session.bad > this.limits.abuseThreshold) this.drop(conn, CloseCode.Abuse, 'too many invalid frames');
-      return;
+    const ref = parsed.ok ? refOf(parsed.frame) : parsed.ref;
+    session.refused = false;
+    const wait = this.frameRate.take(conn.user);
+    if (wait > 0) this.fail(conn, { code: ErrorCode.RateLimited, message: 'too many frames', retryAfter: wait }, ref);
+    else if (!parsed.ok) {
+      this.fail(conn, parsed, ref);
+      if (++session.bad > this.limits.abuseThreshold) return this.drop(conn, CloseCode.Abuse, 'too many invalid frames');
+    } else {
+      session.bad = 0;
+      // Sends also wait behind a refused one (the ordering gate).
+      if (parsed.frame.t !== 'send' || this.passGate(session, parsed.frame.id)) this.handle(session, parsed.frame, ref);
     }
-    session.bad = 0;
-    const frame = parsed.frame;
-    // Sends have their own per-person limit and the ordering gate; everything else shares the socket's.
-    if (frame.t === 'send' ? !this.passGate(session, frame.id) : !this.admitFrame(conn, refOf(frame))) return;
+    if (!session.refused) session.strikes = 0;
+    else if (++session.strikes > this.limits.refusalThreshold && this.sessions.has(conn.id)) {
+      this.drop(conn, CloseCode.Abuse, 'too many refused frames');
+    }
+  }
+
+  private handle(session: Session, frame: ClientFrame, ref: FrameRef): void {
+    const { conn } = session;
     try {
+      if (frame.t === 'hello') {
+        const first = !session.greeted;
+        session.greeted = true;
+        return handleHello(this, conn, frame, first);
+      }
       this.dispatch(conn, frame);
     } catch (error) {
       this.onError(error);
-      this.fail(conn, { code: ErrorCode.Internal, message: 'the server failed; try again' }, refOf(frame));
+      this.fail(conn, { code: ErrorCode.Internal, message: 'the server failed; try again' }, ref);
     }
   }
 
   close(conn: Connection): void {
     this.sessions.delete(conn.id);
-    this.frameRate.forget(conn.id);
     const set = this.sockets.get(conn.user);
     if (set?.delete(conn) && set.size === 0) this.sockets.delete(conn.user);
   }
@@ -151,6 +183,7 @@ export class ChatCore implements ChatHost, CoreContext {
 
   fail(conn: Connection, refusal: Refusal, ref: FrameRef): void {
     const session = this.sessions.get(conn.id);
+    if (session && refusal.code !== ErrorCode.Internal) session.refused = true;
     if (session && ref.id !== undefined && RETRYABLE_ERRORS.has(refusal.code)) {
       session.gate.close(ref.id, this.now() + (refusal.retryAfter ?? 0));
     }
@@ -166,19 +199,19 @@ export class ChatCore implements ChatHost, CoreContext {
     return this.sendRate.take(user);
   }
 
+  takeReplay(user: string, cost: number): number {
+    return this.replayRate.take(user, cost);
+  }
+
+  takeCreation(user: string): number {
+    return this.createRate.take(user);
+  }
+
   typingDue(user: string, conv: string): boolean {
     return this.typing.pass(`${user} ${conv}`);
   }
 
   // Internals -----------------------------------------------------------------
-
-  /** The socket-wide frame limit, for everything but sends. */
-  private admitFrame(conn: Connection, ref: FrameRef): boolean {
-    const wait = this.frameRate.take(conn.id);
-    if (wait === 0) return true;
-    this.fail(conn, { code: ErrorCode.RateLimited, message: 'too many frames', retryAfter: wait }, ref);
-    return false;
-  }
 
   /** Refuses sends behind a refused one until the client sends that one again (see Session.gate). */
   private passGate(session: Session, id: string): boolean {
@@ -191,7 +224,7 @@ export class ChatCore implements ChatHost, CoreContext {
   private dispatch(conn: Connection, frame: ClientFrame): void {
     switch (frame.t) {
       case 'hello':
-        return handleHello(this, conn, frame);
+        return handleHello(this, conn, frame, false);
       case 'send':
         return handleSend(this, conn, frame);
       case 'history':

@@ -1,18 +1,30 @@
 import { LIMITS, type ClientFrameOf } from '../../src/protocol/index.js';
-import type { CoreContext } from './context.js';
+import { within, type CoreContext } from './context.js';
 import { pageAfter } from './requests.js';
 import type { Connection } from './types.js';
-import { conversationView, profiles } from './views.js';
+import { conversationView, profiles, withheldPage } from './views.js';
+
+/** Conversations listed in a welcome per unit of replay budget. */
+const LISTED_PER_UNIT = 50;
 
 /**
  * `hello`, sent on every open: the welcome snapshot, then what the client
  * missed after each cursor (a page, `hasMore` when it must page on), then
  * acks again for pending sends that were stored, so a client whose ack was
  * lost learns the sequence number without sending twice.
+ *
+ * The replay is paced by the person's replay budget: a cursor it cannot pay
+ * for now is answered with an empty page that says there is more, and the
+ * client pages on with `history`, which the same budget paces. A socket's
+ * first hello is always answered (a client cannot work without its welcome);
+ * a repeated one pays for its welcome too, or is refused.
  */
-export function handleHello(ctx: CoreContext, conn: Connection, f: ClientFrameOf<'hello'>): void {
+export function handleHello(ctx: CoreContext, conn: Connection, f: ClientFrameOf<'hello'>, first: boolean): void {
   const { storage } = ctx;
   const records = storage.conversationsOf(conn.user);
+  const listing = 1 + Math.floor(records.length / LISTED_PER_UNIT);
+  if (first) ctx.takeReplay(conn.user, listing);
+  else if (!within(ctx, conn, ctx.takeReplay(conn.user, listing), 'too many hellos', {})) return;
   const blocked = storage.blockedBy(conn.user);
   const people = records.flatMap((r) => r.members).concat(blocked, conn.user);
   const users = profiles(storage, people);
@@ -31,7 +43,12 @@ export function handleHello(ctx: CoreContext, conn: Connection, f: ClientFrameOf
     const newest = lastSeq.get(conv);
     // A cursor for a conversation the person is no longer in (left on another device).
     if (newest === undefined) ctx.reply(conn, { t: 'gone', conv });
-    else if (cursor < newest) ctx.reply(conn, { t: 'history', conv, ...pageAfter(ctx, conv, cursor, LIMITS.resumePage) });
+    else if (cursor >= newest) continue;
+    else if (ctx.takeReplay(conn.user, 1) > 0) ctx.reply(conn, { t: 'history', conv, messages: [], hasMore: true });
+    else {
+      const page = pageAfter(ctx, conv, cursor, LIMITS.resumePage);
+      ctx.reply(conn, { t: 'history', conv, ...page, messages: withheldPage(ctx.storage, conv, conn.user, page.messages) });
+    }
   }
 
   for (const { conv, id } of f.pending ?? []) {

@@ -158,6 +158,10 @@ export class MemoryStorage implements ChatStorage {
     return [...(this.blocks.get(user) ?? [])];
   }
 
+  blockersOf(user: string): string[] {
+    return [...this.blocks].filter(([, others]) => others.has(user)).map(([blocker]) => blocker);
+  }
+
   setBlocked(user: string, other: string, blocked: boolean): void {
     toggle(this.blocks, user, other, blocked);
   }

@@ -19,8 +19,8 @@ export class RateLimiter {
     private readonly now: () => number,
   ) {}
 
-  /** Spends one token of `key`: 0 when allowed, otherwise the ms until a token is back. */
-  take(key: string): number {
+  /** Spends `cost` tokens of `key`: 0 when allowed, otherwise the ms until they are back. */
+  take(key: string, cost = 1): number {
     const t = this.now();
     let bucket = this.buckets.get(key);
     if (!bucket) {
@@ -32,11 +32,13 @@ export class RateLimiter {
       bucket.at = t;
     }
     if (bucket.until > t) return bucket.until - t;
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
+    // A cost above the burst could never be paid: it waits for a full bucket and takes it all.
+    const due = Math.min(cost, this.burst);
+    if (bucket.tokens >= due) {
+      bucket.tokens -= due;
       return 0;
     }
-    const wait = this.perSecond > 0 ? Math.ceil(((1 - bucket.tokens) * 1000) / this.perSecond) : 60_000;
+    const wait = this.perSecond > 0 ? Math.ceil(((due - bucket.tokens) * 1000) / this.perSecond) : 60_000;
     bucket.until = t + wait;
     return wait;
   }

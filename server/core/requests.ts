@@ -1,7 +1,7 @@
 import { LIMITS, type ClientFrameOf, type Message } from '../../src/protocol/index.js';
-import { memberOf, refusal, type CoreContext } from './context.js';
+import { memberOf, refusal, within, type CoreContext } from './context.js';
 import type { Connection } from './types.js';
-import { conversationView } from './views.js';
+import { conversationView, withheldPage } from './views.js';
 
 function ok(ctx: CoreContext, conn: Connection, req: string | undefined): void {
   if (req !== undefined) ctx.reply(conn, { t: 'ok', req });
@@ -14,13 +14,14 @@ export function handleHistory(ctx: CoreContext, conn: Connection, f: ClientFrame
     return ctx.fail(conn, refusal('bad_frame', 'give `before` or `after`, not both'), ref);
   }
   const record = memberOf(ctx, conn, f.conv, ref);
-  if (!record) return;
+  if (!record || !within(ctx, conn, ctx.takeReplay(conn.user, 1), 'too many history pages', ref)) return;
   const limit = f.limit ?? LIMITS.historyPage;
   const page =
     f.after !== undefined
       ? pageAfter(ctx, f.conv, f.after, limit)
       : pageBefore(ctx, f.conv, f.before ?? record.lastSeq + 1, limit);
-  ctx.reply(conn, { t: 'history', ...(f.req !== undefined ? { req: f.req } : {}), conv: f.conv, ...page });
+  const messages = withheldPage(ctx.storage, f.conv, conn.user, page.messages);
+  ctx.reply(conn, { t: 'history', ...(f.req !== undefined ? { req: f.req } : {}), conv: f.conv, messages, hasMore: page.hasMore });
 }
 
 export function pageAfter(ctx: CoreContext, conv: string, after: number, limit: number) {

@@ -1,7 +1,17 @@
-import { directConversationId, directMembers, LIMITS, storedBody, type ClientFrameOf, type FrameRef } from '../../src/protocol/index.js';
-import { notMember, refusal, type CoreContext, type Refusal } from './context.js';
+import {
+  checkHttpUrl,
+  directConversationId,
+  directMembers,
+  isPrivateHost,
+  LIMITS,
+  storedBody,
+  type ClientFrameOf,
+  type FrameRef,
+  type Message,
+} from '../../src/protocol/index.js';
+import { notMember, refusal, within, type CoreContext, type Refusal } from './context.js';
 import type { Connection, ConversationRecord } from './types.js';
-import { conversationView, profiles } from './views.js';
+import { conversationView, profiles, withheld } from './views.js';
 
 type SendFrame = ClientFrameOf<'send'>;
 
@@ -11,16 +21,51 @@ type SendFrame = ClientFrameOf<'send'>;
  * acknowledges the sending socket and delivers to every other socket of every
  * member. Sends to an existing direct conversation are checked against blocks
  * and the policy every time.
+ *
+ * Every send spends a send token before anything else is looked at, refused
+ * or duplicate ones too: a refusal costs the server work as well, and a flood
+ * of them must slow down like any other.
  */
 export function handleSend(ctx: CoreContext, conn: Connection, frame: SendFrame): void {
   const ref: FrameRef = { id: frame.id, conv: frame.conv };
+  if (!within(ctx, conn, ctx.takeSendToken(conn.user), 'too many messages', ref)) return;
+  const problem = unsafePin(ctx, frame);
+  if (problem) return ctx.fail(conn, problem, ref);
   const existing = ctx.storage.getConversation(frame.conv);
   const record = existing ? admitToExisting(ctx, conn, frame, existing, ref) : create(ctx, conn, frame, ref);
   if (!record) return;
 
   const { message, duplicate } = ctx.storage.append(record.id, conn.user, frame.id, storedBody(frame.body), ctx.now());
   ctx.reply(conn, { t: 'ack', conv: record.id, id: frame.id, seq: message.seq, at: message.at, ...(duplicate ? { dup: true } : {}) });
-  if (!duplicate) ctx.broadcast(record.members, { t: 'msg', conv: record.id, m: message }, conn);
+  if (!duplicate) deliver(ctx, record, message, conn);
+}
+
+/**
+ * Sends a new message to every other socket of every member; in a group,
+ * members who blocked the sender get it withheld (see `withheld`).
+ */
+function deliver(ctx: CoreContext, record: ConversationRecord, message: Message, skip: Connection): void {
+  const blockers = record.kind === 'group' ? (ctx.storage.blockersOf?.(message.from) ?? []) : [];
+  const hiding = blockers.filter((user) => record.members.includes(user));
+  if (hiding.length === 0) return ctx.broadcast(record.members, { t: 'msg', conv: record.id, m: message }, skip);
+  ctx.broadcast(
+    record.members.filter((user) => !hiding.includes(user)),
+    { t: 'msg', conv: record.id, m: message },
+    skip,
+  );
+  ctx.broadcast(hiding, { t: 'msg', conv: record.id, m: withheld(message) });
+}
+
+/** A pin whose page or image is on a private network, unless the deployment allows them. */
+function unsafePin(ctx: CoreContext, frame: SendFrame): Refusal | undefined {
+  if (frame.body.kind !== 'pin' || ctx.limits.allowPrivateUrls) return undefined;
+  for (const raw of [frame.body.pin.url, frame.body.pin.image]) {
+    const url = checkHttpUrl(raw);
+    if (url.ok && isPrivateHost(url.host)) {
+      return refusal('unsafe_url', 'pins cannot point at loopback, private or link-local addresses');
+    }
+  }
+  return undefined;
 }
 
 /** Checks a send to a conversation that exists; undefined when refused or already answered. */
@@ -42,7 +87,6 @@ function admitToExisting(
     ctx.reply(conn, { t: 'ack', conv: record.id, id: frame.id, seq: stored.seq, at: stored.at, dup: true });
     return undefined;
   }
-  if (!spendToken(ctx, conn, ref)) return undefined;
   if (!pair) return record;
 
   const other = pair[0] === conn.user ? pair[1] : pair[0];
@@ -55,7 +99,7 @@ function admitToExisting(
 function create(ctx: CoreContext, conn: Connection, frame: SendFrame, ref: FrameRef): ConversationRecord | undefined {
   const planned = plan(ctx, conn.user, frame);
   if ('code' in planned) return void ctx.fail(conn, planned, ref);
-  if (!spendToken(ctx, conn, ref)) return undefined;
+  if (!within(ctx, conn, ctx.takeCreation(conn.user), 'too many new conversations', ref)) return undefined;
   ctx.storage.createConversation(planned);
   // Every member learns about the conversation before its first message.
   const view = conversationView(ctx.storage, planned, conn.user);
@@ -78,6 +122,14 @@ function plan(ctx: CoreContext, sender: string, frame: SendFrame): ConversationR
     const problem = checkPair(ctx, sender, other);
     if (problem) return problem;
   }
+  // Nobody is put in a group with someone they blocked, or who blocked them.
+  for (let i = 1; i < members.length; i++) {
+    for (let j = i + 1; j < members.length; j++) {
+      if (ctx.storage.eitherBlocked(members[i], members[j])) {
+        return refusal('blocked', 'some of these people cannot be in one conversation');
+      }
+    }
+  }
   const record: ConversationRecord = {
     id: frame.conv,
     kind: direct ? 'direct' : 'group',
@@ -99,13 +151,6 @@ function checkPair(ctx: CoreContext, from: string, to: string): Refusal | undefi
   if (ctx.storage.eitherBlocked(from, to)) return refusal('blocked', `you cannot message ${recipient.name}`);
   const verdict = ctx.policy.canMessage(sender, recipient, ctx.storage);
   return verdict === true ? undefined : refusal('forbidden', verdict);
-}
-
-function spendToken(ctx: CoreContext, conn: Connection, ref: FrameRef): boolean {
-  const wait = ctx.takeSendToken(conn.user);
-  if (wait === 0) return true;
-  ctx.fail(conn, { code: 'rate_limited', message: 'too many messages: slow down', retryAfter: wait }, ref);
-  return false;
 }
 
 /** Puts back whoever of the two had left a direct conversation, and tells them. */

@@ -89,6 +89,14 @@ export interface ChatStorage {
   /** True when either person has blocked the other. */
   eitherBlocked(a: string, b: string): boolean;
 
+  /**
+   * People who have blocked `user`. Optional: a store that cannot answer it
+   * (a Durable Object conversation, whose members' inboxes hide blocked
+   * senders themselves) leaves it out, and the core then sends every member
+   * every message as it is.
+   */
+  blockersOf?(user: string): string[];
+
   /** Whether `follower` follows `followee` (for the brand policy). */
   follows(follower: string, followee: string): boolean;
   setFollow(follower: string, followee: string, follows: boolean): void;
@@ -114,12 +122,36 @@ export interface ServerLimits {
   ratePerSecond: number;
   /** Invalid frames in a row after which the socket is closed as abusive. */
   abuseThreshold: number;
+  /**
+   * Refused frames in a row (not a member, unknown person, blocked, over a
+   * limit...) after which the socket is closed as abusive (default 100: above
+   * what a client's send window can have in flight when its sends are refused).
+   */
+  refusalThreshold?: number;
   /** Minimum interval between typing broadcasts per person and conversation, ms. */
   typingIntervalMs: number;
-  /** Frames of any type allowed in a burst, per socket (default 200). */
+  /** Frames of any type allowed in a burst, per person across their sockets (default 200). */
   frameBurst?: number;
-  /** Frames of any type per second sustained, per socket (default 100). */
+  /** Frames of any type per second sustained, per person across their sockets (default 100). */
   framesPerSecond?: number;
+  /**
+   * Replay work allowed in a burst, per person (default 100): a history page
+   * costs 1, a `hello` 1 per 50 conversations listed plus 1 per conversation
+   * whose missed messages it replays.
+   */
+  replayBurst?: number;
+  /** Replay work per second sustained, per person (default 20). */
+  replayPerSecond?: number;
+  /** Conversations a person may create in a burst (default 20). */
+  createBurst?: number;
+  /** Conversations a person may create per minute, sustained (default 30). */
+  createPerMinute?: number;
+  /**
+   * Accept pin and image URLs whose host is loopback, private, link-local or
+   * `localhost` (intranet deployments). Off by default: recipients' browsers
+   * fetch pin images, so such a URL reaches into their own network.
+   */
+  allowPrivateUrls?: boolean;
 }
 
 export type { Conversation, Message, StoredBody, User };

@@ -1,9 +1,32 @@
-import { checkHttpUrl, USER_ID } from '../../src/protocol/index.js';
+import { checkHttpUrl, USER_ID, type Message } from '../../src/protocol/index.js';
 import type { ChatStorage, Conversation, ConversationRecord, User } from './types.js';
+
+/**
+ * What a reader who blocked the sender gets instead of a message: its place
+ * in the log (seq, id, sender, time) without its content, so every member
+ * sees one gapless sequence and nobody learns from a hole that something was
+ * withheld from them.
+ */
+export function withheld(message: Message): Message {
+  return { seq: message.seq, id: message.id, from: message.from, at: message.at, body: { kind: 'text', text: '' }, hidden: 'blocked' };
+}
+
+/**
+ * `messages` of group `conv` as `reader` may see them: messages from people
+ * the reader blocked are withheld. Direct conversations need no filter: a
+ * blocked pair cannot write to each other there.
+ */
+export function withheldPage(storage: ChatStorage, conv: string, reader: string, messages: Message[]): Message[] {
+  if (messages.length === 0 || conv.startsWith('dm:')) return messages;
+  const blocked = storage.blockedBy(reader);
+  if (blocked.length === 0) return messages;
+  return messages.map((m) => (blocked.includes(m.from) ? withheld(m) : m));
+}
 
 /** A conversation as one reader sees it (their unread count and mute flag). */
 export function conversationView(storage: ChatStorage, record: ConversationRecord, reader: string): Conversation {
-  const last = record.lastSeq > 0 ? storage.getMessage(record.id, record.lastSeq) : undefined;
+  const stored = record.lastSeq > 0 ? storage.getMessage(record.id, record.lastSeq) : undefined;
+  const last = stored && withheldPage(storage, record.id, reader, [stored])[0];
   const view: Conversation = {
     id: record.id,
     kind: record.kind,

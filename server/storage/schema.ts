@@ -68,4 +68,6 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
       at INTEGER NOT NULL
     )`,
   ],
+  // 2: who blocked a sender, asked on every group message.
+  [`CREATE INDEX IF NOT EXISTS blocks_by_other ON blocks (other)`],
 ];

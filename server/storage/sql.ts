@@ -247,6 +247,10 @@ export class SqlStorage implements ChatStorage {
     return this.sql.all('SELECT other FROM blocks WHERE user_id = ? ORDER BY rowid', user).map((r) => String(r.other));
   }
 
+  blockersOf(user: string): string[] {
+    return this.sql.all('SELECT user_id FROM blocks WHERE other = ?', user).map((r) => String(r.user_id));
+  }
+
   setBlocked(user: string, other: string, blocked: boolean): void {
     if (blocked) this.sql.run('INSERT OR IGNORE INTO blocks (user_id, other) VALUES (?, ?)', user, other);
     else this.sql.run('DELETE FROM blocks WHERE user_id = ? AND other = ?', user, other);

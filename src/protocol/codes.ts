@@ -11,9 +11,17 @@ export const ErrorCode = {
   BadFrame: 'bad_frame',
   /** The frame exceeds LIMITS.frameBytes. */
   FrameTooLarge: 'frame_too_large',
+  /**
+   * The frame nests deeper than LIMITS.frameDepth or has an array or object
+   * longer than LIMITS.frameItems: refused before it is parsed.
+   */
+  TooComplex: 'too_complex',
   /** Text, note, title or description is over its limit. */
   TooLong: 'too_long',
-  /** A pin's page or image URL is not a plain http(s) URL. */
+  /**
+   * A pin's page or image URL is not a plain http(s) URL, or names a loopback,
+   * private, link-local or `localhost` host (unless the server allows them).
+   */
   UnsafeUrl: 'unsafe_url',
   /** The conversation does not exist or the sender is not a member of it. */
   NotMember: 'not_member',
@@ -57,8 +65,12 @@ export const CloseCode = {
   WrongRoom: 4004,
   /** The user's access was revoked. */
   Revoked: 4005,
-  /** Too many bad frames: treated as abuse. */
+  /** Too many bad or refused frames in a row: treated as abuse. */
   Abuse: 4008,
+  /** The person already has as many open sockets as the server allows; close one, or retry later. */
+  TooManySockets: 4009,
+  /** The server is at its connection cap (RFC 6455 1013, "try again later"); retry with backoff. */
+  TryAgainLater: 1013,
   /** The server is shutting down; reconnect. */
   GoingAway: 1001,
   /** The server failed (storage); reconnect and resend. */

@@ -5,6 +5,10 @@
 export const LIMITS = {
   /** Largest frame, in UTF-8 bytes, that is parsed; larger frames get `frame_too_large`. */
   frameBytes: 16_384,
+  /** Deepest nesting of arrays and objects in a client frame (`too_complex` beyond). */
+  frameDepth: 8,
+  /** Most items in one array or object of a client frame (`too_complex` beyond); `hello.cursors` is the largest. */
+  frameItems: 2_000,
   /** Frames above this are never buffered: the socket is closed with 1009. */
   hardFrameBytes: 65_536,
   /** Text message and pin note length, in Unicode code points. */

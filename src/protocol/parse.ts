@@ -38,6 +38,33 @@ function refOf(value: unknown): FrameRef {
   return ref;
 }
 
+/**
+ * Why a frame's nesting or breadth is beyond what any client frame needs, or
+ * undefined. One pass over the raw text, before `JSON.parse` and the schema:
+ * a few kilobytes of `[[[[…` or of `0,0,0,…` must cost neither a deep
+ * recursion in a validator nor a large allocation.
+ */
+export function shapeProblem(raw: string, maxDepth: number = LIMITS.frameDepth, maxItems: number = LIMITS.frameItems): string | undefined {
+  const commas: number[] = [];
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > maxDepth) return `frames nest at most ${maxDepth} levels deep`;
+      commas[depth] = 0;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+    else if (c === 0x2c && depth > 0 && ++commas[depth] >= maxItems) {
+      return `an array or object in a frame has at most ${maxItems} items`;
+    }
+  }
+  return undefined;
+}
+
 function codeOf(issue: v.BaseIssue<unknown>): ErrorCode {
   const m = /^([a-z_]+): /.exec(issue.message);
   if (m && (m[1] === ErrorCode.TooLong || m[1] === ErrorCode.UnsafeUrl || m[1] === ErrorCode.TooManyMembers)) return m[1];
@@ -59,15 +86,14 @@ function parseWith<F>(
   raw: string,
   schema: v.GenericSchema<unknown, F>,
   types: Set<string>,
-  checkSize: boolean,
+  untrusted: boolean,
 ): ParseResult<F> {
-  if (checkSize && utf8Length(raw) > LIMITS.frameBytes) {
-    return {
-      ok: false,
-      code: ErrorCode.FrameTooLarge,
-      message: `frames are limited to ${LIMITS.frameBytes} bytes`,
-      ref: {},
-    };
+  if (untrusted) {
+    if (utf8Length(raw) > LIMITS.frameBytes) {
+      return { ok: false, code: ErrorCode.FrameTooLarge, message: `frames are limited to ${LIMITS.frameBytes} bytes`, ref: {} };
+    }
+    const problem = shapeProblem(raw);
+    if (problem) return { ok: false, code: ErrorCode.TooComplex, message: problem, ref: {} };
   }
   let value: unknown;
   try {

@@ -42,6 +42,13 @@ export const MessageSchema = v.object({
   /** Server time of storage, ms since the epoch. */
   at: v.number(),
   body: ServerBodySchema,
+  /**
+   * Set when the reader must not see the content: `blocked`, the sender is
+   * someone the reader blocked (in a group they share). The body is then an
+   * empty text; `seq`, `id`, `from` and `at` stay, so every member's log is one
+   * and gapless. Older clients show an empty message.
+   */
+  hidden: v.optional(v.picklist(['blocked'])),
 });
 
 export const ConversationSchema = v.object({

@@ -1,4 +1,5 @@
 /** The conformance suites, each run against a Backend (node-backend.ts, cloudflare-backend.ts). */
+export { abuseSuite } from './suites/abuse.js';
 export { authSuite } from './suites/auth.js';
 export { badInputSuite } from './suites/bad-input.js';
 export { killedServerSuite } from './suites/killed-server.js';
