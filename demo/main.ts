@@ -1,9 +1,14 @@
 // The demo page: a pin grid whose Send buttons open <pin-send-dialog> through
 // plain data-pin-* attributes, chat heads lower-left, and a connection to the
 // embedded server with a dev token for the person named in ?user=.
+//
+// Nothing here waits for the chat server: the pins and the sign-in list show
+// at once, and the server's own list of people (with avatars) replaces the
+// built-in one whenever it answers. The connection retries on its own.
 import '../src/elements/chat-head-stack/define.js';
 import '../src/elements/pin-send-dialog/define.js';
 import { connect } from '../src/connect.js';
+import { SAMPLE_USERS } from '../server/node/sample-users.js';
 import { pins } from './pins.js';
 
 interface SampleUser {
@@ -13,8 +18,8 @@ interface SampleUser {
 }
 
 const params = new URLSearchParams(location.search);
-const { users } = (await fetch('/dev/users').then((r) => r.json())) as { users: SampleUser[] };
-const me = users.find((u) => u.id === params.get('user')) ?? users[0];
+let users: readonly SampleUser[] = SAMPLE_USERS;
+let me = users.find((u) => u.id === params.get('user')) ?? users[0];
 
 connect({
   user: me.id,
@@ -24,6 +29,24 @@ connect({
     return ((await response.json()) as { token: string }).token;
   },
 });
+
+/** Asks the server for its people until it answers, backing off to every 15 s. */
+async function loadUsers(waitMs = 1_000): Promise<void> {
+  try {
+    const response = await fetch('/dev/users');
+    if (response.ok) {
+      const listed = ((await response.json()) as { users: SampleUser[] }).users;
+      if (listed.length) {
+        users = listed;
+        me = users.find((u) => u.id === me.id) ?? me;
+        return renderHeader();
+      }
+    }
+  } catch {
+    // The dev server itself is restarting: try again like any other failure.
+  }
+  setTimeout(() => void loadUsers(Math.min(waitMs * 2, 15_000)), waitMs);
+}
 
 function renderHeader(): void {
   const mine = document.getElementById('me')!;
@@ -36,8 +59,8 @@ function renderHeader(): void {
   }
   mine.append(me.name);
   const select = document.getElementById('switch-user') as HTMLSelectElement;
-  for (const user of users) select.add(new Option(user.name, user.id, false, user.id === me.id));
-  select.addEventListener('change', () => (location.search = `?user=${encodeURIComponent(select.value)}`));
+  select.replaceChildren(...users.map((user) => new Option(user.name, user.id, false, user.id === me.id)));
+  select.onchange = () => (location.search = `?user=${encodeURIComponent(select.value)}`);
   const other = users.find((u) => u.id !== me.id)!;
   const link = document.getElementById('other-link') as HTMLAnchorElement;
   link.href = `?user=${other.id}`;
@@ -66,5 +89,6 @@ function renderPins(): void {
   }
 }
 
-renderHeader();
 renderPins();
+renderHeader();
+void loadUsers();
