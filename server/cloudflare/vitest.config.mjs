@@ -23,6 +23,12 @@ export default defineConfig({
           PIN_AUTH_SECRET: 'object-test-secret-that-is-long-enough',
           PIN_ALLOWED_ORIGINS: 'http://app.example',
           PIN_ADMIN_SECRET: 'object-test-admin',
+          // One person sends hundreds of messages to dozens of new conversations in
+          // some tests; the budgets' own tests set theirs.
+          PIN_RATE_BURST: '10000',
+          PIN_RATE_PER_SEC: '10000',
+          PIN_CREATE_BURST: '10000',
+          PIN_CREATE_PER_MIN: '600000',
         },
       },
     }),

@@ -1,9 +1,10 @@
 import { Server } from 'partyserver';
 import type { Conversation as ConversationView, Message, ServerFrame } from '../../../src/protocol/index.js';
 import { ChatCore, type ChatCoreOptions } from '../../core/core.js';
-import type { Connection, ReportRecord } from '../../core/types.js';
+import type { Connection, ReportRecord, ServerLimits } from '../../core/types.js';
 import { conversationView } from '../../core/views.js';
 import { ConversationStore } from './conversation-store.js';
+import { UNLIMITED } from './inbox-budget.js';
 import { directoryOf, inboxOf, limitsOf, policyOf, type Env } from './env.js';
 import { durableSql } from './sql.js';
 import type { Delivery, Envelope, Origin } from './wire.js';
@@ -14,6 +15,27 @@ const REDELIVER = 100;
 const RECHECK_MS = 10_000;
 /** Sessions of sockets not heard from for this long are forgotten. */
 const SESSION_IDLE_MS = 10 * 60_000;
+
+/**
+ * Budgets are the sender's inbox's to charge (it sees each of its person's
+ * frames first, whichever conversation they are for); charged here again, a
+ * person would get a fresh budget in every conversation.
+ */
+const UNMETERED: Partial<ServerLimits> = {
+  rateBurst: UNLIMITED,
+  ratePerSecond: UNLIMITED,
+  frameBurst: UNLIMITED,
+  framesPerSecond: UNLIMITED,
+  replayBurst: UNLIMITED,
+  replayPerSecond: UNLIMITED,
+  createBurst: UNLIMITED,
+  createPerMinute: UNLIMITED,
+  abuseThreshold: UNLIMITED,
+  refusalThreshold: UNLIMITED,
+};
+
+/** Thrown to undo a batch that left an empty object without a conversation. */
+const UNDO = new Error('nothing to keep');
 
 /** The frame being handled: who sent it and what goes back to their inbox. */
 interface Turn {
@@ -87,6 +109,29 @@ export class Conversation extends Server<Env> {
 
   /** Handles forwarded frames in order; for each, what goes back to the sender's inbox. */
   async receive(batch: Envelope[]): Promise<Delivery[][]> {
+    try {
+      if (this.holdsAnything()) return this.handle(batch);
+      // Only a creating send can make an empty object hold something. Its
+      // inbox checked it already, but the core has the last word: unless the
+      // conversation now exists, every write of the batch (tables included) is
+      // undone, so a refused creation stores nothing.
+      let replies: Delivery[][] = [];
+      try {
+        this.ctx.storage.transactionSync(() => {
+          replies = this.handle(batch);
+          if (!this.live().store.getConversation(this.name)) throw UNDO;
+        });
+      } catch (error) {
+        if (error !== UNDO) throw error;
+        this.forgetState();
+      }
+      return replies;
+    } finally {
+      this.flush();
+    }
+  }
+
+  private handle(batch: Envelope[]): Delivery[][] {
     const { store, core } = this.live();
     const replies: Delivery[][] = [];
     /** Senders whose inbox got the conversation's view in this batch. */
@@ -113,33 +158,47 @@ export class Conversation extends Server<Env> {
       }
       replies.push(turn.out);
     }
-    this.flush();
     return replies;
   }
 
   /** Messages after `after` for a member catching up (hello), at most `limit`. */
   async page(user: string, after: number, limit: number): Promise<Message[]> {
-    return this.isMember(user) ? this.live().store.messagesAfter(this.name, after, limit) : [];
+    return this.holdsAnything() && this.isMember(user) ? this.live().store.messagesAfter(this.name, after, limit) : [];
   }
 
   /** The member's messages stored under these client ids (acks lost before a reconnect). */
   async sent(user: string, ids: string[]): Promise<Message[]> {
+    if (!this.holdsAnything()) return [];
     const { store } = this.live();
     return ids.map((id) => store.findByClientId(this.name, user, id)).filter((m) => m !== undefined);
   }
 
   /** For moderation tools (through the admin API). */
   async messages(after: number, limit: number): Promise<Message[]> {
+    if (!this.holdsAnything()) return [];
     return this.live().store.messagesAfter(this.name, after, limit);
   }
 
   async reports(): Promise<ReportRecord[]> {
+    if (!this.holdsAnything()) return [];
     return this.live().store.reports(1000).filter((r) => r.conv === this.name);
   }
 
   /** Catches up members whose inbox missed deliveries (a failed call, or a restart mid fan-out). */
   override async onAlarm(): Promise<void> {
     this.alarmSet = false;
+    try {
+      this.catchUpAll();
+    } catch (error) {
+      // The fault barrier: a failed round is tried again later rather than retried at once by the runtime.
+      console.error('[pin-messaging] conversation alarm', error instanceof Error ? error.message : error);
+      this.arm();
+    }
+    this.flush();
+  }
+
+  private catchUpAll(): void {
+    if (!this.holdsAnything()) return;
     const { store, behind } = this.live();
     const record = store.getConversation(this.name);
     if (!record) return;
@@ -154,7 +213,19 @@ export class Conversation extends Server<Env> {
     }
     // Once more, in case a restart loses these catch-ups on their way.
     if (due) this.arm();
-    this.flush();
+  }
+
+  /** Whether the object has stored anything; a read, so asking leaves an empty object empty. */
+  private holdsAnything(): boolean {
+    if (this.state) return true;
+    return this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'conversations'").toArray().length > 0;
+  }
+
+  /** After an undone batch: what was built on the undone tables goes too. */
+  private forgetState(): void {
+    this.state = undefined;
+    this.recalled = undefined;
+    this.queues.clear();
   }
 
   private live() {
@@ -165,7 +236,7 @@ export class Conversation extends Server<Env> {
     sql.exec('CREATE TABLE IF NOT EXISTS behind (user_id TEXT PRIMARY KEY)');
     const behind = new Set(sql.exec<{ user_id: string }>('SELECT user_id FROM behind').toArray().map((r) => r.user_id));
     const core = new ConversationCore(
-      { storage: store, policy: policyOf(this.env), limits: limitsOf(this.env), onError: (e) => console.error('[pin-messaging] conversation', e) },
+      { storage: store, policy: policyOf(this.env), limits: { ...limitsOf(this.env), ...UNMETERED }, onError: (e) => console.error('[pin-messaging] conversation', e) },
       (users, frame, skip) => this.route(users, frame, skip),
     );
     this.state = { store, core, connections: new Map(), behind };

@@ -29,6 +29,18 @@ export interface Env {
   PIN_RATE_BURST?: string;
   PIN_FRAME_RATE_PER_SEC?: string;
   PIN_FRAME_BURST?: string;
+  /** Replay work (history pages, `hello` catch-up) per person: burst and per second. */
+  PIN_REPLAY_BURST?: string;
+  PIN_REPLAY_PER_SEC?: string;
+  /** Conversations a person may create: burst and per minute. */
+  PIN_CREATE_BURST?: string;
+  PIN_CREATE_PER_MIN?: string;
+  /** Refused frames in a row after which a socket is closed with 4008. */
+  PIN_REFUSAL_THRESHOLD?: string;
+  /** '1': pins may point at loopback, private and link-local hosts (intranets). */
+  PIN_ALLOW_PRIVATE_URLS?: string;
+  /** Open sockets per person; the next one is closed with 4009. Default 20. */
+  PIN_MAX_SOCKETS_PER_USER?: string;
   /** Bearer secret of the /admin API (follows, revocation, moderation); unset disables it. */
   PIN_ADMIN_SECRET?: string;
 }
@@ -48,7 +60,18 @@ export function limitsOf(env: Env): Partial<ServerLimits> {
     rateBurst: numberOf(env.PIN_RATE_BURST),
     framesPerSecond: numberOf(env.PIN_FRAME_RATE_PER_SEC),
     frameBurst: numberOf(env.PIN_FRAME_BURST),
+    replayBurst: numberOf(env.PIN_REPLAY_BURST),
+    replayPerSecond: numberOf(env.PIN_REPLAY_PER_SEC),
+    createBurst: numberOf(env.PIN_CREATE_BURST),
+    createPerMinute: numberOf(env.PIN_CREATE_PER_MIN),
+    refusalThreshold: numberOf(env.PIN_REFUSAL_THRESHOLD),
+    allowPrivateUrls: flag(env.PIN_ALLOW_PRIVATE_URLS),
   };
+}
+
+/** Open sockets one person may have (default 20, as on the Node server). */
+export function socketsPerUserOf(env: Env): number {
+  return numberOf(env.PIN_MAX_SOCKETS_PER_USER) ?? 20;
 }
 
 export function originsOf(env: Env): string[] {
@@ -65,7 +88,7 @@ export function flag(value: string | undefined): boolean {
 function numberOf(raw: string | undefined): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`a rate setting is not a non-negative number: ${raw}`);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`a limit setting is not a non-negative number: ${raw}`);
   return value;
 }
 

@@ -53,9 +53,43 @@ async function check(request: Request, room: string, env: Env): Promise<Verdict>
   return verdict;
 }
 
+/** Refused sockets of this isolate whose closing handshake the client has not finished. */
+let closing = 0;
+/**
+ * Past this many, refusals are plain HTTP answers. A refused socket is
+ * released once the client answers its Close frame, which every browser and
+ * WebSocket library does at once; a client that keeps sending data instead
+ * holds the connection open, and the runtime has no call that drops it.
+ */
+const MAX_CLOSING = 200;
+
+/** Why a request cannot be a WebSocket upgrade (RFC 6455 4.2.1), or undefined when it can. */
+export function upgradeProblem(request: Request): string | undefined {
+  if (request.method !== 'GET') return 'a WebSocket upgrade is a GET';
+  const version = request.headers.get('Sec-WebSocket-Version');
+  if (version !== null && version.trim() !== '13') return 'only WebSocket version 13 is supported';
+  const key = request.headers.get('Sec-WebSocket-Key');
+  // 16 random bytes in base64. The runtime checks it when the header reaches the
+  // worker at all; a malformed one must not get as far as an object.
+  if (key !== null && !/^[A-Za-z0-9+/]{22}==$/.test(key.trim())) return 'malformed Sec-WebSocket-Key';
+  return undefined;
+}
+
 function refuse(code: number, reason: string): Response {
+  if (closing >= MAX_CLOSING) {
+    return new Response(JSON.stringify({ error: reason }), { status: 403, headers: { 'Content-Type': 'application/json; charset=utf-8' } });
+  }
   const [client, server] = Object.values(new WebSocketPair());
   server.accept();
+  closing++;
+  let done = false;
+  const finish = () => {
+    if (!done) closing--;
+    done = true;
+  };
+  // Data the client sends instead of its Close frame is dropped unread.
+  server.addEventListener('close', finish);
+  server.addEventListener('error', finish);
   server.close(code, reason);
   return new Response(null, { status: 101, webSocket: client });
 }

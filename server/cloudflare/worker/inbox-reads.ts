@@ -1,11 +1,23 @@
-import { directMembers, LIMITS, type ClientFrame, type ClientFrameOf, type Message } from '../../../src/protocol/index.js';
-import type { User } from '../../core/types.js';
-import { conversationOf, directoryOf, type Env } from './env.js';
+import {
+  checkHttpUrl,
+  directConversationId,
+  directMembers,
+  isPrivateHost,
+  LIMITS,
+  type ClientFrame,
+  type ClientFrameOf,
+  type Message,
+} from '../../../src/protocol/index.js';
+import { refusal, type Refusal } from '../../core/context.js';
+import type { MessagingPolicy, User } from '../../core/types.js';
+import { conversationOf, directoryOf, inboxOf, type Env } from './env.js';
 import type { InboxStore, Prefetched } from './inbox-store.js';
 import type { Facts } from './wire.js';
 
 /** Conversation objects asked at once while a socket resumes. */
-const RESUME_FANOUT = 32;
+const RESUME_FANOUT = 16;
+/** Conversations listed in a welcome per unit of replay budget (as the core counts them). */
+const LISTED_PER_UNIT = 50;
 /** Directory rows a contact search reads (the core keeps those the policy allows). */
 const CONTACT_SCAN = 60;
 
@@ -37,12 +49,79 @@ export async function factsFor({ env, store, me }: Reads, frame: ClientFrameOf<'
   return facts;
 }
 
+/**
+ * The checks the core makes before it creates a conversation, made here so
+ * that a refused creation never reaches (and so never makes) a conversation
+ * object: recipients known, nobody blocked between the sender and anyone, nor
+ * between any two of the others (their inboxes are asked), the policy, and pin
+ * URLs. Same order and wording as the core's. The facts to forward the send
+ * with when it passes; undefined when only the object can tell (a direct id
+ * not naming the sender: refused `not_member` if that conversation exists).
+ */
+export async function checkCreation(
+  reads: Reads,
+  frame: ClientFrameOf<'send'>,
+  policy: MessagingPolicy,
+  allowPrivateUrls: boolean,
+): Promise<{ refusal: Refusal } | { facts: Facts } | undefined> {
+  const { env, store, me } = reads;
+  const unsafe = allowPrivateUrls ? undefined : privatePin(frame);
+  if (unsafe) return { refusal: unsafe };
+  const members = [...new Set([me, ...(frame.to ?? [])])];
+  if (members.length < 2) return { refusal: refusal('bad_frame', 'a conversation needs someone besides you') };
+  if (members.length > LIMITS.members) return { refusal: refusal('too_many_members', `a conversation has at most ${LIMITS.members} people`) };
+  if (frame.conv.startsWith('dm:')) {
+    if (!directMembers(frame.conv)?.includes(me)) return undefined;
+    if (members.length !== 2 || directConversationId(members[0], members[1]) !== frame.conv) {
+      return { refusal: refusal('conflict', 'a direct conversation id must name you and the one recipient') };
+    }
+  }
+  const facts = await factsFor(reads, frame);
+  const profiles = new Map(facts.users.map((u) => [u.id, u]));
+  const sender = profiles.get(me);
+  for (const other of members.slice(1)) {
+    const recipient = profiles.get(other);
+    if (!recipient) return { refusal: refusal('unknown_user', `unknown user ${JSON.stringify(other)}`) };
+    if (!sender) return { refusal: refusal('unknown_user', 'your profile is not in the directory') };
+    if (store.eitherBlocked(me, other)) return { refusal: refusal('blocked', `you cannot message ${recipient.name}`) };
+    const verdict = policy.canMessage(sender, recipient, store);
+    if (verdict !== true) return { refusal: refusal('forbidden', verdict) };
+  }
+  const others = members.slice(1);
+  if (others.length > 1) {
+    // Each person's inbox holds both directions of their blocks: asking all but one covers every pair.
+    const answers = await Promise.all(others.slice(0, -1).map((user) => inboxOf(env, user).blocksAmong(others)));
+    const pairs = new Set(facts.blocks.map(([a, b]) => `${a} ${b}`));
+    for (const [a, b] of answers.flat()) {
+      if (!pairs.has(`${a} ${b}`)) facts.blocks.push([a, b]);
+      pairs.add(`${a} ${b}`);
+    }
+    if (answers.some((found) => found.length > 0)) {
+      return { refusal: refusal('blocked', 'some of these people cannot be in one conversation') };
+    }
+  }
+  return { facts };
+}
+
+/** A pin whose page or image is on a private network (the core's rule, checked before creation). */
+function privatePin(frame: ClientFrameOf<'send'>): Refusal | undefined {
+  if (frame.body.kind !== 'pin') return undefined;
+  for (const raw of [frame.body.pin.url, frame.body.pin.image]) {
+    const url = checkHttpUrl(raw);
+    if (url.ok && isPrivateHost(url.host)) return refusal('unsafe_url', 'pins cannot point at loopback, private or link-local addresses');
+  }
+  return undefined;
+}
+
+/** Spends replay budget: true when paid for. */
+export type Spend = (cost: number) => boolean;
+
 /** What the core will read, for a frame answered by the inbox, that lives in other objects. */
-export async function prefetch(reads: Reads, frame: ClientFrame): Promise<Prefetched> {
+export async function prefetch(reads: Reads, frame: ClientFrame, spend: Spend, first: boolean): Promise<Prefetched> {
   const { env, store, me } = reads;
   switch (frame.t) {
     case 'hello':
-      return resume(reads, frame);
+      return resume(reads, frame, spend, first);
     case 'contacts':
       return { found: await directoryOf(env).search((frame.q ?? '').trim(), CONTACT_SCAN) };
     case 'block':
@@ -53,14 +132,30 @@ export async function prefetch(reads: Reads, frame: ClientFrame): Promise<Prefet
   }
 }
 
-/** For `hello`: the page after each stale cursor, and the pending sends that were stored. */
-async function resume({ env, store, me }: Reads, frame: ClientFrameOf<'hello'>): Promise<Prefetched> {
+/**
+ * For `hello`: the page after each stale cursor, and the pending sends that
+ * were stored, as far as the person's replay budget pays for them; the rest
+ * is not fetched at all. What was decided is handed to the core in the order
+ * it asks (see Prefetched.replay): the welcome first, then each stale cursor.
+ */
+async function resume({ env, store, me }: Reads, frame: ClientFrameOf<'hello'>, spend: Spend, first: boolean): Promise<Prefetched> {
   const pages = new Map<string, Message[]>();
   const sent = new Map<string, Message>();
+  const listing = 1 + Math.floor(store.conversationsOf().length / LISTED_PER_UNIT);
+  // A socket's first welcome is never refused: a client cannot work without it.
+  const welcomed = spend(listing) || first;
+  const replay = [welcomed ? 0 : 1];
+  if (!welcomed) return { replay };
   const calls: (() => Promise<void>)[] = [];
   for (const [conv, cursor] of Object.entries(frame.cursors ?? {})) {
     const entry = store.entry(conv);
     if (!entry || entry.left || cursor >= entry.view.lastSeq) continue;
+    // Unpaid: the core answers it with an empty page that has more, and the client pages on.
+    if (!spend(1)) {
+      replay.push(1);
+      continue;
+    }
+    replay.push(0);
     calls.push(async () => {
       pages.set(`${conv} ${cursor}`, await conversationOf(env, conv).page(me, cursor, LIMITS.resumePage + 1));
     });
@@ -70,6 +165,8 @@ async function resume({ env, store, me }: Reads, frame: ClientFrameOf<'hello'>):
     if (store.entry(conv)) pending.set(conv, [...(pending.get(conv) ?? []), id]);
   }
   for (const [conv, ids] of pending) {
+    // Unpaid: no ack again now; the client sends those again and the conversation deduplicates them.
+    if (!spend(1)) break;
     calls.push(async () => {
       for (const m of await conversationOf(env, conv).sent(me, ids)) sent.set(`${conv} ${m.id}`, m);
     });
@@ -78,5 +175,5 @@ async function resume({ env, store, me }: Reads, frame: ClientFrameOf<'hello'>):
     // A conversation that does not answer is skipped: the client fills that gap when its next message comes.
     await Promise.all(calls.slice(i, i + RESUME_FANOUT).map((call) => call().catch((e) => console.error('[pin-messaging] resume', e))));
   }
-  return { pages, sent };
+  return { pages, sent, replay };
 }

@@ -20,6 +20,11 @@ export interface Prefetched {
   sent?: Map<string, Message>;
   /** Directory search results. */
   found?: User[];
+  /**
+   * The replay budget as already decided for a `hello`, in the order the core
+   * asks for it: 0 paid, otherwise a wait (see resume in inbox-reads.ts).
+   */
+  replay?: number[];
 }
 
 /**

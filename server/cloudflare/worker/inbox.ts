@@ -5,18 +5,23 @@ import {
   ErrorCode,
   LIMITS,
   parseClientFrame,
+  RETRYABLE_ERRORS,
+  USER_ID,
   utf8Length,
   type ClientFrame,
   type ClientFrameOf,
   type FrameRef,
+  type Message,
   type ServerFrame,
 } from '../../../src/protocol/index.js';
+import type { Refusal } from '../../core/context.js';
 import { ChatCore } from '../../core/core.js';
 import { GATED_MESSAGE, SendGate } from '../../core/gate.js';
-import type { Connection } from '../../core/types.js';
-import type { ProfileClaims } from '../../core/views.js';
-import { conversationOf, directoryOf, inboxOf, limitsOf, policyOf, type Env } from './env.js';
-import { factsFor, prefetch, type Reads } from './inbox-reads.js';
+import type { Connection, ServerLimits } from '../../core/types.js';
+import { withheldPage, type ProfileClaims } from '../../core/views.js';
+import { conversationOf, directoryOf, inboxOf, limitsOf, policyOf, socketsPerUserOf, type Env } from './env.js';
+import { PersonBudget, UNLIMITED } from './inbox-budget.js';
+import { checkCreation, factsFor, prefetch, type Reads } from './inbox-reads.js';
 import { InboxStore } from './inbox-store.js';
 import { durableSql } from './sql.js';
 import { decodeClaims, PROFILE_HEADER, type Delivery, type Envelope } from './wire.js';
@@ -35,6 +40,41 @@ interface Forwarded {
   opens?: boolean;
   /** A send whose facts could not be read: refused in its turn, as if its call had failed. */
   unready?: boolean;
+  /** Refused here (over a budget, or a creation that cannot be): answered in its turn, never sent on. */
+  refused?: Refusal;
+}
+
+/** Their inbox gates a person's frames (see PersonBudget): its own core charges nothing again. */
+const GATED: Partial<ServerLimits> = {
+  frameBurst: UNLIMITED,
+  framesPerSecond: UNLIMITED,
+  replayBurst: UNLIMITED,
+  replayPerSecond: UNLIMITED,
+  refusalThreshold: UNLIMITED,
+};
+
+/**
+ * The inbox's core: the send and creation budgets it spends are the person's
+ * (the same the inbox spends on frames it forwards), and the replay budget of
+ * a `hello` was spent while its pages were fetched.
+ */
+class InboxCore extends ChatCore {
+  budget!: PersonBudget;
+  /** For the `hello` being handled: what was paid, in the order the core asks. */
+  prepaid: number[] | undefined;
+
+  override takeSendToken(): number {
+    return this.budget.send()?.retryAfter ?? 0;
+  }
+
+  override takeCreation(): number {
+    return this.budget.creation()?.retryAfter ?? 0;
+  }
+
+  override takeReplay(_user: string, cost: number): number {
+    if (this.prepaid) return this.prepaid.shift() ?? 0;
+    return this.budget.replay(cost, 'too much replay')?.retryAfter ?? 0;
+  }
 }
 
 /**
@@ -48,7 +88,11 @@ interface Forwarded {
 export class Inbox extends Server<Env> {
   static override options = { hibernate: true };
 
-  private state?: { store: InboxStore; core: ChatCore };
+  private state?: { store: InboxStore; core: InboxCore; budget: PersonBudget };
+  /** Refused frames in a row, by socket id (see `tally`). */
+  private readonly strikes = new Map<string, number>();
+  /** Sockets that have had their first welcome (it is never refused). */
+  private readonly greeted = new Set<string>();
   private readonly opened = new Map<string, Connection>();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly queues = new Map<string, Forwarded[]>();
@@ -70,6 +114,12 @@ export class Inbox extends Server<Env> {
   private capture: [Socket, string][] | undefined;
 
   override onConnect(socket: Socket, ctx: ConnectionContext): Promise<void> {
+    let open = 0;
+    for (const _ of this.getConnections()) open++;
+    if (open > socketsPerUserOf(this.env)) {
+      socket.close(CloseCode.TooManySockets, 'too many open sockets');
+      return Promise.resolve();
+    }
     const claims = decodeClaims(ctx.request.headers.get(PROFILE_HEADER));
     return this.serial(socket.id, () => this.open(socket, claims));
   }
@@ -112,12 +162,26 @@ export class Inbox extends Server<Env> {
 
   /** Someone blocked (or unblocked) this person. */
   async noteBlock(blocker: string, blocked: boolean): Promise<void> {
-    if (blocker !== this.name) this.live().store.setBlocked(blocker, this.name, blocked);
+    if (blocker !== this.name && USER_ID.test(blocker)) this.live().store.setBlocked(blocker, this.name, blocked === true);
   }
 
   /** A follow between this person and someone else changed (the site's follow graph). */
   async setFollow(follower: string, followee: string, follows: boolean): Promise<void> {
-    if ((follower === this.name) !== (followee === this.name)) this.live().store.setFollow(follower, followee, follows);
+    if (!USER_ID.test(follower) || !USER_ID.test(followee)) return;
+    if ((follower === this.name) !== (followee === this.name)) this.live().store.setFollow(follower, followee, follows === true);
+  }
+
+  /** Blocks between this person and any of `users`, in either direction, as [blocker, blocked]. */
+  async blocksAmong(users: string[]): Promise<[string, string][]> {
+    const { store } = this.live();
+    const me = this.name;
+    const pairs: [string, string][] = [];
+    for (const user of users.slice(0, LIMITS.members)) {
+      if (user === me) continue;
+      if (store.blockedBy(me).includes(user)) pairs.push([me, user]);
+      if (store.blockedBy(user).includes(me)) pairs.push([user, me]);
+    }
+    return pairs;
   }
 
   /** Closes every socket of the person with CloseCode.Revoked. */
@@ -136,13 +200,16 @@ export class Inbox extends Server<Env> {
   private live() {
     if (!this.state) {
       const store = new InboxStore(durableSql(this.ctx.storage), this.name);
-      const core = new ChatCore({
+      const limits = limitsOf(this.env);
+      const budget = new PersonBudget(this.name, limits);
+      const core = new InboxCore({
         storage: store,
         policy: policyOf(this.env),
-        limits: limitsOf(this.env),
+        limits: { ...limits, ...GATED },
         onError: (e) => console.error('[pin-messaging] inbox', e),
       });
-      this.state = { store, core };
+      core.budget = budget;
+      this.state = { store, core, budget };
       // Pings without a counter are answered without waking the object.
       this.ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"t":"ping"}', '{"t":"pong"}'));
     }
@@ -194,6 +261,8 @@ export class Inbox extends Server<Env> {
   private forget(socket: Socket): void {
     const conn = this.opened.get(socket.id);
     this.gates.delete(socket.id);
+    this.strikes.delete(socket.id);
+    this.greeted.delete(socket.id);
     if (!conn) return;
     this.opened.delete(socket.id);
     this.live().core.close(conn);
@@ -203,13 +272,28 @@ export class Inbox extends Server<Env> {
     const conn = this.connection(socket);
     const parsed = parseClientFrame(raw);
     const frame = parsed.ok ? parsed.frame : undefined;
-    const { core, store } = this.live();
+    const ref = frame ? refOf(frame) : !parsed.ok ? parsed.ref : {};
+    const { core, store, budget } = this.live();
     const origin = { user: this.name, socket: socket.id };
+    // Every frame spends from its person's budget first, whatever becomes of it.
+    let refused = budget.frame();
     if (frame && isConversational(frame) && this.forwardable(frame, socket.id)) {
-      const ref = refOf(frame);
+      if (!refused && frame.t === 'send') refused = budget.send();
+      if (!refused && frame.t === 'history') refused = budget.replay(1, 'too many history pages');
+      // In its turn, so a send refused here gates only the sends that came after it.
+      if (refused) return this.forward(frame.conv, { envelope: { origin, raw }, ref, refused });
       let facts;
       try {
-        facts = frame.t === 'send' ? await factsFor(this.reads(), frame) : undefined;
+        if (frame.t === 'send' && this.creates(frame)) {
+          const checked = await checkCreation(this.reads(), frame, policyOf(this.env), budget.limits.allowPrivateUrls);
+          refused = checked && 'refusal' in checked ? checked.refusal : undefined;
+          if (checked && 'facts' in checked) {
+            facts = checked.facts;
+            refused = budget.creation();
+          }
+          if (refused) return this.forward(frame.conv, { envelope: { origin, raw }, ref, refused });
+        }
+        if (frame.t === 'send') facts ??= await factsFor(this.reads(), frame);
       } catch (error) {
         // The directory did not answer: refused in the frame's turn, so the gate it sets holds back only what came after it.
         console.error('[pin-messaging] inbox read failed', error instanceof Error ? error.message : error);
@@ -221,24 +305,58 @@ export class Inbox extends Server<Env> {
       if (opens) store.setOpening(frame.conv, true);
       return this.forward(frame.conv, { envelope: { origin, raw, facts }, ref, opens });
     }
+    if (refused) {
+      this.answer(socket.id, ref, refused);
+      return this.tally(socket, true);
+    }
+    const first = !this.greeted.has(socket.id);
     try {
-      if (frame) store.prefetched = await prefetch(this.reads(), frame);
+      if (frame) store.prefetched = await prefetch(this.reads(), frame, (cost) => !budget.replay(cost, 'too many hellos'), first);
     } catch (error) {
       // Another object did not answer (the directory, a conversation): the frame may be sent again.
       console.error('[pin-messaging] inbox read failed', error instanceof Error ? error.message : error);
-      if (frame) this.refuse({ envelope: { origin, raw }, ref: refOf(frame) });
+      if (frame) this.answer(socket.id, ref);
       return;
     }
+    if (frame?.t === 'hello') this.greeted.add(socket.id);
     const held: [Socket, string][] = [];
     this.capture = held;
+    core.prepaid = store.prefetched.replay;
     try {
       core.receive(conn, raw);
     } finally {
       this.capture = undefined;
+      core.prepaid = undefined;
       store.prefetched = {};
     }
     if (frame?.t === 'block') await this.shareBlock(frame);
     for (const [target, data] of held) sendTo(target, data);
+    // The core closed the socket itself (invalid frames) when it is gone from `opened`.
+    if (this.opened.has(socket.id)) this.tally(socket, held.some(([target, data]) => target === socket && isRefusal(data)));
+  }
+
+  /**
+   * Whether a send would create its conversation: it names recipients, and the
+   * person's list neither has the conversation (left or not) nor awaits the
+   * answer to a send that may have created it.
+   */
+  private creates(frame: ClientFrameOf<'send'>): boolean {
+    const { store } = this.live();
+    return frame.to !== undefined && store.entry(frame.conv) === undefined && !store.opening(frame.conv);
+  }
+
+  /**
+   * Counts refused frames in a row, per socket, closing it with 4008 past the
+   * threshold: what a conversation object refuses counts as much as what the
+   * inbox refuses. A failure of the server's own counts neither way.
+   */
+  private tally(socket: Socket, refused: boolean): void {
+    if (!refused) return void this.strikes.delete(socket.id);
+    const strikes = (this.strikes.get(socket.id) ?? 0) + 1;
+    this.strikes.set(socket.id, strikes);
+    if (strikes > this.live().budget.limits.refusalThreshold && this.getConnection(socket.id)) {
+      this.connection(socket).close(CloseCode.Abuse, 'too many refused frames');
+    }
   }
 
   /**
@@ -289,8 +407,11 @@ export class Inbox extends Server<Env> {
       }
       batch.forEach((forwarded, i) => {
         try {
-          if (replies) this.apply(conv, replies[i]);
-          else this.failed(conv, forwarded);
+          if (!replies) return this.failed(conv, forwarded);
+          this.apply(conv, replies[i]);
+          const { socket } = forwarded.envelope.origin;
+          const target = this.getConnection(socket);
+          if (target) this.tally(target, replies[i].some((d) => d.only === socket && isRefusal(d.frame)));
         } catch (error) {
           console.error('[pin-messaging] inbox', error);
         }
@@ -304,31 +425,50 @@ export class Inbox extends Server<Env> {
 
   /**
    * Takes the next frames for one call off the queue, in order: sends behind a
-   * refused one are refused here (see `gates`), and a send whose facts could
-   * not be read is refused in its turn, after the call carrying the frames
-   * before it.
+   * refused one are refused here (see `gates`), and a frame refused on arrival
+   * or a send whose facts could not be read is answered in its turn, after the
+   * call carrying the frames before it.
    */
   private admit(conv: string, queue: Forwarded[]): Forwarded[] {
     const batch: Forwarded[] = [];
     while (queue.length > 0 && batch.length < MAX_BATCH) {
       const next = queue[0];
-      if (next.unready && batch.length > 0) break;
+      if ((next.unready || next.refused) && batch.length > 0) break;
       queue.shift();
       if (!this.passGate(conv, next)) continue;
-      if (next.unready) this.failed(conv, next);
+      if (next.refused) this.rejected(conv, next, next.refused);
+      else if (next.unready) this.failed(conv, next);
       else batch.push(next);
     }
     return batch;
   }
 
   /** Whether a frame may go on: anything but a send passes; a send passes unless it is behind a refused one. */
-  private passGate(conv: string, { envelope, ref }: Forwarded): boolean {
+  private passGate(conv: string, forwarded: Forwarded): boolean {
+    const { envelope, ref } = forwarded;
     const gate = this.gates.get(envelope.origin.socket)?.get(conv);
     if (ref.id === undefined || gate === undefined) return true;
     const retryAfter = gate.wait(ref.id, Date.now());
     if (retryAfter === 0) return true;
-    this.refuse({ envelope, ref }, ErrorCode.RateLimited, GATED_MESSAGE, retryAfter);
+    this.rejected(conv, forwarded, { code: ErrorCode.RateLimited, message: GATED_MESSAGE, retryAfter });
     return false;
+  }
+
+  /** Answers a frame refused without its conversation object; a retryable refusal of a send gates the ones after it. */
+  private rejected(conv: string, { envelope, ref }: Forwarded, refusal: Refusal): void {
+    const target = this.getConnection(envelope.origin.socket);
+    if (!target) return;
+    if (ref.id !== undefined && RETRYABLE_ERRORS.has(refusal.code)) this.gate(target.id, conv).close(ref.id, Date.now() + (refusal.retryAfter ?? 0));
+    this.answer(target.id, ref, refusal);
+    this.tally(target, true);
+  }
+
+  private gate(socket: string, conv: string): SendGate {
+    let gates = this.gates.get(socket);
+    if (!gates) this.gates.set(socket, (gates = new Map()));
+    let gate = gates.get(conv);
+    if (!gate) gates.set(conv, (gate = new SendGate()));
+    return gate;
   }
 
   /**
@@ -339,37 +479,56 @@ export class Inbox extends Server<Env> {
   private failed(conv: string, forwarded: Forwarded): void {
     const socket = forwarded.envelope.origin.socket;
     const id = forwarded.ref.id;
-    if (id !== undefined && this.getConnection(socket)) {
-      let gates = this.gates.get(socket);
-      if (!gates) this.gates.set(socket, (gates = new Map()));
-      let gate = gates.get(conv);
-      if (!gate) gates.set(conv, (gate = new SendGate()));
-      // No wait: the refusal of a failed call carries none, so held-back sends retry after 1 ms.
-      gate.close(id, Date.now());
-    }
-    this.refuse(forwarded);
+    // No wait: the refusal of a failed call carries none, so held-back sends retry after 1 ms.
+    if (id !== undefined && this.getConnection(socket)) this.gate(socket, conv).close(id, Date.now());
+    this.answer(socket, forwarded.ref);
   }
 
-  private refuse({ envelope, ref }: Forwarded, code: ErrorCode = ErrorCode.Internal, message = 'the server failed; try again', retryAfter?: number): void {
-    const socket = this.getConnection(envelope.origin.socket);
-    const frame: ServerFrame = { t: 'error', code, message, ...ref };
-    if (retryAfter !== undefined) frame.retryAfter = retryAfter;
-    if (socket) sendTo(socket, JSON.stringify(frame));
+  /** An `error` frame for one socket, tied to the frame it answers. */
+  private answer(socket: string, ref: FrameRef, refusal: Refusal = FAILED): void {
+    const target = this.getConnection(socket);
+    const frame: ServerFrame = { t: 'error', code: refusal.code, message: refusal.message, ...ref };
+    if (refusal.retryAfter !== undefined) frame.retryAfter = refusal.retryAfter;
+    if (target) sendTo(target, JSON.stringify(frame));
   }
 
   private apply(conv: string, deliveries: Delivery[]): void {
     const { store } = this.live();
-    for (const d of deliveries) {
-      if (d.only !== undefined) {
-        const socket = this.getConnection(d.only);
-        if (!socket) continue;
-        if (d.close !== undefined) this.connection(socket).close(d.close, 'closed by the server');
-        else sendTo(socket, d.frame);
-        continue;
+    for (const delivery of deliveries) {
+      // One bad delivery must not cost the person the others.
+      try {
+        const d = this.withholding(conv, delivery);
+        if (d.only !== undefined) {
+          const socket = this.getConnection(d.only);
+          if (!socket) continue;
+          if (d.close !== undefined) this.connection(socket).close(d.close, 'closed by the server');
+          else sendTo(socket, d.frame);
+          continue;
+        }
+        store.apply(conv, d);
+        for (const socket of this.getConnections()) if (socket.id !== d.except) sendTo(socket, d.frame);
+      } catch (error) {
+        console.error('[pin-messaging] inbox delivery', error instanceof Error ? error.message : error);
       }
-      store.apply(conv, d);
-      for (const socket of this.getConnections()) if (socket.id !== d.except) sendTo(socket, d.frame);
     }
+  }
+
+  /**
+   * A group's messages from people this person blocked reach their sockets and
+   * their list as placeholders (see `withheldPage`): conversation objects know
+   * nothing of blocks, so each reader's inbox withholds them.
+   */
+  private withholding(conv: string, d: Delivery): Delivery {
+    if (conv.startsWith('dm:') || !CARRIES_MESSAGES.test(d.frame)) return d;
+    const { store } = this.live();
+    if (store.blockedBy(this.name).length === 0) return d;
+    const frame = JSON.parse(d.frame) as ServerFrame;
+    const hide = (messages: Message[]) => withheldPage(store, conv, this.name, messages);
+    let shown: ServerFrame | undefined;
+    if (frame.t === 'msg') shown = { ...frame, m: hide([frame.m])[0] };
+    else if (frame.t === 'history') shown = { ...frame, messages: hide(frame.messages) };
+    else if (frame.t === 'conv' && frame.conv.last) shown = { ...frame, conv: { ...frame.conv, last: hide([frame.conv.last])[0] } };
+    return shown ? { ...d, frame: JSON.stringify(shown) } : d;
   }
 
   /** The other person's inbox must know before the `ok`: their next send is checked against it. */
@@ -378,6 +537,17 @@ export class Inbox extends Server<Env> {
     if (frame.user === this.name || !store.getUser(frame.user)) return;
     await inboxOf(this.env, frame.user).noteBlock(this.name, frame.blocked);
   }
+}
+
+/** Frames that may carry someone's message (see `withholding`). */
+const CARRIES_MESSAGES = /^\{"t":"(?:msg|history|conv)"/;
+
+/** The answer of a frame the server could not handle: the client may send it again. */
+const FAILED: Refusal = { code: ErrorCode.Internal, message: 'the server failed; try again' };
+
+/** Whether a serialised frame refuses something (a failure of the server's own does not count). */
+function isRefusal(frame: string): boolean {
+  return frame.startsWith('{"t":"error"') && !frame.startsWith('{"t":"error","code":"internal"');
 }
 
 function isConversational(frame: ClientFrame): frame is Conversational {

@@ -4,8 +4,8 @@
  */
 import { routePartykitRequest } from 'partyserver';
 import type { Env } from './env.js';
-import { admit } from './handshake.js';
-import { handleHttp } from './routes.js';
+import { admit, upgradeProblem } from './handshake.js';
+import { handleHttp, json } from './routes.js';
 
 export { Conversation } from './conversation.js';
 export { Directory } from './directory.js';
@@ -15,12 +15,25 @@ const INBOX_PATH = /^\/parties\/inbox\/[^/]+\/?$/;
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
-    const url = new URL(request.url);
-    if (!url.pathname.startsWith('/parties/')) return handleHttp(request, env, url);
-    // Only inboxes take sockets; conversation and directory objects are internal.
-    if (!INBOX_PATH.test(url.pathname)) return new Response('not found', { status: 404 });
-    if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') return new Response('use a WebSocket', { status: 426 });
-    const response = await routePartykitRequest(request, env, { onBeforeConnect: (req, lobby) => admit(req, lobby, env) });
-    return response ?? new Response('not found', { status: 404 });
+    // The fault barrier: whatever a request does, its caller gets a plain answer
+    // without a stack trace, and nothing it throws reaches other requests.
+    try {
+      return await route(request, env);
+    } catch (error) {
+      console.error('[pin-messaging] worker', error instanceof Error ? error.message : error);
+      return json(500, { error: 'the server failed; try again' });
+    }
   },
 } satisfies ExportedHandler<Env>;
+
+async function route(request: Request, env: Env): Promise<Response> {
+  const url = new URL(request.url);
+  if (!url.pathname.startsWith('/parties/')) return handleHttp(request, env, url);
+  // Only inboxes take sockets; conversation and directory objects are internal.
+  if (!INBOX_PATH.test(url.pathname)) return json(404, { error: 'not found' });
+  if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') return json(426, { error: 'use a WebSocket' });
+  const problem = upgradeProblem(request);
+  if (problem) return json(400, { error: problem });
+  const response = await routePartykitRequest(request, env, { onBeforeConnect: (req, lobby) => admit(req, lobby, env) });
+  return response ?? json(404, { error: 'not found' });
+}

@@ -1,3 +1,4 @@
+import { CONVERSATION_ID, USER_ID } from '../../../src/protocol/index.js';
 import { MemoryStorage } from '../../core/memory-storage.js';
 import { avatarSvg } from '../../node/avatars.js';
 import { SAMPLE_USERS, seedSampleUsers } from '../../node/sample-users.js';
@@ -6,6 +7,11 @@ import { authOf } from './handshake.js';
 
 const DEV_TOKEN_TTL_SECONDS = 3600;
 const AVATAR = /^\/avatars\/([A-Za-z0-9_-]{1,64})\.svg$/;
+/** Most messages one admin read returns. */
+const ADMIN_PAGE = 10_000;
+
+/** A query parameter the caller got wrong: answered with 400 and what was wrong. */
+class BadParam extends Error {}
 
 /** Plain HTTP: health, avatars, the dev-only token routes and the admin API. */
 export async function handleHttp(request: Request, env: Env, url: URL): Promise<Response> {
@@ -79,29 +85,73 @@ async function handleAdmin(request: Request, env: Env, url: URL): Promise<Respon
   if (!env.PIN_ADMIN_SECRET || !(await sameSecret(request.headers.get('Authorization') ?? '', `Bearer ${env.PIN_ADMIN_SECRET}`))) {
     return text(404, 'not found');
   }
-  const q = (name: string) => url.searchParams.get(name) ?? '';
+  try {
+    return await admin(request, env, url);
+  } catch (error) {
+    if (error instanceof BadParam) return json(400, { error: error.message });
+    throw error;
+  }
+}
+
+async function admin(request: Request, env: Env, url: URL): Promise<Response> {
+  const params = url.searchParams;
   const post = request.method === 'POST';
   switch (url.pathname) {
-    case '/admin/follow':
+    case '/admin/follow': {
       if (!post) break;
+      const follower = id(params, 'follower', USER_ID);
+      const followee = id(params, 'followee', USER_ID);
+      if (follower === followee) throw new BadParam('follower and followee must differ');
+      const follows = flagParam(params, 'follows', true);
       await Promise.all([
-        inboxOf(env, q('follower')).setFollow(q('follower'), q('followee'), q('follows') !== '0'),
-        inboxOf(env, q('followee')).setFollow(q('follower'), q('followee'), q('follows') !== '0'),
+        inboxOf(env, follower).setFollow(follower, followee, follows),
+        inboxOf(env, followee).setFollow(follower, followee, follows),
       ]);
       return json(200, { ok: true });
+    }
     case '/admin/revoke':
       if (!post) break;
-      return json(200, { closed: await inboxOf(env, q('user')).revoke() });
+      return json(200, { closed: await inboxOf(env, id(params, 'user', USER_ID)).revoke() });
     case '/admin/user': {
-      const [user] = await directoryOf(env).get([q('id')]);
+      const [user] = await directoryOf(env).get([id(params, 'id', USER_ID)]);
       return user ? json(200, user) : json(404, { error: 'unknown user' });
     }
-    case '/admin/messages':
-      return json(200, await conversationOf(env, q('conv')).messages(Number(q('after')) || 0, Math.min(Number(q('limit')) || 200, 10_000)));
+    case '/admin/messages': {
+      const conv = id(params, 'conv', CONVERSATION_ID);
+      const after = integer(params, 'after', 0, Number.MAX_SAFE_INTEGER, 0);
+      const limit = integer(params, 'limit', 1, ADMIN_PAGE, 200);
+      return json(200, await conversationOf(env, conv).messages(after, limit));
+    }
     case '/admin/reports':
-      return json(200, await conversationOf(env, q('conv')).reports());
+      return json(200, await conversationOf(env, id(params, 'conv', CONVERSATION_ID)).reports());
+    default:
+      return json(404, { error: 'not found' });
   }
   return text(405, 'method not allowed');
+}
+
+/** A required id: every object is named by one, so nothing else may reach `idFromName`. */
+function id(params: URLSearchParams, name: string, pattern: RegExp): string {
+  const value = params.get(name);
+  if (value === null || !pattern.test(value)) throw new BadParam(`${name} must be a valid id`);
+  return value;
+}
+
+/** An optional whole number in [min, max]. */
+function integer(params: URLSearchParams, name: string, min: number, max: number, fallback: number): number {
+  const raw = params.get(name);
+  if (raw === null) return fallback;
+  const value = /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw new BadParam(`${name} must be a whole number from ${min} to ${max}`);
+  return value;
+}
+
+function flagParam(params: URLSearchParams, name: string, fallback: boolean): boolean {
+  const raw = params.get(name);
+  if (raw === null) return fallback;
+  if (raw === '1' || raw === 'true') return true;
+  if (raw === '0' || raw === 'false') return false;
+  throw new BadParam(`${name} must be 1 or 0`);
 }
 
 async function sameSecret(given: string, expected: string): Promise<boolean> {
@@ -109,7 +159,7 @@ async function sameSecret(given: string, expected: string): Promise<boolean> {
   return crypto.subtle.timingSafeEqual(a, b);
 }
 
-function json(status: number, body: unknown, headers = new Headers()): Response {
+export function json(status: number, body: unknown, headers = new Headers()): Response {
   headers.set('Content-Type', 'application/json; charset=utf-8');
   headers.set('X-Content-Type-Options', 'nosniff');
   return new Response(JSON.stringify(body), { status, headers });
