@@ -145,6 +145,13 @@ export const styles = css`
   .status.quiet {
     padding: 0;
   }
+  .blocked-notice {
+    margin: 0;
+    padding: 6px 12px;
+    border-block-end: 1px solid var(--_border);
+    font-size: 13px;
+    color: var(--_muted);
+  }
 
   /* History */
   .history {
@@ -246,9 +253,15 @@ export const styles = css`
     color: inherit;
     text-decoration: underline;
   }
+  /* Where a link really goes stands out from the rest of its address. */
   .host {
-    font-size: 0.85em;
-    opacity: 0.85;
+    font-weight: 600;
+  }
+  .blocked {
+    padding-inline-start: calc(20px + var(--_avatar-size));
+    font-size: 12px;
+    font-style: italic;
+    color: var(--_muted);
   }
   .pin {
     position: relative;

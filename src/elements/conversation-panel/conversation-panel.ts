@@ -29,6 +29,8 @@ const MIN_LOADED = 20;
 const FIRST_ROWS = 200;
 /** Older messages get their rows this many at a time, one step per idle period. */
 const ROWS_STEP = 2_000;
+/** Person and group pairs told that someone they blocked is in the group: once each, whichever panel shows it. */
+const toldBlocked = new Set<string>();
 
 /**
  * One conversation: its history, with pins as cards and messages grouped by
@@ -65,6 +67,8 @@ const ROWS_STEP = 2_000;
  * @csspart typing - Who is typing.
  * @csspart composer - The composer form; `input` and `send-button` are its parts.
  * @csspart notice - A notice in place of the composer (a blocked person).
+ * @csspart blocked-notice - In a group, that people the reader blocked are members.
+ * @csspart hidden-message - A message from someone the reader blocked, in place of its content (also `message`).
  * @csspart dialog - The link-safety and confirmation dialog.
  *
  * @cssproperty [--pin-panel-width=360px] - Width on wider screens.
@@ -154,6 +158,8 @@ export class ConversationPanel extends PinElement {
   #readFrame = 0;
   /** What rows are rendered with besides themselves (strings, people, group or not). */
   #look: unknown[] = [];
+  /** Whether the reader blocked someone in this group. */
+  #blockedHere = false;
 
   // Lifecycle ---------------------------------------------------------------------
 
@@ -188,6 +194,7 @@ export class ConversationPanel extends PinElement {
       this.menuOpen = false;
     }
     this.#noticeFailures();
+    this.#noticeBlocked();
     const look = [this.t, this.#users.value, this.#conversation()?.kind];
     if (look.some((v, i) => v !== this.#look[i])) {
       // Every row renders anew and may change height.
@@ -376,6 +383,7 @@ export class ConversationPanel extends PinElement {
           }),
         )}
         ${this.#renderStatus()}
+        ${this.#blockedHere ? html`<p class="blocked-notice" part="blocked-notice" dir="auto">${t.blockedInGroup}</p>` : nothing}
         <div class="history">
           <div class="scroller" part="history" role="region" aria-label=${t.messageHistory} @scroll=${this.#onScroll}>
             <div class="spacer" aria-hidden="true"></div>
@@ -553,6 +561,20 @@ export class ConversationPanel extends PinElement {
     const failed = new Set(this.#pending().filter((e) => e.state === 'failed').map((e) => e.id));
     if ([...failed].some((id) => !this.#failed.has(id))) this.#announce(this.t.sendFailed);
     this.#failed = failed;
+  }
+
+  /** Whether someone in this group has their messages come hidden; tells the reader once per conversation. */
+  #noticeBlocked(): void {
+    const conv = this.#conversation();
+    const blocked = this.#blocked.value;
+    this.#blockedHere = conv?.kind === 'group' && conv.members.some((m) => blocked.includes(m));
+    if (!this.#blockedHere) return;
+    // A live region announces changes, not the text it is created with: say it once the region exists.
+    if (!this.hasUpdated) return void this.updateComplete.then(() => this.requestUpdate());
+    const key = this.#me + ' ' + this.conv;
+    if (toldBlocked.has(key)) return;
+    toldBlocked.add(key);
+    this.#announce(this.t.blockedInGroup);
   }
 
   #loadOlderIfNeeded(force = false): void {

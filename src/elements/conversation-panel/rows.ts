@@ -171,6 +171,8 @@ function addMessages(rows: Row[], c: Cursor, me: string, messages: readonly Mess
   for (let i = from; i < to; i++) {
     const m = messages[i];
     add(rows, c, me, m.from, m.at, m.from + ':' + m.id, m, undefined);
+    // A placeholder shows no sender, so the sender's next message (once unblocked) heads a run of its own.
+    if (m.hidden) c.from = '';
   }
 }
 

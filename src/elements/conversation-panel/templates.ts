@@ -3,7 +3,7 @@ import { displayHost, safeHref, type Body, type StoredBody, type User } from '..
 import { formatDay, formatTime } from '../internal/format.js';
 import { avatar, nameOf } from '../internal/people.js';
 import type { Strings } from '../internal/strings.js';
-import { linkify } from './linkify.js';
+import { BIDI_CONTROLS, linkify } from './linkify.js';
 import type { MessageRow, Row } from './rows.js';
 
 /** Every link out of a message: no opener, no referrer, no ranking credit for user content. */
@@ -42,6 +42,10 @@ export function renderRow(row: Row, ctx: RowContext): TemplateResult {
 function renderMessage(row: MessageRow, ctx: RowContext): TemplateResult {
   const { t, users } = ctx;
   const tab = row.key === ctx.tabStop ? 0 : -1;
+  // Nothing of a blocked person's message, not even who sent it: the row only keeps its place in the order.
+  if (row.message?.hidden) {
+    return html`<div class="row message blocked" part="message hidden-message" role="listitem" tabindex=${tab} data-key=${row.key}>${t.blockedMessage}</div>`;
+  }
   const name = row.own ? t.you : nameOf(users, row.from);
   const time = formatTime(row.at);
   const body: StoredBody | Body = row.message?.body ?? row.entry!.body;
@@ -74,18 +78,18 @@ function renderMessage(row: MessageRow, ctx: RowContext): TemplateResult {
   </div>`;
 }
 
-/** Text with http(s) URLs as links, each followed by the host it really goes to. */
+/** Text with http(s) URLs as links, each shown as the host and path it really goes to. */
 export function renderText(text: string, tab: number): TemplateResult {
   const runs = linkify(text);
-  // Each run sits in its own isolate, so a right-to-left override in one run cannot reorder a link or its host.
+  // Each run sits in its own isolate, so a right-to-left override in one run cannot reorder a link.
   // Plain text is one run, which the bubble (a block with that run's direction) isolates already.
+  // A link's text has no bidi controls left (see readablePath) to reorder it from inside.
   const parts =
     runs.length === 1 && !('href' in runs[0])
       ? text
       : runs.map((part) =>
           'href' in part
-            ? html`<a href=${part.href} rel=${LINK_REL} target="_blank" dir="ltr" tabindex=${tab}>${part.text}</a
-                ><span class="host" dir="ltr"> (${part.host})</span>`
+            ? html`<a href=${part.href} rel=${LINK_REL} target="_blank" dir="ltr" tabindex=${tab}><span class="host">${part.host}</span>${part.path}</a>`
             : html`<bdi>${part.text}</bdi>`,
         );
   return html`<div class="bubble" part="bubble" dir=${textDirection(text)}>${parts}</div>`;
@@ -95,9 +99,12 @@ function renderPin(pin: PinLike, note: string | undefined, t: Strings, tab: numb
   const href = safeHref(pin.url);
   const src = safeHref(pin.image);
   const host = displayHost(pin.url) ?? '';
-  const title = html`<bdi>${pin.title}</bdi>`;
+  // A title is prose: its bidi controls are formatting, not content, so they go (an escape would read as noise),
+  // and a title made to look like an address cannot read backwards. Its own direction comes from its letters.
+  const text = pin.title.replace(BIDI_CONTROLS, '');
+  const title = html`<bdi>${text}</bdi>`;
   return html`<figure class="pin" part="pin">
-      ${src ? html`<img part="pin-image" src=${src} alt=${pin.title} loading="lazy" decoding="async" referrerpolicy="no-referrer" />` : nothing}
+      ${src ? html`<img part="pin-image" src=${src} alt=${text} loading="lazy" decoding="async" referrerpolicy="no-referrer" />` : nothing}
       <figcaption>
         ${href
           ? html`<a class="pin-title" part="pin-title" href=${href} rel=${LINK_REL} target="_blank" tabindex=${tab}>${title}</a>`

@@ -98,6 +98,10 @@ export const DEFAULT_STRINGS = {
   blockConfirm: (name: string) => `Block ${name}?`,
   blockConfirmDetail: (name: string) => `You and ${name} will not be able to message each other.`,
   blockedNotice: (name: string) => `You blocked ${name}.`,
+  /** In place of a message from someone the reader blocked. */
+  blockedMessage: 'Message from someone you blocked',
+  /** Shown in a group with people the reader blocked (one or more); announced once per conversation. */
+  blockedInGroup: 'Someone you blocked is in this group. Their messages are hidden.',
   actionFailed: 'That did not work. Please try again.',
   tooLong: (max: number) => `Messages can be up to ${max} characters`,
   // Connection

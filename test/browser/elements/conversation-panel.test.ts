@@ -142,10 +142,55 @@ describe('<conversation-panel>', () => {
     expect(links[0].protocol).to.equal('https:');
     expect(links[0].rel).to.equal('noopener noreferrer nofollow ugc');
     expect(links[0].target).to.equal('_blank');
-    // The real host is shown, in punycode, right after the link: the override did not move it.
-    const host = $(el, '.bubble .host')!;
-    expect(host.textContent).to.contain('xn--bcher-kva.example');
-    expect(host.getBoundingClientRect().left).to.be.at.least(links[0].getBoundingClientRect().right - 1);
+    // The link reads as its real host, in punycode, then its path: the override before it moved nothing.
+    expect(links[0].textContent).to.equal('xn--bcher-kva.example/x');
+    const host = links[0].querySelector('.host')!;
+    expect(host.textContent).to.equal('xn--bcher-kva.example');
+    expect(host.getBoundingClientRect().left).to.be.closeTo(links[0].getBoundingClientRect().left, 1);
+    await expect(el).to.be.accessible();
+  });
+
+  it('shows a link as its real host and path: bidi controls inside it show as escapes and reorder nothing', async () => {
+    const long = `https://shop.example.com/${'a'.repeat(60)}/lamp.jpg`;
+    const conv = chat.seed({
+      members: ['bob', 'ada'],
+      messages: [
+        { kind: 'text', text: '\u202Eevil https://example.com/\u202Egnp.exe and https://example.com/caf\u00e9/\u2067x\u2069' },
+        { kind: 'text', text: long },
+        { kind: 'pin', pin: { ...PIN, title: 'https://example.com/\u202Egnp.exe' } },
+      ],
+    });
+    const ada = client();
+    await online(ada);
+    const el = await panel(ada, conv);
+    el.style.setProperty('--pin-panel-width', '640px'); // each link on one line
+    await waitUntil(() => $$(el, '.bubble a').length === 3 && $(el, '[part="pin"]'), 'links and pin');
+    await settled(el);
+
+    const [rlo, isolates, cut] = $$<HTMLAnchorElement>(el, '.bubble a');
+    const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+    for (const link of [rlo, isolates, cut]) expect(BIDI.test(link.textContent!), link.textContent!).to.equal(false);
+    // The override is part of the address: it stays there, visible as the escape the href has.
+    expect(rlo.textContent).to.equal('example.com/%E2%80%AEgnp.exe');
+    expect(rlo.getAttribute('href')).to.equal('https://example.com/%E2%80%AEgnp.exe');
+    // Read left to right, the file still ends in .exe.
+    const path = rlo.lastChild as Text;
+    const at = (word: string) => {
+      const range = document.createRange();
+      range.setStart(path, path.data.indexOf(word));
+      range.setEnd(path, path.data.indexOf(word) + word.length);
+      return range.getBoundingClientRect().left;
+    };
+    expect(at('gnp')).to.be.below(at('exe'));
+    // Escaped text is shown as text, but not the isolates around it.
+    expect(isolates.textContent).to.equal('example.com/café/%E2%81%A7x%E2%81%A9');
+    // A long path loses its middle; the host and the file name stay whole.
+    expect(cut.textContent).to.match(/^shop\.example\.com\/a{19}…a{11}\/lamp\.jpg$/);
+    expect(cut.href).to.equal(long);
+    // A pin's title is prose: its controls are dropped, so it cannot read backwards either.
+    const title = $(el, '[part="pin-title"]')!;
+    expect(title.textContent!.trim()).to.equal('https://example.com/gnp.exe');
+    expect($<HTMLImageElement>(el, '[part="pin-image"]')!.alt).to.equal('https://example.com/gnp.exe');
     await expect(el).to.be.accessible();
   });
 
@@ -634,5 +679,120 @@ describe('<conversation-panel>', () => {
     expect((await closed).detail.conv).to.equal(conv);
     el.remove();
     expect(listeners()).to.deep.equal(idle);
+  });
+});
+
+/**
+ * What the server sends someone who blocked `hiddenFrom` and shares a group with them: that person's
+ * messages with `hidden: 'blocked'` and an empty body, in their place in the order.
+ */
+class BlockerTransport extends MemoryTransport {
+  constructor(
+    options: ConstructorParameters<typeof MemoryTransport>[0],
+    public hiddenFrom: string,
+  ) {
+    super(options);
+  }
+
+  protected override emitMessage(data: string): void {
+    const hide = (_: string, v: { from?: string; seq?: number; body?: unknown }) =>
+      v?.from === this.hiddenFrom && typeof v.seq === 'number' && v.body ? { ...v, hidden: 'blocked', body: { kind: 'text', text: '' } } : v;
+    super.emitMessage(JSON.stringify(JSON.parse(data), hide));
+  }
+}
+
+describe('<conversation-panel> in a group with someone the reader blocked', () => {
+  const NOTICE = 'Someone you blocked is in this group. Their messages are hidden.';
+
+  /** Ada blocked Eve; Bob, Eve and Ada share a group where each said something, Eve a pin. */
+  async function blockedGroup(): Promise<{ conv: string; ada: ChatClient; el: ConversationPanel; transport: BlockerTransport }> {
+    const conv = chat.seed({
+      members: ['bob', 'eve', 'ada'],
+      title: 'Lamps',
+      messages: [
+        { kind: 'text', text: 'before' },
+        { kind: 'pin', pin: PIN, note: 'look https://evil.example/x' },
+        { kind: 'text', text: 'after' },
+      ],
+    });
+    chat.backend.storage.setBlocked('ada', 'eve', true);
+    const transport = new BlockerTransport({ backend: chat.backend, user: 'ada' }, 'eve');
+    const ada = new ChatClient({ user: 'ada', transport, outboxStorage: memoryOutboxStorage() });
+    clients.push(ada);
+    const el = await panel(ada, conv);
+    await online(ada);
+    await waitUntil(() => $$(el, '.row.message').length === 3, 'three rows');
+    await settled(el);
+    return { conv, ada, el, transport };
+  }
+
+  it("shows the blocked person's message collapsed and labelled in its place, with none of its content", async () => {
+    const { conv, el, transport } = await blockedGroup();
+    const rows = $$(el, '.row.message');
+    // In its place between the messages before and after it.
+    expect(rows[0].textContent).to.contain('before');
+    expect(rows[1].textContent!.trim()).to.equal('Message from someone you blocked');
+    expect(rows[2].textContent).to.contain('after');
+    const hidden = rows[1];
+    expect(hidden.getAttribute('part')).to.contain('hidden-message');
+    // No sender, body, link, pin image or report flag.
+    for (const selector of ['a', 'img', '.bubble', '[part~="pin"]', '[part~="avatar"]', '[data-action="report"]']) {
+      expect(hidden.querySelector(selector), selector).to.equal(null);
+    }
+    expect(hidden.textContent).to.not.contain('Eve');
+    expect(hidden.getBoundingClientRect().height, 'collapsed').to.be.below(rows[0].getBoundingClientRect().height);
+
+    // A live message from her takes its place at the end, hidden too.
+    const eve = client('eve');
+    await online(eve);
+    await eve.sendText(conv, 'new and unseen');
+    await waitUntil(() => $$(el, '.row.message').length === 4, 'fourth row');
+    expect($$(el, '.row.message')[3].textContent!.trim()).to.equal('Message from someone you blocked');
+    expect(el.shadowRoot!.textContent).to.not.contain('new and unseen');
+
+    // Unblocked, her next message shows under her name: it does not continue the run of a placeholder.
+    chat.backend.storage.setBlocked('ada', 'eve', false);
+    transport.hiddenFrom = '';
+    await eve.sendText(conv, 'hello again');
+    await waitUntil(() => bubbles(el).includes('hello again'), 'visible again');
+    const last = $$(el, '.row.message').at(-1)!;
+    expect(last.classList.contains('first')).to.equal(true);
+    expect(last.querySelector('[part="sender"]')!.textContent).to.equal('Eve Arden');
+    await expect(el).to.be.accessible();
+  });
+
+  it('tells the reader once per conversation that someone they blocked is in the group', async () => {
+    const direct = chat.seed({ members: ['bob', 'ada'], messages: 1 });
+    const { conv, ada, el } = await blockedGroup();
+    const status = () => $(el, '.visually-hidden[role="status"]')!;
+    await waitUntil(() => status().textContent === NOTICE, 'announced');
+    expect(texts(el, '[part="blocked-notice"]')).to.deep.equal([NOTICE]);
+
+    let repeated = 0;
+    const observer = new MutationObserver(() => (repeated += status().textContent!.includes('blocked') ? 1 : 0));
+    observer.observe(status(), { childList: true, characterData: true, subtree: true });
+    try {
+      // New messages, another conversation and back: the notice stays, the announcement is not repeated.
+      const bob = client('bob');
+      await online(bob);
+      await bob.sendText(conv, 'one more');
+      await waitUntil(() => $$(el, '.row.message').length === 4, 'new message');
+      el.conv = direct;
+      await waitUntil(() => $$(el, '.row.message').length === 1, 'direct conversation');
+      expect($(el, '[part="blocked-notice"]'), 'no notice where nobody is blocked').to.equal(null);
+      el.conv = conv;
+      await waitUntil(() => $$(el, '.row.message').length === 4, 'back in the group');
+      await settled(el);
+      // Another panel of the same person's chat does not say it again either.
+      const other = await panel(ada, conv);
+      await waitUntil(() => $(other, '[part="blocked-notice"]'), 'notice in the other panel');
+      await settled(other);
+      expect($(other, '.visually-hidden[role="status"]')!.textContent).to.equal('');
+    } finally {
+      observer.disconnect();
+    }
+    expect(repeated).to.equal(0);
+    expect(texts(el, '[part="blocked-notice"]')).to.deep.equal([NOTICE]);
+    await expect(el).to.be.accessible();
   });
 });
