@@ -180,11 +180,11 @@ export const Typing: Story = {
   },
 };
 
-/** Links show their real host and pass the link-safety warning before leaving. */
+/** Links read as their real host and path, and pass the link-safety warning before leaving. */
 export const LinkWarning: Story = {
   play: async ({ canvasElement }) => {
     const { s } = await panelParts(canvasElement);
-    const link = await s.findByShadowRole('link', { name: 'https://shop.example.net/lamps/amber' });
+    const link = await s.findByShadowRole('link', { name: 'shop.example.net/lamps/amber' });
     await expect(link).toHaveAttribute('rel', 'noopener noreferrer nofollow ugc');
     await userEvent.click(link);
     const dialog = await s.findByShadowRole('dialog', { name: 'You are leaving for another site' });
@@ -269,6 +269,27 @@ export const HostileStrings: Story = {
     await visible(await parts.s.findByShadowText(/<img src=x onerror=alert\(1\)> <script>/));
     await inert();
     await waitFor(() => expect(parts.history.scrollWidth).toBeLessThanOrEqual(parts.history.clientWidth));
+  },
+};
+
+/**
+ * Ada blocked Eve, who is in this group: Eve's messages keep their places as collapsed placeholders,
+ * with nothing of their content, and a notice (announced once) says why.
+ */
+export const BlockedInGroup: Story = {
+  loaders: load('blockedInGroup'),
+  args: { thread: 'group' },
+  play: async ({ canvasElement }) => {
+    const { s, history, messages } = await panelParts(canvasElement);
+    const notice = 'Someone you blocked is in this group. Their messages are hidden.';
+    await visible(await s.findByShadowText(notice, { selector: '[part=blocked-notice]' }));
+    await waitFor(() => expect(s.getByShadowText(notice, { selector: '[role=status]' })).toBeInTheDocument());
+    history.scrollTop = 0;
+    await waitFor(() => expect(messages().map((m) => m.textContent!.includes('Message from someone you blocked'))).toEqual([false, true, false, true, false, false]));
+    await expect(s.queryByShadowText('This one, obviously')).toBeNull();
+    await expect(s.queryByShadowText('Nobody asked you, Fay')).toBeNull();
+    // Only Ada's own pin shows a card.
+    await expect(canvasElement.querySelector('conversation-panel')!.shadowRoot!.querySelectorAll('[part~=pin]')).toHaveLength(1);
   },
 };
 

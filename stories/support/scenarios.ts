@@ -35,7 +35,8 @@ export type ScenarioName =
   | 'rtl'
   | 'typing'
   | 'many'
-  | 'hostile';
+  | 'hostile'
+  | 'blockedInGroup';
 
 const disposers: (() => void)[] = [];
 
@@ -277,6 +278,21 @@ const builders: Record<ScenarioName, () => Promise<Scenario>> = {
       ['mallory', { kind: 'pin', pin: { ...PINS[3], url: 'https://evil.example/landing', title: '"><svg onload=alert(1)>' }, note: '\u200B\u200B\u200Bhidden' }],
     ]);
     return { chat, client: await adaOnline(chat), conv: { mallory }, peers: {} };
+  },
+
+  async blockedInGroup() {
+    const chat = new TestChat();
+    const group = thread(chat, ['dee', 'eve', 'fay', 'ada'], [
+      ['dee', text('Ideas for the kitchen wall, go!')],
+      ['eve', pinBody(1, 'This one, obviously')],
+      ['fay', text('Ferns need more light than we have')],
+      ['eve', text('Nobody asked you, Fay')],
+      ['ada', pinBody(4, 'What about this corner instead?')],
+      ['dee', text('Yes!')],
+    ], { title: 'Kitchen ideas', daysAgo: 1, hoursAgo: 0.2, reads: { ada: 6 } });
+    // Ada blocked Eve in a direct conversation earlier; the group they share shows Eve's messages as placeholders.
+    chat.backend.storage.setBlocked('ada', 'eve', true);
+    return { chat, client: await adaOnline(chat), conv: { group }, peers: {} };
   },
 };
 
