@@ -13,6 +13,7 @@ export type ServerKind = 'bare' | 'server';
 export interface RunningServer {
   kind: ServerKind;
   endpoint: Endpoint;
+  pid: number;
   /** CPU seconds the server process has used so far (Linux), else NaN. */
   cpuSeconds(): number;
   stop(): Promise<void>;
@@ -50,7 +51,22 @@ async function waitForPort(port: number, child: ChildProcess, ms: number): Promi
   throw new Error(`the server did not listen on ${port} within ${ms / 1000} s`);
 }
 
-function cpuOf(pid: number | undefined): number {
+/** CPU seconds every process on the machine has used so far (Linux), else NaN: what ours did not use, others did. */
+export function machineCpuSeconds(): number {
+  try {
+    const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+    // user nice system idle iowait irq softirq steal: all but idle and iowait is work.
+    const busy = ticks.slice(0, 8).reduce((a, b) => a + b, 0) - ticks[3] - ticks[4];
+    return busy / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+const PINNED = { PIN_PORT: 1, PIN_HOST: 1, PIN_DB: 1, PIN_ALLOWED_ORIGINS: 1, PIN_AUTH_SECRET: 1 };
+
+/** CPU seconds process `pid` has used so far (Linux), else NaN. */
+export function cpuOf(pid: number | undefined): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     // utime and stime, fields 14 and 15 of the stat line, in clock ticks (100 per second on Linux).
@@ -60,11 +76,27 @@ function cpuOf(pid: number | undefined): number {
   }
 }
 
-/** `nodeArgs` go before the entry file (e.g. --cpu-prof). */
-export async function startServer(kind: ServerKind, nodeArgs: string[] = []): Promise<RunningServer> {
+export interface StartOptions {
+  /** Go before the entry file (e.g. --cpu-prof). */
+  nodeArgs?: string[];
+  /**
+   * 'unlimited' (the throughput bench measures the server, not its abuse
+   * limits) raises the per-person send budget; 'production' keeps every
+   * default, as the abuse bench needs.
+   */
+  limits?: 'unlimited' | 'production';
+  /** Reuse a database directory (kept on stop) and a secret, to restart on seeded data. */
+  dataDir?: string;
+  secret?: string;
+  /** More settings, applied last. */
+  env?: Record<string, string>;
+}
+
+export async function startServer(kind: ServerKind, options: StartOptions = {}): Promise<RunningServer> {
   const port = await freePort();
-  const secret = randomBytes(32).toString('hex');
-  const dataDir = mkdtempSync(join(tmpdir(), 'pin-bench-'));
+  const secret = options.secret ?? randomBytes(32).toString('hex');
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'pin-bench-'));
   const entry = kind === 'bare' ? 'bench/bare-server.ts' : 'server/main.ts';
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -73,12 +105,16 @@ export async function startServer(kind: ServerKind, nodeArgs: string[] = []): Pr
     PIN_DB: join(dataDir, 'bench.db'),
     PIN_ALLOWED_ORIGINS: ORIGIN,
     PIN_AUTH_SECRET: secret,
-    // The bench measures the server, not its abuse limits.
-    PIN_RATE_PER_SEC: '1000000',
-    PIN_RATE_BURST: '1000000',
     NODE_ENV: 'production',
   };
-  delete env.PIN_DEV;
+  // Whatever the shell sets must not leak into a run that claims production defaults.
+  for (const name of Object.keys(env)) if (name.startsWith('PIN_') && !(name in PINNED)) delete env[name];
+  if ((options.limits ?? 'unlimited') === 'unlimited') {
+    env.PIN_RATE_PER_SEC = '1000000';
+    env.PIN_RATE_BURST = '1000000';
+  }
+  Object.assign(env, options.env);
+  const nodeArgs = options.nodeArgs ?? [];
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], { env, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
   const kill = (signal: NodeJS.Signals) => {
     try {
@@ -98,6 +134,7 @@ export async function startServer(kind: ServerKind, nodeArgs: string[] = []): Pr
   return {
     kind,
     endpoint: { url: `ws://127.0.0.1:${port}`, origin: ORIGIN, secret, ...SERVER_AUTH },
+    pid: child.pid!,
     cpuSeconds: () => cpuOf(child.pid),
     async stop() {
       const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r));
@@ -106,7 +143,7 @@ export async function startServer(kind: ServerKind, nodeArgs: string[] = []): Pr
       await exited;
       clearTimeout(timer);
       process.off('exit', onExit);
-      rmSync(dataDir, { recursive: true, force: true });
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

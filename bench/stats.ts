@@ -38,3 +38,15 @@ export function table(rows: string[][], alignLeft = 1): string {
   const line = (r: string[]) => r.map((cell, c) => (c < alignLeft ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
+
+/** "median (lowest-highest)" of per-window figures. */
+export function fmtSpread(values: number[], fmt: (n: number) => string): string {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length === 0) return '-';
+  return `${fmt(median(finite))} (${fmt(Math.min(...finite))}-${fmt(Math.max(...finite))})`;
+}
+
+/** A CPU share, 1 = one core. */
+export function pct(share: number): string {
+  return Number.isFinite(share) ? `${Math.round(share * 100)}%` : '-';
+}
