@@ -137,9 +137,11 @@ export class MemoryStorage implements ChatStorage {
   unreadCount(conv: string, user: string): number {
     const stored = this.conversations.get(conv);
     if (!stored) return 0;
+    const blocked = this.blocks.get(user);
     let count = 0;
     for (let i = stored.reads.get(user) ?? 0; i < stored.messages.length; i++) {
-      if (stored.messages[i].from !== user) count++;
+      const from = stored.messages[i].from;
+      if (from !== user && !blocked?.has(from)) count++;
     }
     return count;
   }

@@ -224,11 +224,14 @@ export class SqlStorage implements ChatStorage {
 
   unreadCount(conv: string, user: string): number {
     const [row] = this.sql.all(
+      // Messages from people the reader blocked reach them as placeholders: nothing to read.
       `SELECT count(*) AS n FROM messages
-       WHERE conv = ? AND sender <> ? AND seq > coalesce((SELECT seq FROM reads WHERE conv = ? AND user_id = ?), 0)`,
+       WHERE conv = ? AND sender <> ? AND seq > coalesce((SELECT seq FROM reads WHERE conv = ? AND user_id = ?), 0)
+         AND sender NOT IN (SELECT other FROM blocks WHERE user_id = ?)`,
       conv,
       user,
       conv,
+      user,
       user,
     );
     return Number(row.n);

@@ -71,7 +71,7 @@ export class IncomingController implements ReactiveController {
     const news: [Conversation, Message][] = [];
     for (const c of Object.values(client.$conversations.get())) {
       const m = c.last;
-      if (c.lastSeq > (this.#seen.get(c.id) ?? 0) && m && m.seq === c.lastSeq && m.from !== client.user) news.push([c, m]);
+      if (c.lastSeq > (this.#seen.get(c.id) ?? 0) && m && m.seq === c.lastSeq && m.from !== client.user && !m.hidden) news.push([c, m]);
     }
     this.#baseline(client);
     for (const [c, m] of news) this.#onIncoming(c, m);
