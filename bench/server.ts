@@ -2,7 +2,8 @@
 // machine. A benchmark, not a test: it prints figures and targets; it fails
 // only if a server cannot be run.
 //
-//   npm run bench:server -- [--quick] [--only throughput|abuse] [--windows N] [--threads 1-8] [--profile dir]
+//   npm run bench:server -- [--quick] [--only throughput|abuse] [--windows N] [--threads 1-8]
+//                           [--abuse refused-send,hello,history,idle,slow-reader] [--profile dir]
 //
 // throughput: the chat server against a bare `ws` broadcast server (the
 //   practical floor), both running at once, in alternating windows per rate.
@@ -13,7 +14,7 @@
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { runAbuse } from './abuse.js';
+import { ROLES, runAbuse } from './abuse.js';
 import { measureCatchUp, type CatchUpResult } from './catch-up.js';
 import type { Command, PhaseResult, WorkerSetup } from './load-worker.js';
 import { machineCpuSeconds, startServer, type RunningServer, type ServerKind } from './servers.js';
@@ -25,8 +26,16 @@ const threads = Number(valueOf('--threads') ?? 1);
 const only = valueOf('--only');
 const windows = Number(valueOf('--windows') ?? (quick ? 3 : 5));
 const profileDir = valueOf('--profile');
-if (!(threads >= 1 && threads <= 8) || (only && only !== 'throughput' && only !== 'abuse') || !(windows >= 1 && windows <= 50)) {
-  console.error('usage: bench/server.ts [--quick] [--only throughput|abuse] [--windows N] [--threads 1-8] [--profile dir]');
+const roles = valueOf('--abuse')?.split(',');
+if (
+  !(threads >= 1 && threads <= 8) ||
+  (only && only !== 'throughput' && only !== 'abuse') ||
+  !(windows >= 1 && windows <= 50) ||
+  roles?.some((r) => !(ROLES as string[]).includes(r))
+) {
+  console.error(
+    `usage: bench/server.ts [--quick] [--only throughput|abuse] [--windows N] [--threads 1-8] [--abuse ${ROLES.join(',')}] [--profile dir]`,
+  );
   process.exit(2);
 }
 
@@ -138,8 +147,12 @@ interface Subject {
   load: LoadGenerator;
 }
 
+function profileNodeArgs(): string[] {
+  return profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+}
+
 async function open(kind: ServerKind): Promise<Subject> {
-  const server = await startServer(kind, { nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] });
+  const server = await startServer(kind, { nodeArgs: profileNodeArgs() });
   const load = new LoadGenerator(server);
   const t0 = performance.now();
   await load.run({ cmd: 'connect' });
@@ -358,7 +371,7 @@ async function main(): Promise<void> {
   }
   if (only !== 'throughput') {
     if (!existsSync('server/main.ts')) console.log('\nserver/main.ts does not exist yet: no abuse bench.');
-    else await runAbuse({ quick, windows });
+    else await runAbuse({ quick, windows, nodeArgs: profileNodeArgs(), roles });
   }
   warnIfBusy('after the run');
 }
