@@ -19,7 +19,7 @@ import {
 import { TransportStatus, type Transport } from '../transport/types.js';
 import { Outbox, SendState, type OutboxEntry } from './outbox.js';
 import { defaultOutboxStorage, type OutboxStorage } from './outbox-storage.js';
-import { SnapshotKeeper, type SnapshotStorage } from './snapshot-storage.js';
+import { keepSnapshots, type SnapshotKeeper, type SnapshotStorage } from './snapshot-storage.js';
 import { EMPTY_TIMELINE, hasGap, hasOlder, mergeMessages, seedTimeline, type Timeline } from './timeline.js';
 
 /** What the elements show about the connection. */
@@ -138,7 +138,7 @@ export class ChatClient {
     this.#storage = options.outboxStorage ?? defaultOutboxStorage();
     this.#headsStorage = options.headsStorage === undefined ? pageStorage() : (options.headsStorage ?? undefined);
     this.#dismissed = this.#loadDismissed();
-    this.#snapshot = options.snapshotStorage && new SnapshotKeeper(this, options.snapshotStorage);
+    this.#snapshot = options.snapshotStorage && keepSnapshots(this, options.snapshotStorage);
     this.#outbox = new Outbox({
       send: (frame) => this.#transport.send(frame),
       stalled: () => this.#transport.reconnect(),

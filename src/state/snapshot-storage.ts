@@ -85,6 +85,12 @@ export interface SnapshotSource {
 // messages, is one write.
 const SAVE_EVERY_MS = 1_000;
 
+/** Started and stopped with the client's connection. */
+export interface SnapshotKeeper {
+  start(): void;
+  stop(): void;
+}
+
 /**
  * Puts a saved snapshot into a client's stores when it starts, before the
  * server has said anything, and saves the stores again (at most once a
@@ -92,96 +98,87 @@ const SAVE_EVERY_MS = 1_000;
  * through `onSet`: neither counts as a subscriber, so the keeper never keeps
  * a lazily opened connection open.
  */
-export class SnapshotKeeper {
-  readonly #client: SnapshotSource;
-  readonly #storage: SnapshotStorage;
-  /** The `me` a snapshot put back: until a welcome replaces it, the stores say nothing new. */
-  #restored: User | undefined;
-  #off: (() => void)[] = [];
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #savedAt = 0;
-  #started = false;
+export function keepSnapshots(client: SnapshotSource, storage: SnapshotStorage): SnapshotKeeper {
+  const { user, $me, $users, $conversations, $heads, $blocked } = client;
+  /** The `me` a snapshot put back: until a welcome replaces it, the stores hold nothing new to save. */
+  let restored: User | undefined;
+  let off: (() => void)[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let savedAt = 0;
+  let started = false;
 
-  constructor(client: SnapshotSource, storage: SnapshotStorage) {
-    this.#client = client;
-    this.#storage = storage;
-  }
-
-  start(): void {
-    if (this.#started) return;
-    this.#started = true;
-    const c = this.#client;
-    this.#off = [c.$me, c.$users, c.$conversations, c.$heads, c.$blocked].map(($store) => onSet($store, this.#schedule));
-    if (typeof addEventListener === 'function') addEventListener('pagehide', this.#flush);
-    void this.#restore();
-  }
-
-  stop(): void {
-    if (!this.#started) return;
-    this.#started = false;
-    for (const off of this.#off) off();
-    if (typeof removeEventListener === 'function') removeEventListener('pagehide', this.#flush);
-    this.#flush();
-  }
-
-  async #restore(): Promise<void> {
-    const c = this.#client;
-    const saved = await this.#storage.load(c.user).catch(() => undefined);
+  async function restore(): Promise<void> {
+    const saved = await storage.load(user).catch(() => undefined);
     // The server spoke first (its word wins), or the client stopped meanwhile.
-    if (!saved || c.$me.value || !this.#started) return;
+    if (!saved || $me.value || !started) return;
     // Stored by an older version, or edited by hand: the frame checks decide what a page may show.
     const parsed = parseServerFrame(JSON.stringify({ ...saved, t: 'welcome', v: 1, heads: undefined }));
-    if (!parsed.ok || parsed.frame.t !== 'welcome' || parsed.frame.me.id !== c.user) return;
+    if (!parsed.ok || parsed.frame.t !== 'welcome' || parsed.frame.me.id !== user) return;
     const { me, users, conversations, blocked } = parsed.frame;
     const all: Record<string, Conversation> = {};
-    for (const conv of conversations) all[conv.id] = conv;
-    Object.assign(all, c.$conversations.value);
-    const heads = [...c.$heads.value!, ...(Array.isArray(saved.heads) ? saved.heads : [])];
+    for (const c of conversations) all[c.id] = c;
     const people: Record<string, User> = {};
     for (const u of users) people[u.id] = u;
+    // Before a welcome the stores are empty, but for heads of messages sent at once.
+    const heads = new Set([...$heads.value!, ...(Array.isArray(saved.heads) ? saved.heads : [])]);
     batch(() => {
-      this.#restored = me;
+      restored = me;
       // `me` changes with the conversations, so nothing here is announced as new (see IncomingController).
-      c.$me.set(me);
-      c.$users.set({ ...people, ...c.$users.value });
-      c.$blocked.set(blocked);
-      c.$conversations.set(all);
-      c.$heads.set([...new Set(heads)].filter((id) => typeof id === 'string' && all[id]));
+      $me.set(me);
+      $users.set(people);
+      $blocked.set(blocked);
+      $conversations.set(all);
+      $heads.set([...heads].filter((id) => typeof id === 'string' && all[id]));
     });
   }
 
-  readonly #schedule = (): void => {
-    if (this.#timer !== undefined) return;
-    this.#timer = setTimeout(this.#flush, Math.max(0, this.#savedAt + SAVE_EVERY_MS - Date.now()));
-  };
-
-  readonly #flush = (): void => {
-    if (this.#timer === undefined) return;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const snapshot = this.#take();
-    if (!snapshot) return;
-    this.#savedAt = Date.now();
-    this.#storage.save(this.#client.user, snapshot).catch(() => undefined);
-  };
-
-  #take(): ChatSnapshot | undefined {
-    const c = this.#client;
-    const me = c.$me.value;
-    if (!me || me === this.#restored) return undefined;
-    const conversations = Object.values(c.$conversations.value!)
+  function take(): ChatSnapshot | undefined {
+    const me = $me.value;
+    if (!me || me === restored) return undefined;
+    const conversations = Object.values($conversations.value!)
       .sort((a, b) => activity(b) - activity(a))
       .slice(0, SNAPSHOT_CONVERSATIONS);
-    const kept = new Set(conversations.map((conv) => conv.id));
-    const members = new Set(conversations.flatMap((conv) => conv.members));
+    const kept = new Set(conversations.map((c) => c.id));
+    const members = new Set(conversations.flatMap((c) => c.members));
     return {
       me,
-      users: Object.values(c.$users.value!).filter((u) => members.has(u.id)),
+      users: Object.values($users.value!).filter((u) => members.has(u.id)),
       conversations,
-      blocked: [...c.$blocked.value!],
-      heads: c.$heads.value!.filter((id) => kept.has(id)),
+      blocked: [...$blocked.value!],
+      heads: $heads.value!.filter((id) => kept.has(id)),
     };
   }
+
+  function flush(): void {
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    timer = undefined;
+    const snapshot = take();
+    if (!snapshot) return;
+    savedAt = Date.now();
+    storage.save(user, snapshot).catch(() => undefined);
+  }
+
+  function schedule(): void {
+    timer ??= setTimeout(flush, savedAt + SAVE_EVERY_MS - Date.now());
+  }
+
+  return {
+    start() {
+      if (started) return;
+      started = true;
+      off = [$me, $users, $conversations, $heads, $blocked].map(($store) => onSet($store, schedule));
+      globalThis.addEventListener?.('pagehide', flush);
+      void restore();
+    },
+    stop() {
+      if (!started) return;
+      started = false;
+      for (const unbind of off) unbind();
+      globalThis.removeEventListener?.('pagehide', flush);
+      flush();
+    },
+  };
 }
 
 function activity(c: Conversation): number {
