@@ -284,7 +284,7 @@ function arrivedBelow(before: readonly Row[], after: readonly Row[], me: string)
   let count = 0;
   for (let i = after.length - 1; i >= 0 && after[i].key !== last.key; i--) {
     const row = after[i];
-    if (row.kind === 'message' && row.from !== me) count += 1;
+    if (row.kind === 'message' && row.from !== me && !row.message?.hidden) count += 1;
     if (i === 0) return 0; // the old last row is gone: another conversation, not new messages
   }
   return count;

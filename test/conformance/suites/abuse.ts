@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { SignJWT } from 'jose';
-import { directConversationId, LIMITS, newGroupId, type ServerFrameOf } from '../../../src/protocol/index.js';
+import { directConversationId, LIMITS, newGroupId } from '../../../src/protocol/index.js';
 import { SECRET, type Backend, type TestServer } from '../backend.js';
 import { clientId, closeAll, TestClient, uid } from '../client.js';
 
