@@ -29,7 +29,7 @@ export interface SnapshotStorage {
 /** Conversations a snapshot keeps: the heads and the "+N" menu rarely show more. */
 export const SNAPSHOT_CONVERSATIONS = 100;
 
-/** Keeps snapshots in memory (tests, and pages that share one client across views). */
+/** Keeps snapshots in memory: for tests and stories, where nothing should outlive the run. */
 export function memorySnapshotStorage(): SnapshotStorage {
   const saved = new Map<string, ChatSnapshot>();
   return {
