@@ -151,7 +151,10 @@ class Flooder {
       // A refused connection (a cap) is retried after a pause; an abuse close at once, as an attacker would.
       setTimeout(() => void this.connect(), code === 4008 ? 0 : 50);
     });
-    if (await opened(ws)) this.pump(ws);
+    if (!(await opened(ws))) return;
+    // Stopped while this socket was opening.
+    if (!running) ws.terminate();
+    else this.pump(ws);
   }
 
   private pump(ws: WebSocket): void {
@@ -392,11 +395,16 @@ async function stopSlow(): Promise<void> {
 
 // Well-behaved people ---------------------------------------------------------
 
-/** Pairs of people, each pair in its own group; both send and both ping. */
-const WB_PAIRS = 20;
-/** Messages per second per person (under the default 5) and pings per second per socket. */
-const WB_SEND_RATE = 2.5;
-const WB_PING_RATE = 5;
+export const WELL_BEHAVED = {
+  /** Pairs of people, each pair in its own group; both send and both ping. */
+  pairs: 20,
+  /** Messages per second per person (under the default 5) and pings per second per socket. */
+  sendRate: 2.5,
+  pingRate: 5,
+};
+const WB_PAIRS = WELL_BEHAVED.pairs;
+const WB_SEND_RATE = WELL_BEHAVED.sendRate;
+const WB_PING_RATE = WELL_BEHAVED.pingRate;
 const wbUser = (p: number, side: number) => `wb${String(p).padStart(3, '0')}${side ? 'b' : 'a'}`;
 const wbConv = (p: number) => `g:wb${String(p).padStart(6, '0')}`;
 interface Pending {

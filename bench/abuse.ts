@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type WebSocket from 'ws';
 import type { AbuseWindow, Request, Role, WellBehavedWindow } from './abuse-worker.js';
-import { SEED } from './abuse-worker.js';
+import { SEED, WELL_BEHAVED } from './abuse-worker.js';
 import { connectMember, type Endpoint } from './client.js';
 import { cpuOf, machineCpuSeconds, startServer, type RunningServer } from './servers.js';
 import { fmtInt, fmtMs, fmtSpread, median, pct, percentile, table } from './stats.js';
@@ -197,7 +197,6 @@ export async function runAbuse(options: Options): Promise<void> {
       limits: 'unlimited',
       dataDir,
       secret,
-      env: { PIN_FRAME_RATE_PER_SEC: '1000000', PIN_FRAME_BURST: '1000000' },
     });
     try {
       await seed(seeder.endpoint);
@@ -217,8 +216,10 @@ export async function runAbuse(options: Options): Promise<void> {
       await child.call({ cmd: 'setup', role, endpoint: server.endpoint });
       abusers.set(role, child);
     }
+    const people = WELL_BEHAVED.pairs * 2;
     log(
-      'well-behaved: 20 pairs of people, each pair in a group of two; each person sends 2.5 msg/s and pings 5/s (100 msg/s, 200 pings/s), in one process',
+      `well-behaved: ${WELL_BEHAVED.pairs} pairs of people, each pair in a group of two; each person sends ${WELL_BEHAVED.sendRate} msg/s ` +
+        `and pings ${WELL_BEHAVED.pingRate}/s (${fmtInt(people * WELL_BEHAVED.sendRate)} msg/s, ${fmtInt(people * WELL_BEHAVED.pingRate)} pings/s), in one process`,
     );
     // The first windows of a fresh process are slower (JIT, caches): warm up before measuring.
     await measure([server.pid, wb.pid], wb, 2_000);

@@ -90,8 +90,8 @@ export interface StartOptions {
   nodeArgs?: string[];
   /**
    * 'unlimited' (the throughput bench measures the server, not its abuse
-   * limits) raises the per-person send budget; 'production' keeps every
-   * default, as the abuse bench needs.
+   * limits) raises the per-person send and frame budgets; 'production' keeps
+   * every default, as the abuse bench needs.
    */
   limits?: 'unlimited' | 'production';
   /** Reuse a database directory (kept on stop) and a secret, to restart on seeded data. */
@@ -119,8 +119,11 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
   // Whatever the shell sets must not leak into a run that claims production defaults.
   for (const name of Object.keys(env)) if (name.startsWith('PIN_') && !(name in PINNED)) delete env[name];
   if ((options.limits ?? 'unlimited') === 'unlimited') {
+    // Closed-loop senders outrun any per-person budget; refused frames would then close their sockets (4008).
     env.PIN_RATE_PER_SEC = '1000000';
     env.PIN_RATE_BURST = '1000000';
+    env.PIN_FRAME_RATE_PER_SEC = '1000000';
+    env.PIN_FRAME_BURST = '1000000';
   }
   Object.assign(env, options.env);
   const nodeArgs = options.nodeArgs ?? [];

@@ -49,6 +49,8 @@ export interface ChatClientOptions {
   /** Sends in flight at once. */
   window?: number;
   ackTimeoutMs?: number;
+  /** Shortest wait before trying again after a `rate_limited` refusal (default 50 ms). */
+  minRetryMs?: number;
   requestTimeoutMs?: number;
   now?: () => number;
   /** Where dismissed heads are remembered across reloads (localStorage by default; null: not at all). */
@@ -72,14 +74,29 @@ const TYPING_SHOWN_MS = 6_000;
 const TYPING_SEND_EVERY_MS = 3_000;
 // How soon a closed tab's unsent messages are picked up by another tab of the same person (F8).
 const OUTBOX_CLAIM_EVERY_MS = 1_000;
+// History pages asked for at once to fill gaps; the rest wait their turn (a resume past the
+// server's replay budget leaves every stale conversation to page, and each page is paced).
+const GAP_REQUESTS = 4;
+// The `ping` sent right behind each `hello` (the heartbeat counts from 1): its answer comes
+// after everything the hello brings back.
+const FENCE = 0;
 
-type Pending = { resolve(frame: ServerFrame): void; reject(error: Error): void; timer: ReturnType<typeof setTimeout> };
+type Pending = {
+  resolve(frame: ServerFrame): void;
+  reject(error: Error): void;
+  timer: ReturnType<typeof setTimeout>;
+  frame: string;
+  deadline: number;
+  retry?: ReturnType<typeof setTimeout>;
+};
 
 /** An error frame from the server, as a rejected promise's reason. */
 export class ChatError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** For `rate_limited`: how long the server asked to wait, in ms. */
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.name = 'ChatError';
@@ -117,13 +134,20 @@ export class ChatClient {
   readonly #snapshot: SnapshotKeeper | undefined;
   readonly #timelines = new Map<string, WritableAtom<TimelineState>>();
   readonly #requests = new Map<string, Pending>();
+  /** Conversations with a gap-filling page asked for, and those waiting their turn. */
   readonly #gapRequests = new Set<string>();
+  readonly #gapQueue = new Set<string>();
+  readonly #gapTimers = new Set<ReturnType<typeof setTimeout>>();
   /** Dismissed heads, with the conversation's newest seq when dismissed: a newer message brings one back. */
   readonly #dismissed: Map<string, number>;
   readonly #typingUntil = new Map<string, Map<string, number>>();
   readonly #typingSent = new Map<string, number>();
   readonly #now: () => number;
   readonly #requestTimeoutMs: number;
+  readonly #minRetryMs: number;
+  /** Waiting for the welcome, then for the fence; undefined once sending may start. */
+  #greeting: 'hello' | 'fence' | undefined;
+  #helloTimer: ReturnType<typeof setTimeout> | undefined;
   #typingTimer: ReturnType<typeof setTimeout> | undefined;
   #claimTimer: ReturnType<typeof setInterval> | undefined;
   #started = false;
@@ -135,6 +159,7 @@ export class ChatClient {
     this.#transport = options.transport;
     this.#now = options.now ?? Date.now;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
+    this.#minRetryMs = options.minRetryMs ?? 50;
     this.#storage = options.outboxStorage ?? defaultOutboxStorage();
     this.#headsStorage = options.headsStorage === undefined ? pageStorage() : (options.headsStorage ?? undefined);
     this.#dismissed = this.#loadDismissed();
@@ -146,6 +171,7 @@ export class ChatClient {
       storage: this.#storage,
       window: options.window,
       ackTimeoutMs: options.ackTimeoutMs,
+      minPauseMs: options.minRetryMs,
       now: this.#now,
     });
     this.$conversationList = computed(this.$conversations, (all) =>
@@ -196,6 +222,8 @@ export class ChatClient {
     this.#transport.close();
     this.#outbox.dispose();
     this.#failRequests('stopped');
+    this.#stopGreeting();
+    this.#stopGapFilling();
     clearInterval(this.#claimTimer);
     clearTimeout(this.#typingTimer);
     this.$status.set(ConnectionStatus.Idle);
@@ -365,11 +393,17 @@ export class ChatClient {
       .slice(0, LIMITS.pending)
       .map((e) => ({ conv: e.conv, id: e.id }));
     this.#transport.send(JSON.stringify({ t: 'hello', v: 1, cursors, pending }));
+    // Sending starts once this is answered: by then the acks the hello replays are in, so
+    // nothing they acknowledge goes out again (a duplicate costs a send token too, and one
+    // refused would hold back the socket's later sends behind a message no longer held).
+    this.#transport.send(JSON.stringify({ t: 'ping', n: FENCE }));
+    this.#greeting = 'hello';
   };
 
   readonly #onClose = (): void => {
     this.#outbox.suspend();
-    this.#gapRequests.clear();
+    this.#stopGreeting();
+    this.#stopGapFilling();
     this.#failRequests('disconnected');
     if (this.$status.get() === ConnectionStatus.Online || this.$status.get() === ConnectionStatus.Syncing) {
       this.$status.set(ConnectionStatus.Reconnecting);
@@ -417,7 +451,7 @@ export class ChatClient {
       case 'ok':
         return this.#settle(frame.req, frame);
       case 'pong':
-        return;
+        return this.#onPong(frame.n);
     }
   }
 
@@ -441,6 +475,12 @@ export class ChatClient {
       .map((c) => c.id);
     this.$heads.set(heads);
     this.$status.set(ConnectionStatus.Online);
+    if (this.#greeting === 'hello') this.#greeting = 'fence';
+  }
+
+  #onPong(n: number | undefined): void {
+    if (n !== FENCE || this.#greeting !== 'fence') return;
+    this.#greeting = undefined;
     this.#outbox.resume();
   }
 
@@ -490,20 +530,47 @@ export class ChatClient {
 
   #onError(frame: ServerFrameOf<'error'>): void {
     const error = new ChatError(frame.code, frame.message);
-    if (frame.id && this.#outbox.list.some((e) => e.id === frame.id)) {
-      this.#outbox.refuse(frame.id, frame.code, frame.message, frame.retryAfter);
+    // A send's retryable refusal is the outbox's to wait out, even a late one about a message it no longer holds.
+    if (frame.id && (this.#outbox.refuse(frame.id, frame.code, frame.message, frame.retryAfter) || RETRYABLE_ERRORS.has(frame.code as ErrorCode))) {
+      return;
     } else if (!frame.id && !frame.req && RETRYABLE_ERRORS.has(frame.code as ErrorCode)) {
-      // A socket-wide refusal (too many frames) names no message: whatever is in flight may
-      // have been refused, so send it all again, oldest first, after the wait.
-      this.#outbox.pause(frame.retryAfter ?? 1_000);
+      this.#onSlowDown(Math.max(frame.retryAfter ?? 1_000, this.#minRetryMs));
     } else if (frame.req && this.#requests.has(frame.req)) {
       const pending = this.#requests.get(frame.req)!;
-      this.#requests.delete(frame.req);
-      clearTimeout(pending.timer);
-      pending.reject(error);
+      const wait = Math.max(frame.retryAfter ?? 1_000, this.#minRetryMs);
+      // Refused before it was looked at: ask again after the wait, within the request's deadline.
+      if (RETRYABLE_ERRORS.has(frame.code as ErrorCode) && this.#now() + wait < pending.deadline) {
+        pending.retry = setTimeout(() => {
+          pending.retry = undefined;
+          if (!this.#transport.send(pending.frame)) this.#settleWith(frame.req!, new ChatError('offline', 'not connected'));
+        }, wait);
+        return;
+      }
+      this.#settleWith(frame.req, new ChatError(frame.code, frame.message, frame.retryAfter));
     } else {
       this.$lastError.set(error);
     }
+  }
+
+  /** A refusal naming no frame: the person's frame budget is spent. */
+  #onSlowDown(wait: number): void {
+    if (this.#greeting === 'hello') {
+      // The hello itself was refused (no welcome came before it): say it again after the wait.
+      this.#helloTimer ??= setTimeout(() => {
+        this.#helloTimer = undefined;
+        if (this.#transport.status === TransportStatus.Open) this.#onOpen();
+      }, wait);
+      return;
+    }
+    this.#outbox.pause(wait);
+    // The fence's ping was refused: that answer too comes after everything the hello brought.
+    if (this.#greeting === 'fence') this.#onPong(FENCE);
+  }
+
+  #stopGreeting(): void {
+    this.#greeting = undefined;
+    clearTimeout(this.#helloTimer);
+    this.#helloTimer = undefined;
   }
 
   // Helpers ---------------------------------------------------------------------
@@ -534,16 +601,15 @@ export class ChatClient {
 
   #request<T extends ServerFrame['t']>(frame: Record<string, unknown>): Promise<ServerFrameOf<T>> {
     const req = randomId(12);
+    const raw = JSON.stringify({ ...frame, req });
     return new Promise((resolve, reject) => {
-      if (!this.#transport.send(JSON.stringify({ ...frame, req }))) {
+      if (!this.#transport.send(raw)) {
         reject(new ChatError('offline', 'not connected'));
         return;
       }
-      const timer = setTimeout(() => {
-        this.#requests.delete(req);
-        reject(new ChatError('timeout', 'the server did not answer'));
-      }, this.#requestTimeoutMs);
-      this.#requests.set(req, { resolve: resolve as (f: ServerFrame) => void, reject, timer });
+      const timer = setTimeout(() => this.#settleWith(req, new ChatError('timeout', 'the server did not answer')), this.#requestTimeoutMs);
+      const deadline = this.#now() + this.#requestTimeoutMs;
+      this.#requests.set(req, { resolve: resolve as (f: ServerFrame) => void, reject, timer, frame: raw, deadline });
     });
   }
 
@@ -552,30 +618,62 @@ export class ChatClient {
     if (!pending) return;
     this.#requests.delete(req!);
     clearTimeout(pending.timer);
+    clearTimeout(pending.retry);
     pending.resolve(frame);
   }
 
+  #settleWith(req: string, error: ChatError): void {
+    const pending = this.#requests.get(req);
+    if (!pending) return;
+    this.#requests.delete(req);
+    clearTimeout(pending.timer);
+    clearTimeout(pending.retry);
+    pending.reject(error);
+  }
+
   #failRequests(reason: string): void {
-    for (const pending of this.#requests.values()) {
-      clearTimeout(pending.timer);
-      pending.reject(new ChatError('offline', reason));
-    }
-    this.#requests.clear();
+    for (const req of [...this.#requests.keys()]) this.#settleWith(req, new ChatError('offline', reason));
   }
 
   /** Asks for what is missing above the contiguous run (a gap, or the rest of a replay). */
   #fillGap(conv: string, more = false): void {
-    if (this.#gapRequests.has(conv)) return;
-    const t = this.#timelineAtom(conv).get();
-    if (!more && !hasGap(t)) return;
-    this.#gapRequests.add(conv);
-    this.#request<'history'>({ t: 'history', conv, after: t.hi, limit: LIMITS.historyPage })
-      .then((reply) => {
-        this.#gapRequests.delete(conv);
-        this.#mergeInto(conv, reply.messages);
-        if (reply.hasMore) this.#fillGap(conv, true);
-      })
-      .catch(() => this.#gapRequests.delete(conv));
+    if (this.#gapRequests.has(conv) || (!more && !hasGap(this.#timelineAtom(conv).get()))) return;
+    this.#gapQueue.add(conv);
+    this.#nextGaps();
+  }
+
+  #nextGaps(): void {
+    for (const conv of this.#gapQueue) {
+      if (this.#gapRequests.size >= GAP_REQUESTS) return;
+      this.#gapQueue.delete(conv);
+      this.#gapRequests.add(conv);
+      this.#request<'history'>({ t: 'history', conv, after: this.#timelineAtom(conv).get().hi, limit: LIMITS.historyPage })
+        .then((reply) => {
+          this.#gapRequests.delete(conv);
+          this.#mergeInto(conv, reply.messages);
+          if (reply.hasMore) this.#fillGap(conv, true);
+        })
+        .catch((error: unknown) => {
+          this.#gapRequests.delete(conv);
+          // Cut off with its socket: the next hello resumes from the same cursor. Refused for
+          // a while (paced past its deadline) or unanswered: the gap is still there, ask again.
+          const code = error instanceof ChatError ? error.code : '';
+          if (code === 'offline' || !(code === 'timeout' || RETRYABLE_ERRORS.has(code as ErrorCode))) return;
+          const timer = setTimeout(() => {
+            this.#gapTimers.delete(timer);
+            this.#fillGap(conv, true);
+          }, Math.max((error as ChatError).retryAfter ?? 1_000, this.#minRetryMs));
+          this.#gapTimers.add(timer);
+        })
+        .finally(() => this.#nextGaps());
+    }
+  }
+
+  #stopGapFilling(): void {
+    this.#gapRequests.clear();
+    this.#gapQueue.clear();
+    for (const timer of this.#gapTimers) clearTimeout(timer);
+    this.#gapTimers.clear();
   }
 
   #mergeInto(conv: string, messages: readonly Message[]): void {

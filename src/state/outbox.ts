@@ -39,6 +39,8 @@ export interface OutboxOptions {
   window?: number;
   /** How long an unacknowledged send may wait on an open socket before the socket is presumed dead. */
   ackTimeoutMs?: number;
+  /** Shortest wait after a retryable refusal, whatever retry time the server named. */
+  minPauseMs?: number;
   now?: () => number;
 }
 
@@ -48,22 +50,52 @@ export interface OutboxOptions {
  * never relies on a socket's own buffering: in-flight frames are presumed
  * lost when their socket closes and are sent again on the next one, and the
  * server's deduplication makes that safe (I3).
+ *
+ * Order under refusals (I5): the server holds back every send on a socket
+ * behind the first one it refused for a retryable reason, until that one
+ * comes again (its send gate). So after such a refusal nothing new goes out
+ * until every frame in flight on the socket has been answered; then the
+ * refused one goes first and the rest follow oldest first. Sending earlier
+ * could let the resent one reopen the gate ahead of an older message still on
+ * its way to a refusal, and store what follows before it.
  */
 export class Outbox {
   #entries: OutboxEntry[] = [];
   readonly #window: number;
   readonly #ackTimeoutMs: number;
+  readonly #minPauseMs: number;
   readonly #now: () => number;
   #online = false;
   #pausedUntil = 0;
+  /** Set by a retryable refusal: nothing new goes out until every frame in flight is answered. */
+  #held = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #sentAt = new Map<string, number>();
+  /**
+   * Frames on this socket not answered yet, by message id. A frame stays
+   * here when its entry goes (acknowledged by a resume, discarded): it is
+   * still on its way, and its answer still tells where the gate stands.
+   */
+  #inFlight = new Map<string, { at: number; frame: string }>();
+  /**
+   * The send the server's gate waits for on this socket: the first one
+   * refused for a retryable reason since the gate last opened (answers arrive
+   * in order, so the first refusal seen is the first the server made). Its
+   * frame is kept because its entry may be gone (acknowledged by a resume's
+   * replayed ack): then the frame goes again as a harmless duplicate.
+   */
+  #gate: { id: string; frame: string } | undefined;
+  /**
+   * The latest frames acknowledged, in case a copy the network duplicated is
+   * answered again with a refusal: the server's gate then waits for that id.
+   */
+  #answered = new Map<string, string>();
   readonly #options: OutboxOptions;
 
   constructor(options: OutboxOptions) {
     this.#options = options;
     this.#window = options.window ?? 16;
     this.#ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
+    this.#minPauseMs = options.minPauseMs ?? 50;
     this.#now = options.now ?? Date.now;
   }
 
@@ -91,12 +123,14 @@ export class Outbox {
 
   /** A socket opened and the server said welcome: start sending. */
   resume(): void {
+    // A second welcome on the same socket: what is in flight is still on its way.
+    if (this.#online) return this.#pump();
     this.#online = true;
     this.#requeueInFlight();
     this.#pump();
   }
 
-  /** The socket closed: whatever was in flight is presumed lost. */
+  /** The socket closed: whatever was in flight is presumed lost, and the next socket has a gate of its own. */
   suspend(): void {
     this.#online = false;
     this.#requeueInFlight();
@@ -105,40 +139,64 @@ export class Outbox {
 
   /** The server stored the message. Returns the entry, now removed, or undefined if unknown. */
   acknowledge(id: string): OutboxEntry | undefined {
+    const flight = this.#inFlight.get(id);
+    this.#inFlight.delete(id);
+    if (flight) {
+      this.#answered.set(id, flight.frame);
+      if (this.#answered.size > this.#window) this.#answered.delete(this.#answered.keys().next().value!);
+    }
+    // Whichever copy was stored, it passed the gate: the gate is open again.
+    if (this.#gate?.id === id) this.#gate = undefined;
     const entry = this.#entries.find((e) => e.id === id);
-    if (!entry) return undefined;
+    if (!entry) {
+      if (flight) this.#pump();
+      return undefined;
+    }
     this.#entries = this.#entries.filter((e) => e !== entry);
-    this.#sentAt.delete(id);
     void this.#options.storage.delete(id);
     this.#changed();
     this.#pump();
     return entry;
   }
 
-  /** The server refused the message. Retryable refusals wait and go again; the rest fail visibly. */
-  refuse(id: string, code: string, message: string, retryAfter?: number): void {
+  /**
+   * The server refused the message. Retryable refusals wait and go again; the
+   * rest fail visibly. Returns false when the refusal is about nothing this
+   * outbox holds or has in flight.
+   */
+  refuse(id: string, code: string, message: string, retryAfter?: number): boolean {
+    const retryable = RETRYABLE_ERRORS.has(code as ErrorCode);
+    const late = retryable ? this.#answered.get(id) : undefined;
+    const flight = this.#inFlight.get(id) ?? (late === undefined ? undefined : { at: 0, frame: late });
+    this.#inFlight.delete(id);
+    this.#answered.delete(id);
     const entry = this.#entries.find((e) => e.id === id);
-    if (!entry) return;
-    this.#sentAt.delete(id);
-    if (RETRYABLE_ERRORS.has(code as ErrorCode)) {
-      // Everything after it was refused too (the server pauses a rate-limited sender), so pause
-      // the whole queue: resuming oldest first keeps the sender's order.
-      this.#pausedUntil = Math.max(this.#pausedUntil, this.#now() + Math.max(retryAfter ?? 1000, 50));
-      this.#replace(entry, { state: SendState.Queued });
+    // Any other second answer to one frame (a duplicate on the wire) changes nothing.
+    if (!flight) return entry !== undefined;
+    if (retryable) {
+      this.#held = true;
+      this.#pausedUntil = Math.max(this.#pausedUntil, this.#now() + Math.max(retryAfter ?? 1000, this.#minPauseMs));
+      this.#gate ??= { id, frame: flight.frame };
+      if (entry) this.#replace(entry, { state: SendState.Queued });
     } else {
-      this.#replace(entry, { state: SendState.Failed, error: { code, message } });
-      void this.#options.storage.put(this.#entries.find((e) => e.id === id)!);
+      // Refused after passing the gate: it is open again.
+      if (this.#gate?.id === id) this.#gate = undefined;
+      if (entry) {
+        this.#replace(entry, { state: SendState.Failed, error: { code, message } });
+        void this.#options.storage.put(this.#entries.find((e) => e.id === id)!);
+      }
     }
     this.#changed();
-    this.#schedule();
+    this.#pump();
+    return true;
   }
 
-  /** Holds everything for `ms`, then sends what was in flight again, oldest first. */
+  /** The server asked to slow down without naming a message: nothing new goes out for `ms`. */
   pause(ms: number): void {
-    this.#pausedUntil = Math.max(this.#pausedUntil, this.#now() + Math.max(ms, 50));
-    this.#requeueInFlight();
-    this.#changed();
-    this.#schedule();
+    const now = this.#now();
+    this.#held = true;
+    this.#pausedUntil = Math.max(this.#pausedUntil, now + Math.max(ms, this.#minPauseMs));
+    this.#schedule(now);
   }
 
   /** Sends a failed message again, as the same message (same id). */
@@ -153,10 +211,16 @@ export class Outbox {
 
   /** Gives up on a message that has not been acknowledged. */
   discard(id: string): void {
-    this.#entries = this.#entries.filter((e) => e.id !== id);
-    this.#sentAt.delete(id);
+    const entry = this.#entries.find((e) => e.id === id);
+    if (!entry) return;
+    this.#entries = this.#entries.filter((e) => e !== entry);
     void this.#options.storage.delete(id);
     this.#changed();
+    // The gate may be waiting for this one, and it must not go again: only a new socket opens it.
+    if (this.#online && (this.#gate?.id === id || this.#inFlight.has(id))) {
+      this.suspend();
+      this.#options.stalled();
+    }
   }
 
   dispose(): void {
@@ -168,11 +232,21 @@ export class Outbox {
   #pump(): void {
     if (!this.#online) return;
     const now = this.#now();
-    if (now < this.#pausedUntil) return this.#schedule();
-    let inFlight = this.#sentAt.size;
+    if (now < this.#pausedUntil) return this.#schedule(now);
+    if (this.#held) {
+      if (this.#inFlight.size > 0) return this.#schedule(now);
+      this.#held = false;
+    }
+    // The gate's message is the oldest one queued, so oldest first opens the gate; but if it
+    // was acknowledged meanwhile (a resume replays acks) only its own frame, now a duplicate, can.
+    const gate = this.#gate;
+    if (gate && !this.#inFlight.has(gate.id) && !this.#entries.some((e) => e.id === gate.id)) {
+      if (!this.#options.send(gate.frame)) return this.#schedule(now);
+      this.#inFlight.set(gate.id, { at: now, frame: gate.frame });
+    }
     let changed = false;
     for (const entry of this.#entries) {
-      if (inFlight >= this.#window) break;
+      if (this.#inFlight.size >= this.#window) break;
       if (entry.state !== SendState.Queued) continue;
       const frame = JSON.stringify({
         t: 'send',
@@ -184,23 +258,25 @@ export class Outbox {
       });
       if (!this.#options.send(frame)) break;
       this.#replace(entry, { state: SendState.Sending, attempts: entry.attempts + 1 });
-      this.#sentAt.set(entry.id, now);
-      inFlight += 1;
+      this.#inFlight.set(entry.id, { at: now, frame });
       changed = true;
     }
     if (changed) this.#changed();
-    this.#schedule();
+    this.#schedule(now);
   }
 
-  /** One timer serves both the rate-limit pause and the acknowledgement deadline. */
-  #schedule(): void {
+  /**
+   * One timer serves both the rate-limit pause and the acknowledgement deadline.
+   * `now` is the caller's reading: read again, a millisecond passing in between
+   * could end the pause here but not in the caller, and no timer would be set.
+   */
+  #schedule(now = this.#now()): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     if (!this.#online) return;
-    const now = this.#now();
     let due = Infinity;
-    if (this.#pausedUntil > now && this.#entries.some((e) => e.state === SendState.Queued)) due = this.#pausedUntil;
-    for (const at of this.#sentAt.values()) due = Math.min(due, at + this.#ackTimeoutMs);
+    if (this.#pausedUntil > now && (this.#gate || this.#entries.some((e) => e.state === SendState.Queued))) due = this.#pausedUntil;
+    for (const { at } of this.#inFlight.values()) due = Math.min(due, at + this.#ackTimeoutMs);
     if (due === Infinity) return;
     this.#timer = setTimeout(() => this.#tick(), Math.max(0, due - now));
   }
@@ -208,7 +284,7 @@ export class Outbox {
   #tick(): void {
     this.#timer = undefined;
     const now = this.#now();
-    for (const at of this.#sentAt.values()) {
+    for (const { at } of this.#inFlight.values()) {
       if (now - at >= this.#ackTimeoutMs) {
         // Frames on one socket arrive in order or not at all, so a missing ack means the
         // socket is dead even if it looks open: reconnect rather than resend out of order.
@@ -224,7 +300,10 @@ export class Outbox {
     for (const entry of this.#entries) {
       if (entry.state === SendState.Sending) this.#replace(entry, { state: SendState.Queued });
     }
-    this.#sentAt.clear();
+    this.#inFlight.clear();
+    this.#answered.clear();
+    this.#gate = undefined;
+    this.#held = false;
   }
 
   #replace(entry: OutboxEntry, patch: Partial<OutboxEntry>): void {

@@ -1,8 +1,9 @@
 // F12: random schedules of sends, dropped sockets, server restarts, lost and
 // duplicated frames and latency, checked against a simple model: every
 // message sent is stored once, reaches every member, in one order that keeps
-// each sender's own order (I1-I5). Failing schedules are shrunk by fast-check;
-// keep shrunk counterexamples below as regression tests.
+// each sender's own order (I1-I5). F11b: the same with rate-limit refusals on
+// a link slower than the client's pause before it resends. Failing schedules
+// are shrunk by fast-check; keep shrunk counterexamples below as regression tests.
 import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -18,6 +19,8 @@ interface Faults {
   dropAckRate: number;
   duplicateRate: number;
   disconnectEvery?: number;
+  /** A send limit low enough to refuse messages (the server's default is never reached here). */
+  rate?: { burst: number; perSecond: number };
 }
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
@@ -35,10 +38,24 @@ const faultsArb: fc.Arbitrary<Faults> = fc.record(
   },
   { requiredKeys: ['latency', 'dropAckRate', 'duplicateRate'] },
 );
+// The real figures (a 10/s limit, 200-400 ms each way, a 50 ms pause) scaled down about 100
+// times: 500-1,000/s, so the server's retry-after is 1-2 ms, the client's own floor 1 ms, and
+// every frame takes 3-10 ms each way, longer than the pause.
+const MIN_RETRY_MS = 1;
+const rateLimitedArb: fc.Arbitrary<Faults> = fc.record(
+  {
+    latency: fc.tuple(fc.integer({ min: 3, max: 5 }), fc.integer({ min: 0, max: 5 })).map(([a, b]) => [a, a + b] as [number, number]),
+    dropAckRate: fc.constantFrom(0, 0, 0.1),
+    duplicateRate: fc.constantFrom(0, 0, 0.1),
+    disconnectEvery: fc.integer({ min: 15, max: 200 }),
+    rate: fc.record({ burst: fc.integer({ min: 1, max: 4 }), perSecond: fc.constantFrom(500, 1_000) }),
+  },
+  { requiredKeys: ['latency', 'dropAckRate', 'duplicateRate', 'rate'] },
+);
 
 export async function run(schedule: Step[], faults: Faults, seed: number): Promise<void> {
   const random = seededRandom(seed);
-  const chat = new TestChat();
+  const chat = new TestChat(faults.rate ? { limits: { rateBurst: faults.rate.burst, ratePerSecond: faults.rate.perSecond } } : {});
   const conv = chat.seed({ members: [...MEMBERS], title: 'model' });
   const transports = MEMBERS.map(
     (user) =>
@@ -55,7 +72,7 @@ export async function run(schedule: Step[], faults: Faults, seed: number): Promi
       }),
   );
   const clients = transports.map(
-    (transport, i) => new ChatClient({ user: MEMBERS[i], transport, outboxStorage: memoryOutboxStorage(), ackTimeoutMs: 300 }),
+    (transport, i) => new ChatClient({ user: MEMBERS[i], transport, outboxStorage: memoryOutboxStorage(), ackTimeoutMs: 300, minRetryMs: MIN_RETRY_MS }),
   );
   const sent: string[][] = MEMBERS.map(() => []);
   try {
@@ -76,13 +93,23 @@ export async function run(schedule: Step[], faults: Faults, seed: number): Promi
     // from the last step has reached the clients before convergence is judged.)
     transports.forEach((t) => t.setFaults({}));
     await new Promise((r) => setTimeout(r, 0));
-    await waitFor(
+    const converged = waitFor(
       'every member to hold every message and every outbox to drain',
       () =>
         chat.backend.storage.getConversation(conv)!.lastSeq === total &&
         clients.every((c) => c.$status.get() === 'online' && c.$outbox.get().length === 0 && c.timeline(conv).get().hi === total),
       3_000,
+      1,
     );
+    // I5 holds for whatever is stored, even when something else keeps the run from converging.
+    await converged.catch((error: unknown) => {
+      const stored = chat.backend.storage.messagesAfter(conv, 0, 10_000);
+      for (const [i, user] of MEMBERS.entries()) {
+        const order = stored.filter((m) => m.from === user).map((m) => sent[i].indexOf(m.body.kind === 'text' ? m.body.text : ''));
+        assert.deepEqual(order, [...order].sort((a, b) => a - b), `${user}'s order, before: ${String(error)}`);
+      }
+      throw error;
+    });
     // A member whose welcome came late starts at the newest message: page back like a reader scrolling up.
     for (const client of clients) {
       while (client.timeline(conv).get().hasOlder) {
@@ -115,6 +142,13 @@ describe('random fault schedules (fast-check)', () => {
   test(`${RUNS} schedules keep I1-I5 and converge`, { timeout: 600_000 }, async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 30 }), faultsArb, fc.integer(), run),
+      { numRuns: RUNS },
+    );
+  });
+
+  test(`F11b: ${RUNS} schedules with rate-limit refusals on a link slower than the pause keep I1-I5`, { timeout: 600_000 }, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 30 }), rateLimitedArb, fc.integer(), run),
       { numRuns: RUNS },
     );
   });
