@@ -159,10 +159,22 @@ async function portClosed(port: number): Promise<void> {
 }
 
 function limitVars(limits: Partial<ServerLimits>): Record<string, string> {
+  const names: Partial<Record<keyof ServerLimits, string>> = {
+    ratePerSecond: 'PIN_RATE_PER_SEC',
+    rateBurst: 'PIN_RATE_BURST',
+    framesPerSecond: 'PIN_FRAME_RATE_PER_SEC',
+    frameBurst: 'PIN_FRAME_BURST',
+    replayBurst: 'PIN_REPLAY_BURST',
+    replayPerSecond: 'PIN_REPLAY_PER_SEC',
+    createBurst: 'PIN_CREATE_BURST',
+    createPerMinute: 'PIN_CREATE_PER_MIN',
+    refusalThreshold: 'PIN_REFUSAL_THRESHOLD',
+    allowPrivateUrls: 'PIN_ALLOW_PRIVATE_URLS',
+  };
   const vars: Record<string, string> = {};
-  if (limits.ratePerSecond !== undefined) vars.PIN_RATE_PER_SEC = String(limits.ratePerSecond);
-  if (limits.rateBurst !== undefined) vars.PIN_RATE_BURST = String(limits.rateBurst);
-  if (limits.framesPerSecond !== undefined) vars.PIN_FRAME_RATE_PER_SEC = String(limits.framesPerSecond);
-  if (limits.frameBurst !== undefined) vars.PIN_FRAME_BURST = String(limits.frameBurst);
+  for (const [key, name] of Object.entries(names) as [keyof ServerLimits, string][]) {
+    const value = limits[key];
+    if (value !== undefined) vars[name] = typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
+  }
   return vars;
 }

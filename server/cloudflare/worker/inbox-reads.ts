@@ -55,15 +55,14 @@ export async function factsFor({ env, store, me }: Reads, frame: ClientFrameOf<'
  * object: recipients known, nobody blocked between the sender and anyone, nor
  * between any two of the others (their inboxes are asked), the policy, and pin
  * URLs. Same order and wording as the core's. The facts to forward the send
- * with when it passes; undefined when only the object can tell (a direct id
- * not naming the sender: refused `not_member` if that conversation exists).
+ * with when it passes.
  */
 export async function checkCreation(
   reads: Reads,
   frame: ClientFrameOf<'send'>,
   policy: MessagingPolicy,
   allowPrivateUrls: boolean,
-): Promise<{ refusal: Refusal } | { facts: Facts } | undefined> {
+): Promise<{ refusal: Refusal } | { facts: Facts }> {
   const { env, store, me } = reads;
   const unsafe = allowPrivateUrls ? undefined : privatePin(frame);
   if (unsafe) return { refusal: unsafe };
@@ -71,7 +70,8 @@ export async function checkCreation(
   if (members.length < 2) return { refusal: refusal('bad_frame', 'a conversation needs someone besides you') };
   if (members.length > LIMITS.members) return { refusal: refusal('too_many_members', `a conversation has at most ${LIMITS.members} people`) };
   if (frame.conv.startsWith('dm:')) {
-    if (!directMembers(frame.conv)?.includes(me)) return undefined;
+    const pair = directMembers(frame.conv);
+    if (!pair?.includes(me)) return { refusal: await strangersPair(reads, frame.conv, pair) };
     if (members.length !== 2 || directConversationId(members[0], members[1]) !== frame.conv) {
       return { refusal: refusal('conflict', 'a direct conversation id must name you and the one recipient') };
     }
@@ -101,6 +101,20 @@ export async function checkCreation(
     }
   }
   return { facts };
+}
+
+/**
+ * The core's answer to a send naming a direct conversation of two other
+ * people: `not_member` when it exists, `conflict` when it does not. One of
+ * the two people's inboxes knows, if both are people at all; asking their
+ * conversation object would make one.
+ */
+async function strangersPair({ env }: Reads, conv: string, pair: [string, string] | undefined): Promise<Refusal> {
+  const known = pair ? await directoryOf(env).get(pair) : [];
+  if (pair && known.length === 2 && (await inboxOf(env, pair[0]).lists(conv))) {
+    return refusal('not_member', 'you are not a member of this conversation');
+  }
+  return refusal('conflict', 'a direct conversation id must name you and the one recipient');
 }
 
 /** A pin whose page or image is on a private network (the core's rule, checked before creation). */

@@ -171,6 +171,12 @@ export class Inbox extends Server<Env> {
     if ((follower === this.name) !== (followee === this.name)) this.live().store.setFollow(follower, followee, follows === true);
   }
 
+  /** Whether the person's list has the conversation (left or not), or a send that may have made it is unanswered. */
+  async lists(conv: string): Promise<boolean> {
+    const { store } = this.live();
+    return store.entry(conv) !== undefined || store.opening(conv);
+  }
+
   /** Blocks between this person and any of `users`, in either direction, as [blocker, blocked]. */
   async blocksAmong(users: string[]): Promise<[string, string][]> {
     const { store } = this.live();
@@ -286,8 +292,8 @@ export class Inbox extends Server<Env> {
       try {
         if (frame.t === 'send' && this.creates(frame)) {
           const checked = await checkCreation(this.reads(), frame, policyOf(this.env), budget.limits.allowPrivateUrls);
-          refused = checked && 'refusal' in checked ? checked.refusal : undefined;
-          if (checked && 'facts' in checked) {
+          if ('refusal' in checked) refused = checked.refusal;
+          else {
             facts = checked.facts;
             refused = budget.creation();
           }
@@ -436,11 +442,19 @@ export class Inbox extends Server<Env> {
       if ((next.unready || next.refused) && batch.length > 0) break;
       queue.shift();
       if (!this.passGate(conv, next)) continue;
-      if (next.refused) this.rejected(conv, next, next.refused);
+      // Behind a creation that was refused, or a leave: the object has nothing for the person, or does not exist.
+      if (!next.refused && !this.reachable(conv)) this.rejected(conv, next, NOT_MEMBER);
+      else if (next.refused) this.rejected(conv, next, next.refused);
       else if (next.unready) this.failed(conv, next);
       else batch.push(next);
     }
     return batch;
+  }
+
+  /** Whether the person may be a member of the conversation: only then is its object asked (and so made). */
+  private reachable(conv: string): boolean {
+    const { store } = this.live();
+    return store.entry(conv) !== undefined || store.opening(conv);
   }
 
   /** Whether a frame may go on: anything but a send passes; a send passes unless it is behind a refused one. */
@@ -541,6 +555,8 @@ export class Inbox extends Server<Env> {
 
 /** Frames that may carry someone's message (see `withholding`). */
 const CARRIES_MESSAGES = /^\{"t":"(?:msg|history|conv)"/;
+
+const NOT_MEMBER: Refusal = { code: ErrorCode.NotMember, message: 'you are not a member of this conversation' };
 
 /** The answer of a frame the server could not handle: the client may send it again. */
 const FAILED: Refusal = { code: ErrorCode.Internal, message: 'the server failed; try again' };

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { connect } from 'node:net';
+import { after, before, describe, test } from 'node:test';
 import { directConversationId, LIMITS, newGroupId, type ServerFrameOf } from '../../../src/protocol/index.js';
 import type { Backend, TestServer } from '../backend.js';
 import { clientId, closeAll, TestClient, uid } from '../client.js';
@@ -207,5 +208,124 @@ export function badInputSuite(backend: Backend): void {
     assert.equal(a.isOpen, true, 'twenty in a row are tolerated');
     for (let i = 0; i < 21; i++) a.send('{');
     assert.equal((await a.closed).code, 4008);
+  });
+
+  budgetSuite(backend);
+}
+
+/**
+ * Budgets and refusals (B11, B13, B14), beside the abuse suite's: a creation
+ * refused for another reason spends no creation, refusals count toward the
+ * abuse close wherever they were decided (on Durable Objects, the sender's
+ * inbox or the conversation's object), and a stranger's malformed or refused
+ * upgrade ends within seconds.
+ */
+function budgetSuite(backend: Backend): void {
+  describe('budgets and refusals', () => {
+    let server: TestServer;
+    before(async () => {
+      server = await backend.start({
+        limits: { rateBurst: 50, ratePerSecond: 50, createBurst: 3, createPerMinute: 6, refusalThreshold: 10 },
+      });
+    });
+    after(() => server.stop());
+
+    test('a person creates only so many conversations at once; refused creations cost none of them and reach nobody', async () => {
+      const a = await TestClient.connect(server, uid('a'));
+      const b = await TestClient.connect(server, uid('b'));
+      for (let i = 0; i < 5; i++) {
+        const ghost = await a.sendText(newGroupId(), 'hi', { to: [b.user, `ghost-${i}`] });
+        assert.equal(ghost.t === 'error' && ghost.code, 'unknown_user');
+      }
+      const made = [newGroupId(), newGroupId(), newGroupId()];
+      for (const conv of made) assert.equal((await a.sendText(conv, 'hi', { to: [b.user] })).t, 'ack', 'the refused ones spent nothing');
+      const over = await a.sendText(newGroupId(), 'one too many', { to: [b.user] });
+      assert.equal(over.t === 'error' && over.code, 'rate_limited');
+      assert.ok(over.t === 'error' && (over.retryAfter ?? 0) > 0, 'says when to try again');
+      assert.equal(a.isOpen, true);
+      const heard = await b.untaken((f) => f.t === 'conv', 300);
+      assert.deepEqual(heard.map((f) => f.t === 'conv' && f.conv.id).sort(), [...made].sort(), 'the recipient heard of the three made only');
+      const welcome = await (await TestClient.connect(server, b.user)).hello();
+      assert.equal(welcome.conversations.length, 3);
+      await closeAll(a, b);
+    });
+
+    test('refused frames in a row close the socket with 4008, wherever they were refused; an accepted frame resets the count', async () => {
+      const a = await TestClient.connect(server, uid('a'));
+      const b = await TestClient.connect(server, uid('b'));
+      const dm = directConversationId(a.user, b.user);
+      assert.equal((await a.sendText(dm, 'hi', { to: [b.user] })).t, 'ack');
+      assert.equal((await b.request({ t: 'block', user: a.user, blocked: true })).t, 'ok');
+      // Refused by the conversation (blocked), for an unknown person, and for a conversation `a` is not in.
+      const refused = (i: number) =>
+        i % 3 === 0
+          ? a.sendText(dm, 'let me')
+          : i % 3 === 1
+            ? a.sendText(directConversationId(a.user, `ghost-${i}`), 'hi', { to: [`ghost-${i}`] })
+            : a.sendText(newGroupId(), 'hi');
+      for (let i = 0; i < 10; i++) assert.equal((await refused(i)).t, 'error');
+      a.send({ t: 'ping', n: 1 });
+      await a.next('pong');
+      for (let i = 0; i < 10; i++) assert.equal((await refused(i)).t, 'error');
+      assert.equal(a.isOpen, true, 'ten in a row are tolerated');
+      a.send({ t: 'send', conv: dm, id: clientId(), body: { kind: 'text', text: 'once more' } });
+      assert.equal((await a.closed).code, 4008);
+      await b.close();
+    });
+
+    test('a malformed upgrade gets a 4xx and its connection ends; a refused one ends once the client answers its close', async () => {
+      // (A POST upgrade is refused by the worker itself, see test/cloudflare; wrangler dev's proxy answers it with a 500 first.)
+      const malformed = [
+        'GET /parties/inbox/someone HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n',
+        'GET /parties/inbox/someone HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n',
+      ];
+      for (const request of malformed) {
+        const { head, endedMs } = await rawUpgrade(server.port, request, false);
+        assert.match(head, /^HTTP\/1\.1 4\d\d /, JSON.stringify(head));
+        assert.ok(endedMs < 5000, `ended after ${endedMs} ms`);
+      }
+      const refused = 'GET /parties/inbox/someone?token=bad HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+      const { head, endedMs } = await rawUpgrade(server.port, refused, true);
+      assert.match(head, /^HTTP\/1\.1 101 /);
+      assert.ok(endedMs < 2000, `ended ${endedMs} ms after the client's close`);
+    });
+  });
+}
+
+/**
+ * Sends one raw upgrade request and reads what comes back. With `answerClose`,
+ * answers the server's Close frame with one of its own, as any client does.
+ * Resolves with the response head and when the connection ended (from the
+ * answer when there is one), giving up after 10 s.
+ */
+function rawUpgrade(port: number, request: string, answerClose: boolean): Promise<{ head: string; endedMs: number }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let received = Buffer.alloc(0);
+    let from = Date.now();
+    let answered = false;
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`still open after 10 s: ${JSON.stringify(received.toString('latin1').slice(0, 200))}`));
+    }, 10_000);
+    socket.on('error', () => {});
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const body = received.indexOf('\r\n\r\n');
+      // A Close frame (opcode 8) after the 101 head: answer it with a masked Close carrying the same code.
+      if (answerClose && !answered && body >= 0 && received.length >= body + 6 && (received[body + 4] & 0x0f) === 8) {
+        answered = true;
+        const code = received.subarray(body + 6, body + 8);
+        const mask = Buffer.from([1, 2, 3, 4]);
+        socket.write(Buffer.concat([Buffer.from([0x88, 0x82]), mask, Buffer.from([code[0] ^ 1, code[1] ^ 2])]));
+        from = Date.now();
+      }
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      const text = received.toString('latin1');
+      resolve({ head: text.slice(0, Math.max(0, text.indexOf('\r\n'))), endedMs: Date.now() - from });
+    });
+    socket.write(request);
   });
 }
