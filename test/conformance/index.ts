@@ -2,6 +2,7 @@
 export { abuseSuite } from './suites/abuse.js';
 export { authSuite } from './suites/auth.js';
 export { badInputSuite } from './suites/bad-input.js';
+export { fuzzSuite } from './suites/fuzz.js';
 export { killedServerSuite } from './suites/killed-server.js';
 export { messagingSuite } from './suites/messaging.js';
 export { realServerSuite } from './suites/real-server.js';

@@ -56,10 +56,8 @@ after(async () => {
 
 /** The phase's own crashes and findings, as a failure message. */
 function assertClean(phase: string): void {
-  const own = new Report();
-  own.crashes.push(...report.crashes.filter((c) => c.phase === phase));
-  own.findings.push(...report.findings.filter((f) => f.phase === phase));
-  assert.ok(!own.failed, `PIN_FUZZ_SEED=${settings.seed}\n${report.describe()}`);
+  const own = report.only(phase);
+  assert.ok(!own.failed, `PIN_FUZZ_SEED=${settings.seed}\n${own.describe()}`);
 }
 
 function summary(phase: string, r: PhaseResult): string {

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { TokenAuthority, type TokenClaims } from '../../../../server/node/auth.js';
 import { ORIGIN, SECRET } from '../../../conformance/backend.js';
 import { freePort } from '../../../conformance/ports.js';
 import type { FuzzTarget } from './run.js';
+import { answersHttp } from './wire.js';
 
 const ENTRY = fileURLToPath(new URL('./server-process.ts', import.meta.url));
 const START_MS = 20_000;
@@ -51,7 +51,8 @@ export class NodeServerProcess implements FuzzTarget {
 
   async death(): Promise<string | undefined> {
     if (this.died) return this.died;
-    if (await listening(this.host, this.port)) return undefined;
+    // An accepted connection is not enough: a process dying of an exception still has its listening socket.
+    if (await answersHttp(this.host, this.port)) return undefined;
     // A process that stopped accepting is dying, or its exit is not reported yet.
     const deadline = Date.now() + 2_000;
     while (!this.died && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -129,17 +130,4 @@ export class NodeServerProcess implements FuzzTarget {
     const stack = lines.slice(at + 1).filter((l) => l.startsWith('at ')).slice(0, 3);
     return [lines[at], ...stack].join(' | ').slice(0, 500);
   }
-}
-
-/** Whether something accepts TCP connections on the port. */
-export function listening(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }

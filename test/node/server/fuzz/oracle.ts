@@ -20,6 +20,29 @@ import {
  */
 export const HTTP_STATUSES: ReadonlySet<number> = new Set([200, 204, 400, 401, 403, 404, 405, 408, 413, 414, 417, 426, 431, 501, 503, 505]);
 
+/** RFC 3986 characters of a path and query, with every `%` starting an escape. */
+const STRICT_TARGET = /^\/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*$/;
+const STRICT_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/;
+
+/**
+ * Whether a strict HTTP parser would refuse the request before any server
+ * code sees it: not one Host of a name or address and a port up to 65535, a
+ * target that is not a path and query of RFC 3986 characters (raw bytes, a
+ * backslash, a stray `%`, a fragment, absolute form), a body length stated
+ * twice, or a transfer coding other than chunked. workerd answers these with
+ * its own 500.
+ */
+export function strictParserRefuses(request: Buffer): boolean {
+  const head = request.toString('latin1').split('\r\n\r\n')[0].split('\r\n');
+  const target = head[0].split(' ')[1] ?? '';
+  const named = (name: RegExp) => head.slice(1).filter((line) => name.test(line));
+  const hosts = named(/^host:/i).map((line) => line.slice(5).trim());
+  const host = hosts.length === 1 ? STRICT_HOST.exec(hosts[0]) : null;
+  const lengths = named(/^(?:content-length|transfer-encoding)\s*:/i);
+  const coding = lengths.some((line) => /^transfer-encoding\s*:/i.test(line) && !/:\s*chunked\s*$/i.test(line));
+  return !host || Number(host[1] ?? 0) > 65_535 || !STRICT_TARGET.test(target) || lengths.length > 1 || coding;
+}
+
 const CLOSE_CODES: ReadonlySet<number> = new Set(Object.values(CloseCode));
 const ERROR_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
 
@@ -135,6 +158,15 @@ export class Report {
 
   crash(crash: Crash): void {
     this.crashes.push(crash);
+  }
+
+  /** The findings and crashes of one phase. */
+  only(phase: string): Report {
+    const own = new Report();
+    own.crashes.push(...this.crashes.filter((c) => c.phase === phase));
+    own.findings.push(...this.findings.filter((f) => f.phase === phase));
+    for (const [key, count] of this.seen) if (key.startsWith(`${phase}: `)) own.seen.set(key, count);
+    return own;
   }
 
   get failed(): boolean {

@@ -29,6 +29,8 @@ export interface PhaseOptions {
   cases: number;
   /** The phase stops here even if it has not run all its cases (the count then says so). */
   deadline: number;
+  /** Statuses a backend's runtime sends before any server code runs, accepted for these requests (counted apart). */
+  tolerated?: (status: number, request: Buffer) => boolean;
 }
 
 export interface PhaseResult {
@@ -180,14 +182,16 @@ async function attribute<C>(report: Report, from: number, batch: C[], spec: Phas
 const PIPELINE = 32;
 const HTTP_CONNECTIONS = 32;
 
-function httpProblems(batch: HttpCase[], ex: Awaited<ReturnType<typeof exchange>>): { problems: { problem: string; c: HttpCase }[]; answered: number; requeue: HttpCase[] } {
+type Tolerated = PhaseOptions['tolerated'];
+
+function httpProblems(batch: HttpCase[], ex: Awaited<ReturnType<typeof exchange>>, tolerated: Tolerated): { problems: { problem: string; c: HttpCase }[]; answered: number; requeue: HttpCase[] } {
   const problems: { problem: string; c: HttpCase }[] = [];
   if (ex.timedOut && ex.data.length === 0) return { problems: [{ problem: `no answer and no close within ${ANSWER_MS} ms`, c: batch[0] }], answered: batch.length, requeue: [] };
   const parsed = parseResponses(ex.data, batch.map((c) => c.head));
   const { answers } = parsed;
   if (parsed.malformed) problems.push({ problem: parsed.malformed, c: batch[Math.min(answers.length, batch.length - 1)] });
   answers.slice(0, batch.length).forEach((a, i) => {
-    if (!HTTP_STATUSES.has(a.status)) problems.push({ problem: `answered with status ${a.status}`, c: batch[i] });
+    if (!HTTP_STATUSES.has(a.status) && !tolerated?.(a.status, batch[i].bytes)) problems.push({ problem: `answered with status ${a.status}`, c: batch[i] });
   });
   if (ex.timedOut) problems.push({ problem: `the connection stayed open ${ANSWER_MS} ms after the request`, c: batch[Math.min(answers.length, batch.length - 1)] });
   const n = Math.min(answers.length, batch.length);
@@ -217,7 +221,7 @@ export function httpPhase(target: FuzzTarget, report: Report, bystander: Bystand
           if (batch.length === 0) return;
           const ex = await send(batch);
           if (ex.refused) return;
-          const { problems, requeue, answered } = httpProblems(batch, ex);
+          const { problems, requeue, answered } = httpProblems(batch, ex, options.tolerated);
           const statuses = parseResponses(ex.data, []).answers.slice(0, answered);
           for (const a of statuses) report.count(`http ${a.status}`);
           if (answered > statuses.length) report.count('http close');
@@ -228,7 +232,7 @@ export function httpPhase(target: FuzzTarget, report: Report, bystander: Bystand
       await Promise.all(Array.from({ length: HTTP_CONNECTIONS }, worker));
     },
     async replay(c) {
-      return httpProblems([c], await send([c])).problems.map((p) => p.problem);
+      return httpProblems([c], await send([c]), options.tolerated).problems.map((p) => p.problem);
     },
     show: (c) => show(c.bytes),
   });
@@ -238,16 +242,16 @@ export function httpPhase(target: FuzzTarget, report: Report, bystander: Bystand
 
 const UPGRADES_IN_FLIGHT = 16;
 
-function upgradeProblems(c: UpgradeCase, a: Awaited<ReturnType<typeof upgrade>>): string[] {
+function upgradeProblems(c: UpgradeCase, a: Awaited<ReturnType<typeof upgrade>>, tolerated: Tolerated): string[] {
   if (a.refused) return [];
   if (a.malformed) return [a.malformed];
   if (a.timedOut) return [`no answer to the upgrade within ${ANSWER_MS} ms`];
   if (a.status === undefined) return [];
-  if (a.status !== 101) return HTTP_STATUSES.has(a.status) ? [] : [`upgrade answered with status ${a.status}`];
+  if (a.status !== 101) return HTTP_STATUSES.has(a.status) || tolerated?.(a.status, c.request) ? [] : [`upgrade answered with status ${a.status}`];
   const ws = a.ws!;
   if (ws.kind === 'text') {
     if (c.mustRefuse) return ['admitted a socket without a valid token for its room, or from a foreign Origin'];
-    const problem = serverFrameProblem(ws.text);
+    const problem = ws.compressed ? undefined : serverFrameProblem(ws.text);
     return problem ? [`first frame on an admitted socket: ${problem}`] : [];
   }
   if (ws.kind === 'close') return closeIsDocumented(ws.code, c.breaksProtocol) ? [] : [`socket closed with undocumented code ${ws.code}`];
@@ -279,13 +283,13 @@ export async function upgradePhase(target: FuzzTarget, report: Report, bystander
         for (let c = queue.shift(); c; c = queue.shift()) {
           const answer = await send(c);
           report.count(`upgrade ${answer.status ?? 'close'}${answer.ws ? ` ${answer.ws.kind === 'close' ? answer.ws.code : answer.ws.kind}` : ''}`);
-          for (const problem of upgradeProblems(c, answer)) report.find('upgrade', problem, c.request);
+          for (const problem of upgradeProblems(c, answer, options.tolerated)) report.find('upgrade', problem, c.request);
         }
       };
       await Promise.all(Array.from({ length: UPGRADES_IN_FLIGHT }, worker));
     },
     async replay(c) {
-      return upgradeProblems(c, await send(c));
+      return upgradeProblems(c, await send(c), options.tolerated);
     },
     show: (c) => `${show(c.request)} then ${show(c.after, 60)}`,
   });
@@ -326,6 +330,20 @@ export async function frameWorld(target: FuzzTarget): Promise<FrameWorld> {
   convs.push(GROUP);
   for (const c of clients) c.ws.terminate();
   return { people: [...FRAME_PEOPLE, 'bystander', 'nobody'], convs };
+}
+
+/** Every conversation the fuzz people and the bystander are in now, as their welcomes list them. */
+export async function fuzzConversations(target: FuzzTarget): Promise<string[]> {
+  const reachable = { url: `http://${target.host}:${target.port}`, issueToken: (u: string, c?: TokenClaims) => target.issueToken(u, c) };
+  const convs = new Set<string>();
+  for (const user of [...FRAME_PEOPLE, 'bystander']) {
+    const client = await TestClient.open(reachable, user);
+    await client.opened;
+    const welcome = await client.hello();
+    for (const c of welcome.conversations) convs.add(c.id);
+    client.ws.terminate();
+  }
+  return [...convs];
 }
 
 /** A socket of one fuzz person that sends frames in batches, each closed by a ping. */

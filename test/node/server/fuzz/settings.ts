@@ -12,12 +12,12 @@ export interface FuzzSettings {
   frames: number;
 }
 
-/** Seed and case counts: PIN_FUZZ_SEED and PIN_FUZZ_CASES override the defaults. */
-export function fuzzSettings(defaultCases: number): FuzzSettings {
+/** Seed and case counts: PIN_FUZZ_SEED and the variable `casesVariable` override the defaults. */
+export function fuzzSettings(defaultCases: number, casesVariable = 'PIN_FUZZ_CASES'): FuzzSettings {
   const seed = Number(process.env.PIN_FUZZ_SEED || DEFAULT_SEED);
-  const cases = Number(process.env.PIN_FUZZ_CASES || defaultCases);
+  const cases = Number(process.env[casesVariable] || defaultCases);
   if (!Number.isSafeInteger(seed) || !Number.isSafeInteger(cases) || cases <= 0) {
-    throw new Error('PIN_FUZZ_SEED and PIN_FUZZ_CASES must be integers (cases above 0)');
+    throw new Error(`PIN_FUZZ_SEED and ${casesVariable} must be integers (cases above 0)`);
   }
   // Frames are the cheapest per case and the richest; upgrades cost a handshake and a signature check each.
   const upgrade = Math.round(cases * 0.03);

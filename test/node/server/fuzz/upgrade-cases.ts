@@ -65,6 +65,8 @@ function originChoice(allowed: string): fc.Arbitrary<OriginChoice> {
   return fc.oneof(
     { weight: 6, arbitrary: fc.constant(good([`Origin: ${allowed}`])) },
     { weight: 2, arbitrary: fc.constant(good([])) },
+    // An empty Origin is malformed: a server may take it for no Origin (allowed here) or refuse it.
+    { weight: 1, arbitrary: fc.constant(good(['Origin: '])) },
     {
       weight: 3,
       arbitrary: fc.constantFrom(
@@ -77,7 +79,6 @@ function originChoice(allowed: string): fc.Arbitrary<OriginChoice> {
         bad([`Origin: ${allowed.replace('http:', 'https:')}`]),
         bad([`Origin: ${allowed}`, 'Origin: https://evil.example']),
         bad(['Origin: https://evil.example', `Origin: ${allowed}`]),
-        bad(['Origin: ']),
         bad([`Origin: ${allowed}%00`]),
         bad([`Origin: ${'o'.repeat(3_000)}`]),
       ),

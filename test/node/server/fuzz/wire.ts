@@ -124,6 +124,12 @@ export function exchange(host: string, port: number, bytes: Buffer, timeoutMs: n
   });
 }
 
+/** Whether a server answers a plain request with a status line within a second. */
+export async function answersHttp(host: string, port: number): Promise<boolean> {
+  const { data } = await exchange(host, port, Buffer.from('GET /health HTTP/1.1\r\nHost: fuzz\r\nConnection: close\r\n\r\n'), 1_000);
+  return data.subarray(0, 7).toString('latin1') === 'HTTP/1.';
+}
+
 // WebSocket framing (RFC 6455), for upgrades sent byte by byte ---------------
 
 export const WS_TEXT = 0x1;
@@ -149,7 +155,7 @@ export function wsFrame(opcode: number, payload: Buffer, { fin = true, rsv = 0, 
 }
 
 /** What a server did after a 101: spoke (the socket was admitted), closed with a code, or dropped the connection. */
-export type WsOutcome = { kind: 'text'; text: string } | { kind: 'close'; code: number } | { kind: 'dropped' } | { kind: 'silent' };
+export type WsOutcome = { kind: 'text'; text: string; compressed: boolean } | { kind: 'close'; code: number } | { kind: 'dropped' } | { kind: 'silent' };
 
 /** Reads the first data or close frame a server sent; undefined when `buf` does not hold one yet. */
 export function firstServerFrame(buf: Buffer): WsOutcome | undefined {
@@ -170,7 +176,8 @@ export function firstServerFrame(buf: Buffer): WsOutcome | undefined {
     if (start + length > buf.length) return undefined;
     const payload = buf.subarray(start, start + length);
     if (opcode === WS_CLOSE) return { kind: 'close', code: payload.length >= 2 ? payload.readUInt16BE(0) : 1005 };
-    if (opcode === WS_TEXT || opcode === WS_BINARY) return { kind: 'text', text: payload.toString('utf8') };
+    // RSV1 marks a compressed message (a server that took up the request's permessage-deflate offer).
+    if (opcode === WS_TEXT || opcode === WS_BINARY) return { kind: 'text', text: payload.toString('utf8'), compressed: (buf[at] & 0x40) !== 0 };
     at = start + length;
   }
   return undefined;
