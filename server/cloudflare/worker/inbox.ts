@@ -442,10 +442,10 @@ export class Inbox extends Server<Env> {
       if ((next.unready || next.refused) && batch.length > 0) break;
       queue.shift();
       if (!this.passGate(conv, next)) continue;
-      // Behind a creation that was refused, or a leave: the object has nothing for the person, or does not exist.
-      if (!next.refused && !this.reachable(conv)) this.rejected(conv, next, NOT_MEMBER);
-      else if (next.refused) this.rejected(conv, next, next.refused);
+      if (next.refused) this.rejected(conv, next, next.refused);
       else if (next.unready) this.failed(conv, next);
+      // Behind a creation that was refused, or a leave: the object has nothing for the person, or does not exist.
+      else if (!this.reachable(conv)) this.rejected(conv, next, NOT_MEMBER);
       else batch.push(next);
     }
     return batch;
