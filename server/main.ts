@@ -6,6 +6,11 @@
  *   (required unless PIN_DEV=1), PIN_DEV=1 (dev tokens + sample users),
  *   PIN_POLICY=anyone|mutual-follow, PIN_RATE_PER_SEC, PIN_RATE_BURST (sends per person),
  *   PIN_FRAME_RATE_PER_SEC, PIN_FRAME_BURST (frames of any kind per socket).
+ * Connection hygiene (see ServerOptions for what each does):
+ *   PIN_HEADERS_TIMEOUT_MS (5000), PIN_REQUEST_TIMEOUT_MS (15000),
+ *   PIN_IDLE_TIMEOUT_MS (5000, keep-alive), PIN_MAX_CONNECTIONS (10000, plain
+ *   HTTP and sockets together), PIN_MAX_SOCKETS_PER_USER (20),
+ *   PIN_MAX_HEADER_BYTES (16384).
  */
 import { randomBytes } from 'node:crypto';
 import { CloseCode } from '../src/protocol/index.js';
@@ -52,6 +57,12 @@ const server = await startServer({
   seedSampleUsers: dev,
   policy,
   limits,
+  headersTimeoutMs: numberFromEnv('PIN_HEADERS_TIMEOUT_MS'),
+  requestTimeoutMs: numberFromEnv('PIN_REQUEST_TIMEOUT_MS'),
+  idleTimeoutMs: numberFromEnv('PIN_IDLE_TIMEOUT_MS'),
+  maxConnections: numberFromEnv('PIN_MAX_CONNECTIONS'),
+  maxSocketsPerUser: numberFromEnv('PIN_MAX_SOCKETS_PER_USER'),
+  maxHeaderBytes: numberFromEnv('PIN_MAX_HEADER_BYTES'),
 }).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
 
 console.info(`pin-messaging server on ${server.url} (policy ${policy.name}${dev ? ', dev mode' : ''})`);

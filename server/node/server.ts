@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { CloseCode } from '../../src/protocol/index.js';
 import { ChatCore } from '../core/core.js';
 import type { MessagingPolicy, ServerLimits } from '../core/types.js';
@@ -7,9 +8,9 @@ import { SqlStorage } from '../storage/sql.js';
 import { TokenAuthority, type TokenClaims } from './auth.js';
 import { GroupCommit } from './group-commit.js';
 import { openLibsql } from './libsql.js';
-import { handleRequest } from './routes.js';
+import { busy, handleRequest, MAX_TARGET_BYTES, parseTarget } from './routes.js';
 import { seedSampleUsers } from './sample-users.js';
-import { SocketHost } from './sockets.js';
+import { describeError, endWithStatus, SocketHost } from './sockets.js';
 
 export interface ServerOptions {
   /** 0 picks a free port. Default 1999. */
@@ -37,9 +38,50 @@ export interface ServerOptions {
   publicUrl?: string;
   /** WebSocket ping interval, ms. Default 30 s. */
   heartbeatMs?: number;
+  /**
+   * Time a client has to send a request's headers, an upgrade's included;
+   * slower connections are dropped (408), and so are connections that send
+   * nothing at all. Default 5 s.
+   */
+  headersTimeoutMs?: number;
+  /** Time a client has to send a whole request; at least `headersTimeoutMs`. Default 15 s. */
+  requestTimeoutMs?: number;
+  /** Idle time after a response before a keep-alive connection is closed. Default 5 s. */
+  idleTimeoutMs?: number;
+  /**
+   * Open connections (plain HTTP and sockets alike) above which requests get
+   * 503 with Retry-After and upgrades are closed with 1013. Past a tenth more
+   * (at least 64 more), new connections are dropped unanswered. Default 10,000.
+   */
+  maxConnections?: number;
+  /** Open sockets one person may have; the next one is closed with 4009. Default 20. */
+  maxSocketsPerUser?: number;
+  /** Largest request line plus headers, in bytes; larger requests get 431. Default 16 KiB. */
+  maxHeaderBytes?: number;
   /** Connection log; receives no tokens and no message contents. Default console.info. */
   log?: (line: string) => void;
 }
+
+/** Defaults of the connection settings in ServerOptions. */
+export const CONNECTION_DEFAULTS = {
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 15_000,
+  idleTimeoutMs: 5_000,
+  maxConnections: 10_000,
+  maxSocketsPerUser: 20,
+  maxHeaderBytes: 16 * 1024,
+} as const;
+
+/** Seconds a client refused at the connection cap is asked to wait. */
+const BUSY_RETRY_AFTER_SECONDS = 5;
+/** Repeated warnings (cap reached, accept failing) are logged at most this often. */
+const WARNING_INTERVAL_MS = 10_000;
+/** Answers to parser errors the client caused; anything else is 400. */
+const CLIENT_ERROR_STATUS: Record<string, number> = {
+  HPE_HEADER_OVERFLOW: 431,
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+};
 
 export interface PinServer {
   /** http://host:port of the server. */
@@ -55,6 +97,7 @@ export interface PinServer {
 
 export async function startServer(options: ServerOptions): Promise<PinServer> {
   const log = options.log ?? ((line: string) => console.info(`[pin-messaging] ${line}`));
+  const settings = connectionSettings(options);
   const allowedOrigins = options.allowedOrigins ?? [];
   const auth = new TokenAuthority(options.authSecret, options.issuer ?? 'pin-messaging', options.audience ?? 'pin-messaging');
   const db = openLibsql(options.dbPath ?? '.data/pin-messaging.db');
@@ -63,9 +106,13 @@ export async function startServer(options: ServerOptions): Promise<PinServer> {
   const commits = new GroupCommit(db, (error) => {
     // Nothing of the failed turn was stored or acknowledged: drop every socket so
     // that clients resume from their cursors and resend their outboxes.
-    log(`commit failed, closing all sockets: ${error instanceof Error ? error.message : String(error)}`);
-    storage.forgetCache();
-    sockets.dropAll(CloseCode.ServerError, 'storage failure');
+    try {
+      log(`commit failed, closing all sockets: ${error instanceof Error ? error.message : String(error)}`);
+      storage.forgetCache();
+      sockets.dropAll(CloseCode.ServerError, 'storage failure');
+    } catch (failure) {
+      log(`recovering from a failed commit failed: ${describeError(failure)}`);
+    }
   });
   const sockets = new SocketHost({
     core,
@@ -74,11 +121,54 @@ export async function startServer(options: ServerOptions): Promise<PinServer> {
     allowedOrigins,
     allowNoOrigin: options.allowNoOrigin ?? false,
     heartbeatMs: options.heartbeatMs ?? 30_000,
+    maxSocketsPerUser: settings.maxSocketsPerUser,
     log,
   });
-  const devTokens = options.devTokens ?? false;
-  const http = createServer((req, res) => handleRequest({ core, storage, auth, allowedOrigins, devTokens }, req, res));
-  http.on('upgrade', (req, socket, head) => sockets.handleUpgrade(req, socket, head));
+  let open = 0;
+  const warnCap = throttled(log, WARNING_INTERVAL_MS);
+  const overCap = () => {
+    if (open <= settings.maxConnections) return false;
+    warnCap(`over the connection cap (${open} open, cap ${settings.maxConnections}): refusing new requests and sockets`);
+    return true;
+  };
+  const routes = { core, storage, auth, allowedOrigins, devTokens: options.devTokens ?? false, openConnections: () => open, log };
+  const http = createServer(
+    {
+      headersTimeout: settings.headersTimeoutMs,
+      requestTimeout: settings.requestTimeoutMs,
+      maxHeaderSize: settings.maxHeaderBytes,
+      // Node checks both timeouts on this interval (30 s by default): it bounds how late they fire.
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(settings.headersTimeoutMs / 4))),
+    },
+    (req, res) => {
+      if (overCap()) return busy(res, BUSY_RETRY_AFTER_SECONDS);
+      handleRequest(routes, req, res);
+    },
+  );
+  http.keepAliveTimeout = settings.idleTimeoutMs;
+  http.maxConnections = settings.maxConnections + Math.max(64, Math.ceil(settings.maxConnections / 10));
+  http.on('connection', (socket: Socket) => {
+    open++;
+    socket.once('close', () => open--);
+  });
+  http.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (error.code === 'ECONNRESET' || error.code === 'EPIPE') return socket.destroy();
+    endWithStatus(socket, CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400);
+  });
+  http.on('upgrade', (req, socket: Duplex, head: Buffer) => {
+    // Node has taken its own listeners off an upgrading socket: an unheard reset would end the process.
+    socket.on('error', () => socket.destroy());
+    try {
+      if ((req.url?.length ?? 0) > MAX_TARGET_BYTES) return endWithStatus(socket, 414);
+      const target = parseTarget(req.url);
+      if (!target) return endWithStatus(socket, 400);
+      if (overCap()) return sockets.refuse(req, socket, head, CloseCode.TryAgainLater, 'server busy');
+      sockets.handleUpgrade(req, socket, head, target);
+    } catch (error) {
+      log(`upgrade failed: ${describeError(error)}`);
+      endWithStatus(socket, 500);
+    }
+  });
 
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -92,10 +182,13 @@ export async function startServer(options: ServerOptions): Promise<PinServer> {
     await db.close();
     throw error;
   });
+  // After start-up, a listener error (accept failing for want of file descriptors) must not end the process.
+  const warnListener = throttled(log, WARNING_INTERVAL_MS);
+  http.on('error', (error) => warnListener(`listener error: ${describeError(error)}`));
   const { port } = http.address() as AddressInfo;
   const url = `http://${urlHost(host)}:${port}`;
   if (options.seedSampleUsers) seedSampleUsers(storage, (options.publicUrl ?? url).replace(/\/$/, ''));
-  if (devTokens) log('dev tokens are enabled: anyone who can reach this server can sign in as any user');
+  if (routes.devTokens) log('dev tokens are enabled: anyone who can reach this server can sign in as any user');
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -108,6 +201,32 @@ export async function startServer(options: ServerOptions): Promise<PinServer> {
     })());
 
   return { url, port, core, storage, issueToken: (user, claims) => auth.issue(user, claims), close };
+}
+
+/** `log`, but a line within `everyMs` of the last one logged is dropped. */
+function throttled(log: (line: string) => void, everyMs: number): (line: string) => void {
+  let last = -Infinity;
+  return (line) => {
+    const now = Date.now();
+    if (now - last < everyMs) return;
+    last = now;
+    log(line);
+  };
+}
+
+function connectionSettings(options: ServerOptions): { [K in keyof typeof CONNECTION_DEFAULTS]: number } {
+  const d = CONNECTION_DEFAULTS;
+  const settings = {
+    headersTimeoutMs: options.headersTimeoutMs ?? d.headersTimeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs ?? d.requestTimeoutMs,
+    idleTimeoutMs: options.idleTimeoutMs ?? d.idleTimeoutMs,
+    maxConnections: options.maxConnections ?? d.maxConnections,
+    maxSocketsPerUser: options.maxSocketsPerUser ?? d.maxSocketsPerUser,
+    maxHeaderBytes: options.maxHeaderBytes ?? d.maxHeaderBytes,
+  };
+  if (settings.headersTimeoutMs > settings.requestTimeoutMs) throw new Error('headersTimeoutMs must not exceed requestTimeoutMs');
+  if (settings.maxConnections < 1 || settings.maxSocketsPerUser < 1) throw new Error('maxConnections and maxSocketsPerUser must be at least 1');
+  return settings;
 }
 
 function urlHost(host: string): string {

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { CloseCode, LIMITS, randomId } from '../../src/protocol/index.js';
@@ -7,6 +7,7 @@ import type { Connection } from '../core/types.js';
 import type { ProfileClaims } from '../core/views.js';
 import type { TokenAuthority, Verdict } from './auth.js';
 import type { GroupCommit } from './group-commit.js';
+import type { Target } from './routes.js';
 
 export interface SocketHostOptions {
   core: ChatCore;
@@ -19,11 +20,19 @@ export interface SocketHostOptions {
   allowNoOrigin: boolean;
   /** Ping interval; a socket that missed the previous pong is terminated. */
   heartbeatMs: number;
+  /** Open sockets one person may have; the next is closed with 4009. */
+  maxSocketsPerUser: number;
   log: (line: string) => void;
 }
 
 /** A reader this far behind is cut off; it resumes from its cursors on reconnect. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/**
+ * How long a refused connection may take to answer our close before it is cut.
+ * `ws` would wait 30 s for the closing handshake, and a stranger who never
+ * answers would hold the connection that long.
+ */
+const REFUSAL_LINGER_MS = 1_000;
 const ROOM_PATH = /^\/parties\/inbox\/([^/]+)\/?$/;
 
 /** Whether `pathname` is an inbox socket URL (partysocket's /parties/<party>/<room> scheme). */
@@ -32,10 +41,40 @@ export function isInboxPath(pathname: string): boolean {
 }
 
 /**
- * Accepts WebSocket upgrades for /parties/inbox/<user>, checks Origin, token
- * and room before the core hears of the socket, and wires accepted sockets to
- * the core. Refusals still complete the upgrade and then close with a 4xxx
- * code, so clients can tell "refused" from "network down".
+ * An error for a log line: its kind and where it was thrown. Not its message,
+ * which may quote the input (V8's JSON errors quote the text they choke on).
+ */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return `non-error ${typeof error}`;
+  const code = (error as NodeJS.ErrnoException).code;
+  const at = error.stack?.split('\n').find((line) => line.trimStart().startsWith('at '));
+  return [error.name, typeof code === 'string' ? `code=${code}` : '', at?.trim() ?? ''].filter(Boolean).join(' ');
+}
+
+/**
+ * Answers a raw connection with an HTTP status and ends it; a client that does
+ * not hang up in turn is cut after a moment.
+ */
+export function endWithStatus(socket: Duplex, status: number, headers: string[] = []): void {
+  if (socket.destroyed) return;
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`, ...headers, 'Connection: close', 'Content-Length: 0'];
+  socket.end(`${head.join('\r\n')}\r\n\r\n`);
+  const cut = setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS);
+  cut.unref();
+  socket.once('close', () => clearTimeout(cut));
+}
+
+/**
+ * Accepts WebSocket upgrades for /parties/inbox/<user>, checks Origin, token,
+ * room and the person's socket count before the core hears of the socket, and
+ * wires accepted sockets to the core. Refusals still complete the upgrade and
+ * then close with a 4xxx code, so clients can tell "refused" from "network
+ * down". Nothing a socket sends, and no failure while serving it, escapes to
+ * the process: the socket is closed with 1011 instead.
  */
 export class SocketHost {
   private readonly wss = new WebSocketServer({
@@ -44,6 +83,8 @@ export class SocketHost {
     perMessageDeflate: false,
   });
   private readonly alive = new WeakSet<WebSocket>();
+  /** Open sockets per person, for the per-person cap. */
+  private readonly byUser = new Map<string, Set<WebSocket>>();
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(private readonly options: SocketHostOptions) {
@@ -51,24 +92,27 @@ export class SocketHost {
     this.heartbeat.unref();
   }
 
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  /** Serves an upgrade whose target was already checked; never throws once the admission starts. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: Target): void {
     socket.on('error', () => socket.destroy());
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const match = ROOM_PATH.exec(url.pathname);
-    if (!match) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
-    void this.admit(req, match[1], url.searchParams.get('token')).then((verdict) => {
-      if (socket.destroyed) return;
-      this.wss.handleUpgrade(req, socket, head, (ws) => {
-        ws.on('error', () => {});
-        if (verdict.ok) this.attach(ws, verdict.user, verdict.profile, req);
-        else {
-          this.options.log(`refused code=${verdict.code} reason=${verdict.reason} origin=${JSON.stringify(req.headers.origin ?? null)}`);
-          ws.close(verdict.code, verdict.reason);
-        }
+    const match = ROOM_PATH.exec(target.path);
+    if (!match) return endWithStatus(socket, 404);
+    // RFC 6455 is version 13 (answered this way, section 4.4); `ws` alone would also take draft version 8.
+    if (req.headers['sec-websocket-version'] !== '13') return endWithStatus(socket, 426, ['Sec-WebSocket-Version: 13']);
+    this.admit(req, match[1], target.query.get('token'))
+      .then((verdict) => this.complete(req, socket, head, verdict))
+      .catch((error: unknown) => {
+        this.options.log(`upgrade failed: ${describeError(error)}`);
+        endWithStatus(socket, 500);
       });
+  }
+
+  /** Completes the handshake only to close with `code` (for refusals decided before admission). */
+  refuse(req: IncomingMessage, socket: Duplex, head: Buffer, code: number, reason: string): void {
+    socket.on('error', () => socket.destroy());
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on('error', () => {});
+      closeRefused(ws, code, reason);
     });
   }
 
@@ -115,6 +159,29 @@ export class SocketHost {
     return verdict;
   }
 
+  private complete(req: IncomingMessage, socket: Duplex, head: Buffer, verdict: Verdict): void {
+    if (socket.destroyed) return;
+    const { log, maxSocketsPerUser } = this.options;
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on('error', () => {});
+      if (!verdict.ok) {
+        log(`refused code=${verdict.code} reason=${verdict.reason} origin=${originOf(req)}`);
+        return closeRefused(ws, verdict.code, verdict.reason);
+      }
+      const open = this.byUser.get(verdict.user)?.size ?? 0;
+      if (open >= maxSocketsPerUser) {
+        log(`refused code=${CloseCode.TooManySockets} reason=too many sockets user=${verdict.user} open=${open}`);
+        return closeRefused(ws, CloseCode.TooManySockets, 'too many sockets');
+      }
+      try {
+        this.attach(ws, verdict.user, verdict.profile, req);
+      } catch (error) {
+        log(`open failed user=${verdict.user}: ${describeError(error)}`);
+        ws.close(CloseCode.ServerError, 'internal error');
+      }
+    });
+  }
+
   private attach(ws: WebSocket, user: string, profile: ProfileClaims, req: IncomingMessage): void {
     const { core, commits, log } = this.options;
     const conn: Connection = {
@@ -123,31 +190,72 @@ export class SocketHost {
       send: (frame) => commits.send(() => sendText(ws, frame)),
       close: (code, reason) => ws.close(code, reason),
     };
+    const sockets = this.byUser.get(user) ?? new Set<WebSocket>();
+    this.byUser.set(user, sockets.add(ws));
     this.alive.add(ws);
-    commits.run(() => core.open(conn, profile));
-    log(`open user=${user} conn=${conn.id} origin=${JSON.stringify(req.headers.origin ?? null)}`);
-    ws.on('message', (data) => {
-      this.alive.add(ws);
-      // Binary frames are read as UTF-8 text too; the core validates either way.
-      commits.run(() => core.receive(conn, (data as Buffer).toString('utf8')));
-    });
-    ws.on('pong', () => this.alive.add(ws));
     ws.on('close', (code) => {
-      core.close(conn);
+      if (sockets.delete(ws) && sockets.size === 0) this.byUser.delete(user);
+      try {
+        core.close(conn);
+      } catch (error) {
+        log(`close failed user=${user} conn=${conn.id}: ${describeError(error)}`);
+      }
       log(`close user=${user} conn=${conn.id} code=${code}`);
     });
+    ws.on('message', (data) => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      this.alive.add(ws);
+      try {
+        // Binary frames are read as UTF-8 text too; the core validates either way.
+        commits.run(() => core.receive(conn, (data as Buffer).toString('utf8')));
+      } catch (error) {
+        // The core answers its own handlers' failures; this is everything around them.
+        log(`frame failed user=${user} conn=${conn.id}: ${describeError(error)}`);
+        this.fail(ws, conn);
+      }
+    });
+    ws.on('pong', () => this.alive.add(ws));
+    commits.run(() => core.open(conn, profile));
+    log(`open user=${user} conn=${conn.id} origin=${originOf(req)}`);
+  }
+
+  /** Stops serving a socket whose state is now unknown; the client resumes from its cursors. */
+  private fail(ws: WebSocket, conn: Connection): void {
+    try {
+      this.options.core.close(conn);
+    } catch {
+      // Already logged once; closing the socket is what matters now.
+    }
+    ws.close(CloseCode.ServerError, 'internal error');
   }
 
   private beat(): void {
     for (const ws of this.wss.clients) {
-      if (!this.alive.has(ws)) {
+      try {
+        if (!this.alive.has(ws)) {
+          ws.terminate();
+          continue;
+        }
+        this.alive.delete(ws);
+        ws.ping();
+      } catch (error) {
+        this.options.log(`heartbeat failed: ${describeError(error)}`);
         ws.terminate();
-        continue;
       }
-      this.alive.delete(ws);
-      ws.ping();
     }
   }
+}
+
+function closeRefused(ws: WebSocket, code: number, reason: string): void {
+  ws.close(code, reason);
+  const cut = setTimeout(() => ws.terminate(), REFUSAL_LINGER_MS);
+  cut.unref();
+  ws.once('close', () => clearTimeout(cut));
+}
+
+/** The Origin header for a log line: quoted, and short whatever a client sent. */
+function originOf(req: IncomingMessage): string {
+  return JSON.stringify(req.headers.origin?.slice(0, 200) ?? null);
 }
 
 // A fan-out sends the same string to many sockets in a row: encode it once.
@@ -164,5 +272,10 @@ function sendText(ws: WebSocket, frame: string): void {
     lastFrame = frame;
     lastBytes = Buffer.from(frame, 'utf8');
   }
-  ws.send(lastBytes, { binary: false });
+  try {
+    ws.send(lastBytes, { binary: false });
+  } catch {
+    // A socket failing under us: cutting it makes the client resume from its cursors.
+    ws.terminate();
+  }
 }
