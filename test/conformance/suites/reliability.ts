@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
+import { WebSocket, WebSocketServer } from 'ws';
 import { directConversationId, LIMITS, newGroupId, type Message } from '../../../src/protocol/index.js';
+import type { ChatClient } from '../../../src/state/index.js';
+import { waitFor } from '../../node/support/wait.js';
 import type { Backend, TestServer } from '../backend.js';
 import { clientId, closeAll, TestClient, textOf, uid } from '../client.js';
+import { realClient } from '../real-client.js';
 
 /** Idempotent sends (I3), resume from cursors, replayed acks, restarts, server heartbeat. */
 export function reliabilitySuite(backend: Backend): void {
@@ -140,6 +146,56 @@ export function reliabilitySuite(backend: Backend): void {
     }
   });
 
+  test('F11b: rate-limit refusals on a link slower than the client\'s pause: nothing lost, doubled or out of order (I5)', { timeout: 60_000 }, async () => {
+    // 10 messages a second per person in bursts of 3; every frame takes 200-400 ms each way,
+    // longer than the 100 ms the server asks a refused sender to wait. (With bursts of 10 the
+    // old outbox passed too: the small burst keeps refusals coming while messages are added.)
+    const limited = await backend.start({ limits: { rateBurst: 3, ratePerSecond: 10 } });
+    const proxy = await startDelayingProxy(`127.0.0.1:${limited.port}`, [200, 400]);
+    const clients: ChatClient[] = [];
+    let refusals = 0;
+    try {
+      const [ann, ben, cat] = ['ann', 'ben', 'cat'].map((name) => {
+        const user = uid(name);
+        const { client, transport } = realClient(user, { host: proxy.host, token: () => limited.issueToken(user) });
+        transport.addEventListener('message', (event) => {
+          if (String(event.data).includes('"code":"rate_limited"')) refusals += 1;
+        });
+        clients.push(client);
+        return client;
+      });
+      await waitFor('clients online', () => clients.every((c) => c.$status.get() === 'online'), 10_000);
+      const [{ conv }] = await ann.sendPin({ to: [ben.user, cat.user], pin: { url: 'https://example.com/p/11', image: 'https://img.example.com/11.jpg', title: 'Slow link' }, mode: 'group' });
+      await waitFor('the group reaches everyone', () => [ben, cat].every((c) => c.$conversations.get()[conv]), 10_000);
+      // Faster than the limit but not all at once: while refusals are on their way back the
+      // outbox has room in its window and newer messages to send.
+      const N = 30;
+      const sent = { [ann.user]: [] as string[], [ben.user]: [] as string[] };
+      const started = Date.now();
+      for (let i = 0; i < N; i++) {
+        for (const c of [ann, ben]) {
+          sent[c.user].push(`${c.user} ${i}`);
+          void c.sendText(conv, `${c.user} ${i}`);
+        }
+        await new Promise((r) => setTimeout(r, 40));
+      }
+      await waitFor('every message stored and delivered', () => clients.every((c) => c.timeline(conv).get().hi === 2 * N + 1), 45_000, 20);
+      const drained = Date.now() - started;
+      const stored = await limited.messages(conv, 0, 1_000);
+      const texts = stored.map((m) => (m.body.kind === 'text' ? m.body.text : ''));
+      assert.equal(stored.length, 2 * N + 1, 'none lost, none doubled');
+      assert.equal(new Set(stored.map((m) => m.id)).size, stored.length);
+      for (const user of [ann.user, ben.user]) assert.deepEqual(texts.filter((t) => t.startsWith(`${user} `)), sent[user], `${user}'s order`);
+      for (const c of clients) assert.deepEqual(c.timeline(conv).get().messages.map((m) => m.id), stored.map((m) => m.id), `${c.user} sees the stored order`);
+      assert.ok(refusals > 0, 'the limit refused some sends');
+      console.info(`F11b: ${2 * N} messages from 2 senders at 10/s through 200-400 ms each way; ${refusals} refusals; all stored in order ${drained} ms after the first was queued`);
+    } finally {
+      clients.forEach((c) => c.destroy());
+      await proxy.close();
+      await limited.stop();
+    }
+  });
+
   test('a server-side heartbeat ends sockets that stop answering pings', { skip: backend.lacks.heartbeat ?? false }, async () => {
     const quick = await backend.start({ heartbeatMs: 250 });
     try {
@@ -154,4 +210,53 @@ export function reliabilitySuite(backend: Backend): void {
       await quick.stop();
     }
   });
+}
+
+/**
+ * A WebSocket proxy that holds every frame for a random time between `min`
+ * and `max` ms each way, keeping each direction's order (a slow network, as
+ * TCP is: late, never out of order).
+ */
+async function startDelayingProxy(upstream: string, [min, max]: [number, number]): Promise<{ host: string; close(): Promise<void> }> {
+  const http = createServer();
+  const wss = new WebSocketServer({ server: http });
+  // One queue and one timer per direction: timers of different lengths that end in the same
+  // millisecond do not always fire in the order they were set, and would reorder frames.
+  const delayed = (deliver: (data: string) => void) => {
+    const queue: { due: number; data: string }[] = [];
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const flush = () => {
+      timer = undefined;
+      while (queue.length > 0 && queue[0].due <= Date.now()) deliver(queue.shift()!.data);
+      if (queue.length > 0) timer = setTimeout(flush, queue[0].due - Date.now());
+    };
+    return (data: string) => {
+      queue.push({ data, due: Math.max(Date.now() + min + Math.random() * (max - min), queue.at(-1)?.due ?? 0) });
+      timer ??= setTimeout(flush, queue[0].due - Date.now());
+    };
+  };
+  wss.on('connection', (downstream, request) => {
+    const up = new WebSocket(`ws://${upstream}${request.url}`);
+    const pending: string[] = [];
+    const toServer = delayed((data) => (up.readyState === WebSocket.OPEN ? up.send(data) : pending.push(data)));
+    const toClient = delayed((data) => downstream.readyState === WebSocket.OPEN && downstream.send(data));
+    downstream.on('message', (data) => toServer(data.toString()));
+    up.on('open', () => pending.splice(0).forEach((f) => up.send(f)));
+    up.on('message', (data) => toClient(data.toString()));
+    up.on('close', (code, reason) => downstream.readyState === WebSocket.OPEN && downstream.close(code, reason));
+    downstream.on('close', () => up.terminate());
+    up.on('error', () => downstream.terminate());
+    downstream.on('error', () => up.terminate());
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const { port } = http.address() as AddressInfo;
+  return {
+    host: `127.0.0.1:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of wss.clients) socket.terminate();
+        wss.close();
+        http.close(() => resolve());
+      }),
+  };
 }
