@@ -15,13 +15,20 @@ import { Report, sequenceProblem, storedMessageProblem, type StoredMessage } fro
 import { Bystander, framePhase, frameWorld, httpPhase, upgradePhase, type PhaseResult } from './fuzz/run.js';
 import { fuzzSettings } from './fuzz/settings.js';
 
-const settings = fuzzSettings(110_000);
+const DEFAULT_CASES = 110_000;
+const settings = fuzzSettings(DEFAULT_CASES);
 /** A run from the defaults must reach the issue's count; an override must reach its own. */
 const REQUIRED = process.env.PIN_FUZZ_CASES ? settings.cases : 100_000;
-/** Safety nets: a phase stops here and the count then falls short. */
-const PHASE_MS = { http: 45_000, upgrade: 30_000, frames: 60_000 };
-/** Growth of the server's memory over the whole run that counts as bounded. */
-const MAX_RSS_GROWTH = 64 * 1024 * 1024;
+/** Safety nets, for the default count on two busy cores: a phase stops here and the count then falls short. */
+const scale = Math.max(1, settings.cases / DEFAULT_CASES);
+const PHASE_MS = { http: 45_000 * scale, upgrade: 30_000 * scale, frames: 60_000 * scale };
+/**
+ * Growth of the server's memory over the whole run that counts as bounded.
+ * Resident memory settles 40-55 MB above a fresh process's (code, allocator
+ * arenas, SQLite's cache) and stays there in longer runs; the run sends some
+ * 200 MB, so a server keeping an eighth of it breaks the heap bound.
+ */
+const MAX_RSS_GROWTH = 80 * 1024 * 1024;
 const MAX_HEAP_GROWTH = 24 * 1024 * 1024;
 
 /**
@@ -60,26 +67,32 @@ function assertClean(phase: string): void {
   assert.ok(!own.failed, `PIN_FUZZ_SEED=${settings.seed}\n${own.describe()}`);
 }
 
-function summary(phase: string, r: PhaseResult): string {
-  return `fuzz ${phase} (node): ${r.cases} cases in ${(r.ms / 1000).toFixed(1)} s${r.stopped ? `, stopped: ${r.stopped}` : ''}\n  answers: ${report.tally(phase)}`;
+const mb = (n?: number) => (n === undefined ? '?' : `${(n / 1024 / 1024).toFixed(1)} MB`);
+
+async function summary(phase: string, r: PhaseResult): Promise<string> {
+  const memory = (await server.death()) ? undefined : await server.memory();
+  return (
+    `fuzz ${phase} (node): ${r.cases} cases in ${(r.ms / 1000).toFixed(1)} s${r.stopped ? `, stopped: ${r.stopped}` : ''}; server rss ${mb(memory?.rss)}, heap ${mb(memory?.heapUsed)}\n` +
+    `  answers: ${report.tally(phase)}`
+  );
 }
 
 test('raw HTTP request lines and headers are answered with a documented status or a close, never a hang or a crash (B11)', { timeout: PHASE_MS.http + 30_000 }, async () => {
   results.http = await httpPhase(server, report, bystander, { seed: settings.seed, cases: settings.http, deadline: Date.now() + PHASE_MS.http });
-  console.info(summary('http', results.http));
+  console.info(await summary('http', results.http));
   assertClean('http');
 });
 
 test('upgrade requests are refused (4xx, or a documented close code) unless token, room and Origin are right (B6, B7, B11)', { timeout: PHASE_MS.upgrade + 30_000 }, async () => {
   results.upgrade = await upgradePhase(server, report, bystander, { seed: settings.seed + 1_000_000, cases: settings.upgrade, deadline: Date.now() + PHASE_MS.upgrade });
-  console.info(summary('upgrade', results.upgrade));
+  console.info(await summary('upgrade', results.upgrade));
   assertClean('upgrade');
 });
 
 test('mutated, deep, huge, binary and non-UTF-8 frames get valid server frames with documented codes, or a documented close (B4, B5, B12)', { timeout: PHASE_MS.frames + 30_000 }, async () => {
   const world = await frameWorld(server);
   results.frames = await framePhase(server, report, bystander, { seed: settings.seed + 2_000_000, cases: settings.frames, deadline: Date.now() + PHASE_MS.frames }, world);
-  console.info(summary('frames', results.frames));
+  console.info(await summary('frames', results.frames));
   assertClean('frames');
 });
 
@@ -90,7 +103,6 @@ test(`after the run: the server still answers, its memory is bounded, nothing in
   assert.equal(await bystander.check(), undefined, 'the server answers after the run');
 
   const end = await server.memory();
-  const mb = (n?: number) => (n === undefined ? '?' : `${(n / 1024 / 1024).toFixed(1)} MB`);
   lines.push(`  server memory before -> after the run: rss ${mb(baseline?.rss)} -> ${mb(end.rss)}, heap ${mb(baseline?.heapUsed)} -> ${mb(end.heapUsed)}`);
 
   await server.stop();

@@ -14,14 +14,10 @@ export interface HttpCase {
   solo: boolean;
 }
 
-/** A piece of a request; `clean` when it cannot break the request's framing. */
-interface Part {
-  b: Buffer;
-  clean: boolean;
-}
-
-const clean = (s: string): Part => ({ b: Buffer.from(s, 'utf8'), clean: true });
-const raw = (b: Uint8Array | string): Part => ({ b: typeof b === 'string' ? Buffer.from(b, 'latin1') : Buffer.from(b), clean: false });
+/** Request text that keeps to one request's framing. */
+const clean = (s: string): Buffer => Buffer.from(s, 'utf8');
+/** Request bytes that may break framing (control bytes, bare CR or LF, invalid UTF-8). */
+const raw = (b: Uint8Array | string): Buffer => (typeof b === 'string' ? Buffer.from(b, 'latin1') : Buffer.from(b));
 
 const TARGETS = [
   '/', '/health', '/health?x=1&y', '/health/', '/HEALTH', '/health;x', '/avatars/kim.svg', '/avatars/nobody.svg',
@@ -56,7 +52,7 @@ function pools(seed: number) {
 }
 type Pools = ReturnType<typeof pools>;
 
-const cleanTarget = (p: Pools): fc.Arbitrary<Part> => fc.oneof(
+const cleanTarget = (p: Pools): fc.Arbitrary<Buffer> => fc.oneof(
   { weight: 12, arbitrary: fc.constantFrom(...TARGETS).map(clean) },
   {
     weight: 8,
@@ -76,27 +72,27 @@ function stripSpace(s: string): string {
   return s.replace(/[\s]/g, '');
 }
 
-const rawTarget: fc.Arbitrary<Part> = fc.oneof(
+const rawTarget: fc.Arbitrary<Buffer> = fc.oneof(
   fc.uint8Array({ maxLength: 40 }).map((b) => raw(Buffer.concat([Buffer.from('/'), b]))),
   fc.constantFrom('/\0', '/\x7f', '/a b', '/\t', '/\r', '/\n', '/\xff\xfe', '/\xc0\xaf', '/\xed\xa0\x80', '\x01').map(raw),
 );
 
-const cleanMethod: fc.Arbitrary<Part> = fc.oneof(
+const cleanMethod: fc.Arbitrary<Buffer> = fc.oneof(
   { weight: 8, arbitrary: fc.constantFrom('GET', 'HEAD').map(clean) },
   { weight: 3, arbitrary: fc.constantFrom('POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE', 'PROPFIND', 'get', 'M-SEARCH', 'X').map(clean) },
 );
 
-const rawMethod = (p: Pools): fc.Arbitrary<Part> => fc.oneof(
+const rawMethod = (p: Pools): fc.Arbitrary<Buffer> => fc.oneof(
   fc.constantFrom('CONNECT', 'PRI', '', 'G ET', 'GET\0', 'GE\xff', '\r\nGET').map(raw),
   p.ascii.map((a) => raw(a.slice(0, 12))),
 );
 
-const cleanVersion: fc.Arbitrary<Part> = fc.oneof(
+const cleanVersion: fc.Arbitrary<Buffer> = fc.oneof(
   { weight: 12, arbitrary: fc.constant(clean('HTTP/1.1')) },
   { weight: 2, arbitrary: fc.constantFrom('HTTP/1.0', 'HTTP/2.0', 'HTTP/0.9', 'HTTP/1.2', 'HTTP/9.9', 'http/1.1', 'HTTP/11', 'HTTP/1.1 x', 'HTTPS/1.1').map(clean) },
 );
 
-const rawVersion: fc.Arbitrary<Part> = fc.constantFrom('', 'HTTP/1.1\0', 'HTTP/\xff', 'HTTP/1.1\r', ' HTTP/1.1').map(raw);
+const rawVersion: fc.Arbitrary<Buffer> = fc.constantFrom('', 'HTTP/1.1\0', 'HTTP/\xff', 'HTTP/1.1\r', ' HTTP/1.1').map(raw);
 
 const headerName = fc.constantFrom('Host', 'Origin', 'User-Agent', 'Accept', 'Cookie', 'Authorization', 'X-Forwarded-For', 'Range', 'If-None-Match', 'Accept-Encoding', 'Referer', 'Sec-WebSocket-Key', 'Expect', 'Keep-Alive', 'TE', 'Trailer');
 const headerValue = (p: Pools) => fc.oneof(
@@ -108,14 +104,14 @@ function stripControl(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f]/g, '');
 }
 
-const cleanHeader = (p: Pools): fc.Arbitrary<Part> => fc.oneof(
+const cleanHeader = (p: Pools): fc.Arbitrary<Buffer> => fc.oneof(
   { weight: 16, arbitrary: fc.tuple(headerName, headerValue(p)).map(([n, v]) => clean(`${n}: ${v}`)) },
   { weight: 4, arbitrary: fc.constantFrom('Connection: close', 'Connection: keep-alive', 'Connection: upgrade', 'Upgrade: h2c', 'Content-Length: 0').map(clean) },
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom('Cookie', 'X-Big', 'Host', 'Authorization'), bigLength).map(([n, k]) => clean(`${n}: ${'a'.repeat(k)}`)) },
   { weight: 1, arbitrary: fc.integer({ min: 50, max: 400 }).map((k) => clean(Array.from({ length: k }, (_, i) => `X-H${i}: v`).join('\r\n'))) },
 );
 
-const rawHeader = (p: Pools): fc.Arbitrary<Part> => fc.oneof(
+const rawHeader = (p: Pools): fc.Arbitrary<Buffer> => fc.oneof(
   fc.constantFrom(
     'Content-Length: -1', 'Content-Length: abc', 'Content-Length: 1, 2', 'Content-Length: 99999999999999999999', 'Content-Length: 5',
     'Content-Length: 0\r\nContent-Length: 7', 'Content-Length: +3', 'Content-Length: 0x10', 'Transfer-Encoding: chunked',
@@ -156,14 +152,14 @@ const cleanRequest = (p: Pools): fc.Arbitrary<HttpCase> => fc
     body: cleanBody(p),
   })
   .map(({ method, target, version, host, headers, body }) => {
-    const lines: Buffer[] = [Buffer.concat([method.b, Buffer.from(' '), target.b, Buffer.from(' '), version.b])];
+    const lines: Buffer[] = [Buffer.concat([method, Buffer.from(' '), target, Buffer.from(' '), version])];
     for (const h of host) lines.push(Buffer.from(h));
-    for (const h of headers) lines.push(h.b);
+    for (const h of headers) lines.push(h);
     for (const h of body?.headers ?? []) lines.push(Buffer.from(h));
     const bytes = Buffer.concat([join(lines), Buffer.from('\r\n\r\n'), Buffer.from(body?.body ?? '', 'utf8')]);
     // A stated length of 0 beside a body would leave the body to be read as the next request.
-    const lengthClash = headers.some((h) => h.b.toString().includes('Content-Length')) && body !== undefined;
-    return { bytes, head: method.b.toString() === 'HEAD', solo: lengthClash };
+    const lengthClash = headers.some((h) => h.toString().includes('Content-Length')) && body !== undefined;
+    return { bytes, head: method.toString() === 'HEAD', solo: lengthClash };
   });
 
 /** A request with at least one raw part: anything may happen to its framing. */
@@ -176,8 +172,8 @@ const rawRequest = (p: Pools): fc.Arbitrary<HttpCase> => fc
     tail: fc.oneof(fc.constant('\r\n\r\n'), fc.constantFrom('\r\n', '\n\n', '', '\r\n\r\nabc', '\r\n\r\n\0\0\0')),
   })
   .map(({ method, target, version, headers, tail }) => {
-    const line = Buffer.concat([method.b, Buffer.from(' '), target.b, Buffer.from(' '), version.b]);
-    const bytes = Buffer.concat([join([line, Buffer.from('Host: 127.0.0.1'), ...headers.map((h) => h.b)]), Buffer.from(tail, 'latin1')]);
+    const line = Buffer.concat([method, Buffer.from(' '), target, Buffer.from(' '), version]);
+    const bytes = Buffer.concat([join([line, Buffer.from('Host: 127.0.0.1'), ...headers]), Buffer.from(tail, 'latin1')]);
     return { bytes, head: false, solo: true };
   });
 

@@ -90,9 +90,10 @@ export class NodeServerProcess implements FuzzTarget {
   /** Stops the server cleanly (its database closed), or kills it after a grace period. */
   async stop(): Promise<void> {
     const child = this.child;
-    if (!child || this.died) return;
+    if (!child || this.died || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.send('stop');
+    if (child.connected) child.send('stop', () => {});
+    else child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
     await exited;
     clearTimeout(timer);
