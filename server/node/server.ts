@@ -46,12 +46,14 @@ export interface ServerOptions {
   headersTimeoutMs?: number;
   /** Time a client has to send a whole request; at least `headersTimeoutMs`. Default 15 s. */
   requestTimeoutMs?: number;
-  /** Idle time after a response before a keep-alive connection is closed. Default 5 s. */
+  /** Idle time after a response before a keep-alive connection is closed (Node adds about 1 s). Default 5 s. */
   idleTimeoutMs?: number;
   /**
    * Open connections (plain HTTP and sockets alike) above which requests get
-   * 503 with Retry-After and upgrades are closed with 1013. Past a tenth more
-   * (at least 64 more), new connections are dropped unanswered. Default 10,000.
+   * 503 with Retry-After, and upgrades are accepted and closed with 1013: a
+   * browser reports a refused upgrade as a bare network error, a close code
+   * tells the client to back off. Past a tenth more (at least 64 more), new
+   * connections are dropped unanswered. Default 10,000.
    */
   maxConnections?: number;
   /** Open sockets one person may have; the next one is closed with 4009. Default 20. */

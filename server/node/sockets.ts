@@ -92,7 +92,7 @@ export class SocketHost {
     this.heartbeat.unref();
   }
 
-  /** Serves an upgrade whose target was already checked; never throws once the admission starts. */
+  /** Serves an upgrade whose target is already parsed; what fails after the admission starts is answered, never thrown. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: Target): void {
     socket.on('error', () => socket.destroy());
     const match = ROOM_PATH.exec(target.path);

@@ -302,3 +302,25 @@ describe('Node host connection cap', () => {
     }
   });
 });
+
+describe('Node host heartbeat', () => {
+  test('a heartbeat that throws cuts only the socket it was pinging, and is logged', async () => {
+    const { server, log } = await start({ heartbeatMs: 100 });
+    const ping = WebSocket.prototype.ping;
+    try {
+      const client = await TestClient.connect(server, uid('beat'));
+      WebSocket.prototype.ping = () => {
+        throw new Error('ping failed');
+      };
+      assert.equal((await within(client.closed, 'close of the socket whose ping failed')).code, 1006);
+      WebSocket.prototype.ping = ping;
+      assert.ok(log.some((line) => line.startsWith('heartbeat failed')));
+      const next = await TestClient.connect(server, uid('after'));
+      await pong(next);
+      await next.close();
+    } finally {
+      WebSocket.prototype.ping = ping;
+      await server.close();
+    }
+  });
+});
