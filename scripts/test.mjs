@@ -88,7 +88,7 @@ const SUITES = [
       `--test-reporter-destination=${file}`,
     ],
     counts: tapCounts,
-    timeoutMs: 240_000,
+    timeoutMs: 480_000,
   },
   {
     name: 'browser',

@@ -53,6 +53,10 @@ export const RETRYABLE_ERRORS: ReadonlySet<ErrorCode> = new Set([ErrorCode.RateL
  * client and would be retried forever.
  */
 export const CloseCode = {
+  /** 1002 (RFC 6455): the bytes on the wire are not a valid WebSocket frame. */
+  ProtocolError: 1002,
+  /** 1007 (RFC 6455): a text frame that is not valid UTF-8. */
+  InvalidPayload: 1007,
   /** 1009 (RFC 6455): a frame above LIMITS.hardFrameBytes. */
   TooBig: 1009,
   /** No token, or a token that does not verify (forged, foreign audience or issuer). */
