@@ -38,6 +38,10 @@ describe('the worker', () => {
       expect(response.webSocket).toBeNull();
       expect(await response.json()).toEqual({ error: expect.any(String) });
     }
+    // A room no token can name.
+    const odd = await SELF.fetch(`http://pins.example/parties/inbox/iv%00y?${query}`, { headers: UPGRADE });
+    expect(odd.status).toBe(400);
+    expect(await listDurableObjectIds(env.Inbox)).toEqual([]);
     // Well formed, it is welcomed.
     const ok = await SELF.fetch(`http://pins.example/parties/inbox/ivy?${query}`, { headers: { ...UPGRADE, Origin: 'http://app.example' } });
     expect(ok.status).toBe(101);
