@@ -166,6 +166,29 @@ describe('an inbox', () => {
     socket.close();
   });
 
+  it('withholds a group message from someone the person blocked, in its list too, and counts it as nothing unread', async () => {
+    (await Socket.signIn('pat')).close();
+    const quin = await Socket.signIn('quin');
+    quin.send({ t: 'block', user: 'pat', blocked: true, req: 'b1' });
+    await quin.next((f) => f.t === 'ok');
+    const conv = 'g:withheld-in-list';
+    const view: Conversation = { id: conv, kind: 'group', members: ['quin', 'pat', 'ray'], createdBy: 'ray', createdAt: 1, lastSeq: 0, unread: 0, muted: false, reads: {} };
+    const m = (seq: number, from: string) => ({ seq, id: `withheld-${seq}`.padEnd(12, 'x'), from, at: 10 + seq, body: text(`words ${seq}`) });
+    await env.Inbox.get(env.Inbox.idFromName('quin')).deliver(conv, [
+      { frame: JSON.stringify({ t: 'conv', conv: view }) },
+      { frame: JSON.stringify({ t: 'msg', conv, m: m(1, 'ray') }), seq: 1 },
+      { frame: JSON.stringify({ t: 'msg', conv, m: m(2, 'pat') }), seq: 2 },
+    ]);
+    const live = await quin.next<ServerFrameOf<'msg'>>((f) => f.t === 'msg' && f.m.seq === 2);
+    expect(live.m).toEqual({ seq: 2, id: m(2, 'pat').id, from: 'pat', at: 12, body: text(''), hidden: 'blocked' });
+    quin.close();
+    const again = await Socket.signIn('quin');
+    const listed = (again.frames[0] as ServerFrameOf<'welcome'>).conversations.find((c) => c.id === conv);
+    expect(listed).toMatchObject({ lastSeq: 2, unread: 1, last: { seq: 2, hidden: 'blocked' } });
+    expect(JSON.stringify(again.frames)).not.toContain('words 2');
+    again.close();
+  });
+
   it('applies every good delivery of a batch when one of them is malformed', async () => {
     const conv = 'g:one-bad-delivery';
     const view: Conversation = { id: conv, kind: 'group', members: ['mo', 'nia'], createdBy: 'nia', createdAt: 1, lastSeq: 0, unread: 0, muted: false, reads: {} };

@@ -169,7 +169,8 @@ export class InboxStore extends SqlStorage {
           view.last = m;
         }
         if (m.from !== this.me && m.seq > entry.counted) {
-          if (m.seq > (view.reads[this.me] ?? 0)) view.unread += 1;
+          // A placeholder for someone the person blocked is nothing to read.
+          if (m.seq > (view.reads[this.me] ?? 0) && m.hidden === undefined) view.unread += 1;
           entry.counted = m.seq;
         }
         return this.save(conv, entry);
