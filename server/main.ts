@@ -5,7 +5,12 @@
  *   PIN_ALLOWED_ORIGINS (comma list of exact origins), PIN_AUTH_SECRET
  *   (required unless PIN_DEV=1), PIN_DEV=1 (dev tokens + sample users),
  *   PIN_POLICY=anyone|mutual-follow, PIN_RATE_PER_SEC, PIN_RATE_BURST (sends per person),
- *   PIN_FRAME_RATE_PER_SEC, PIN_FRAME_BURST (frames of any kind per socket).
+ *   PIN_FRAME_RATE_PER_SEC, PIN_FRAME_BURST (frames of any kind per person),
+ *   PIN_REPLAY_PER_SEC, PIN_REPLAY_BURST (history pages and catch-up per person),
+ *   PIN_CREATE_PER_MIN, PIN_CREATE_BURST (new conversations per person),
+ *   PIN_REFUSAL_THRESHOLD (refused frames in a row before a 4008 close),
+ *   PIN_ALLOW_PRIVATE_URLS=1 (pins may point at private hosts; on with PIN_DEV=1),
+ *   PIN_TOKEN_MAX_LIFETIME_SEC (86400), PIN_CLOCK_SKEW_SEC (60).
  * Connection hygiene (see ServerOptions for what each does):
  *   PIN_HEADERS_TIMEOUT_MS (5000), PIN_REQUEST_TIMEOUT_MS (15000),
  *   PIN_IDLE_TIMEOUT_MS (5000, keep-alive), PIN_MAX_CONNECTIONS (10000, plain
@@ -45,6 +50,13 @@ const limits: Partial<ServerLimits> = {
   rateBurst: numberFromEnv('PIN_RATE_BURST'),
   framesPerSecond: numberFromEnv('PIN_FRAME_RATE_PER_SEC'),
   frameBurst: numberFromEnv('PIN_FRAME_BURST'),
+  replayPerSecond: numberFromEnv('PIN_REPLAY_PER_SEC'),
+  replayBurst: numberFromEnv('PIN_REPLAY_BURST'),
+  createPerMinute: numberFromEnv('PIN_CREATE_PER_MIN'),
+  createBurst: numberFromEnv('PIN_CREATE_BURST'),
+  refusalThreshold: numberFromEnv('PIN_REFUSAL_THRESHOLD'),
+  // The demo's pin images are served from this machine.
+  allowPrivateUrls: process.env.PIN_ALLOW_PRIVATE_URLS ? process.env.PIN_ALLOW_PRIVATE_URLS === '1' : dev,
 };
 
 const server = await startServer({
@@ -63,6 +75,10 @@ const server = await startServer({
   maxConnections: numberFromEnv('PIN_MAX_CONNECTIONS'),
   maxSocketsPerUser: numberFromEnv('PIN_MAX_SOCKETS_PER_USER'),
   maxHeaderBytes: numberFromEnv('PIN_MAX_HEADER_BYTES'),
+  tokenLimits: {
+    maxLifetimeSeconds: numberFromEnv('PIN_TOKEN_MAX_LIFETIME_SEC'),
+    clockSkewSeconds: numberFromEnv('PIN_CLOCK_SKEW_SEC'),
+  },
 }).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
 
 console.info(`pin-messaging server on ${server.url} (policy ${policy.name}${dev ? ', dev mode' : ''})`);

@@ -5,7 +5,7 @@ import { CloseCode } from '../../src/protocol/index.js';
 import { ChatCore } from '../core/core.js';
 import type { MessagingPolicy, ServerLimits } from '../core/types.js';
 import { SqlStorage } from '../storage/sql.js';
-import { TokenAuthority, type TokenClaims } from './auth.js';
+import { TokenAuthority, type TokenClaims, type TokenLimits } from './auth.js';
 import { GroupCommit } from './group-commit.js';
 import { openLibsql } from './libsql.js';
 import { busy, handleRequest, MAX_TARGET_BYTES, parseTarget } from './routes.js';
@@ -27,6 +27,8 @@ export interface ServerOptions {
   authSecret: string | Uint8Array;
   /** Expected `iss` and `aud` of tokens; both default to 'pin-messaging'. */
   issuer?: string;
+  /** Longest token lifetime and clock skew accepted; default 24 hours and 60 s. */
+  tokenLimits?: TokenLimits;
   audience?: string;
   /** Enables GET /dev/token?user=<id> and GET /dev/users. Never in production. */
   devTokens?: boolean;
@@ -101,7 +103,7 @@ export async function startServer(options: ServerOptions): Promise<PinServer> {
   const log = options.log ?? ((line: string) => console.info(`[pin-messaging] ${line}`));
   const settings = connectionSettings(options);
   const allowedOrigins = options.allowedOrigins ?? [];
-  const auth = new TokenAuthority(options.authSecret, options.issuer ?? 'pin-messaging', options.audience ?? 'pin-messaging');
+  const auth = new TokenAuthority(options.authSecret, options.issuer ?? 'pin-messaging', options.audience ?? 'pin-messaging', options.tokenLimits);
   const db = openLibsql(options.dbPath ?? '.data/pin-messaging.db');
   const storage = new SqlStorage(db);
   const core = new ChatCore({ storage, policy: options.policy, limits: options.limits });

@@ -170,7 +170,9 @@ export class MemoryBackend {
 
   private createCore(): ChatHost {
     const { policy, limits, now } = this.options;
-    return new ChatCore({ storage: this.storage, policy, limits, now });
+    // Pages using the in-memory backend (tests, stories, local demos) serve their
+    // pin images from this machine; a real server refuses such hosts by default.
+    return new ChatCore({ storage: this.storage, policy, limits: { allowPrivateUrls: true, ...limits }, now });
   }
 }
 

@@ -57,6 +57,8 @@ export async function startSite(): Promise<Site> {
     dbPath: ':memory:',
     allowedOrigins: [origin],
     authSecret: 'package-tests-secret-of-at-least-32-bytes',
+    // The examples' pin images are served by this test site, on loopback.
+    limits: { allowPrivateUrls: true },
     log: () => {},
   });
   for (const [id, name] of Object.entries(PEOPLE)) chat.storage.putUser({ id, name });
