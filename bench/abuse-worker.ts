@@ -303,7 +303,8 @@ function stopIdle(): void {
     stats.notes[`${kind}Opened`] = mine.length;
     stats.notes[`${kind}Stayed`] = mine.length - closed.length;
     const lives = closed.map((i) => i.closedAt! - i.at).sort((a, b) => a - b);
-    stats.notes[`${kind}ClosedMedianMs`] = lives.length ? Math.round(lives[lives.length >> 1]) : Number.NaN;
+    // NaN would cross IPC as null: leave the figure out when nothing closed.
+    if (lives.length) stats.notes[`${kind}ClosedMedianMs`] = Math.round(lives[lives.length >> 1]);
     stats.notes[`${kind}HeldMs`] = Math.round(now - (mine[0]?.at ?? now));
   }
   for (const idle of idles) idle.close();
@@ -371,18 +372,28 @@ async function stopSlow(): Promise<void> {
   clearInterval(slowTimer);
   // Every reader is in every group: each acknowledged message was queued to each of them.
   stats.notes.bytesPerReader = (stats.replies.ack ?? 0) * Buffer.byteLength(BIG_TEXT);
-  // Read again: a socket the server cut off ends (1006) once its backlog is read; the rest are still open.
+  // Read again: a socket the server cut off ends (1006) once its backlog is read; one it kept
+  // goes quiet with the socket still open once the backlog is read (the senders have stopped).
   let cut = 0;
   await Promise.all(
     readers.map(
       (ws) =>
         new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, 1_500);
+          let last = performance.now();
+          ws.on('message', () => (last = performance.now()));
+          const deadline = last + 10_000;
+          const timer = setInterval(() => {
+            const now = performance.now();
+            if (now - last > 500 || now > deadline) done();
+          }, 100);
+          const done = () => {
+            clearInterval(timer);
+            resolve();
+          };
           ws.once('close', (code) => {
-            clearTimeout(timer);
             cut++;
             count(stats.closes, String(code));
-            resolve();
+            done();
           });
           ws.resume();
         }),
