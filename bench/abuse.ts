@@ -384,6 +384,16 @@ function printAbuse(abuses: typeof ABUSES, results: Map<Role, { alone: Window[];
     }
     void seconds;
   }
+  const noisy = abuses.filter(({ role }) => {
+    const { alone, beside } = results.get(role)!;
+    return median(alone.map((w) => w.cpu.others)) > 0.3 || median(beside.map((w) => w.cpu.others)) > 0.3;
+  });
+  if (noisy.length) {
+    console.log(
+      `\n  Other processes took over 30% of a core during the windows of ${noisy.map((a) => a.title).join(', ')}: ` +
+        `their verdicts measure the machine as much as the server.`,
+    );
+  }
   const failed = abuses.filter((_, i) => verdicts[i] === 'FAIL').map((a) => a.title);
   console.log(
     `\nAbuse target: the well-behaved ping and delivery p99 grow by at most ${BUDGET_MS} ms beside each abuse, nothing lost: ` +
