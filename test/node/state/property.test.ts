@@ -44,7 +44,7 @@ const faultsArb: fc.Arbitrary<Faults> = fc.record(
 const MIN_RETRY_MS = 1;
 const rateLimitedArb: fc.Arbitrary<Faults> = fc.record(
   {
-    latency: fc.tuple(fc.integer({ min: 3, max: 5 }), fc.integer({ min: 0, max: 5 })).map(([a, b]) => [a, a + b] as [number, number]),
+    latency: fc.tuple(fc.integer({ min: 3, max: 5 }), fc.integer({ min: 0, max: 10 })).map(([a, b]) => [a, a + b] as [number, number]),
     dropAckRate: fc.constantFrom(0, 0, 0.1),
     duplicateRate: fc.constantFrom(0, 0, 0.1),
     disconnectEvery: fc.integer({ min: 15, max: 200 }),
@@ -152,4 +152,65 @@ describe('random fault schedules (fast-check)', () => {
       { numRuns: RUNS },
     );
   });
+});
+
+// Schedules fast-check found and shrank while F11b was built, each with what it caught. They
+// depend on timing, so each runs a few times; outbox.test.ts holds deterministic versions.
+const COUNTEREXAMPLES: { caught: string; schedule: Step[]; faults: Faults; seed: number }[] = [
+  {
+    caught: 'a hello duplicated on the wire brought a second welcome; resending on it stored one of bob\'s messages after newer ones',
+    schedule: [
+      { kind: 'send', who: 2, count: 8 },
+      { kind: 'restart' },
+      { kind: 'restart' },
+      { kind: 'send', who: 1, count: 4 },
+      { kind: 'pause', ms: 12 },
+      { kind: 'send', who: 1, count: 1 },
+      { kind: 'pause', ms: 0 },
+      { kind: 'pause', ms: 5 },
+      { kind: 'send', who: 0, count: 2 },
+      { kind: 'send', who: 1, count: 7 },
+      { kind: 'send', who: 1, count: 7 },
+      { kind: 'drop', who: 0 },
+    ],
+    faults: { latency: [4, 6], dropAckRate: 0, duplicateRate: 0.1, disconnectEvery: 198, rate: { burst: 1, perSecond: 500 } },
+    seed: 243288168,
+  },
+  {
+    caught: 'a message acknowledged by the replay after hello was sent again, refused, and held every later send back until the socket was closed as abusive',
+    schedule: [
+      { kind: 'pause', ms: 9 },
+      { kind: 'send', who: 1, count: 3 },
+      { kind: 'pause', ms: 14 },
+      { kind: 'pause', ms: 7 },
+      { kind: 'send', who: 2, count: 8 },
+      { kind: 'drop', who: 1 },
+      { kind: 'send', who: 1, count: 5 },
+      { kind: 'send', who: 2, count: 8 },
+      { kind: 'drop', who: 0 },
+      { kind: 'send', who: 0, count: 2 },
+      { kind: 'send', who: 0, count: 2 },
+      { kind: 'send', who: 0, count: 5 },
+    ],
+    faults: { latency: [4, 7], dropAckRate: 0.1, duplicateRate: 0, disconnectEvery: 15, rate: { burst: 2, perSecond: 1000 } },
+    seed: -15,
+  },
+  {
+    caught: 'a pause that ended between two readings of the clock set no timer, and the refused messages were never sent again',
+    schedule: [
+      { kind: 'send', who: 1, count: 8 },
+      { kind: 'send', who: 2, count: 2 },
+      { kind: 'send', who: 0, count: 3 },
+    ],
+    faults: { latency: [4, 7], dropAckRate: 0, duplicateRate: 0, disconnectEvery: 101, rate: { burst: 1, perSecond: 1_000 } },
+    seed: -953475439,
+  },
+];
+
+describe('F11b counterexamples', () => {
+  for (const { caught, schedule, faults, seed } of COUNTEREXAMPLES) {
+    test(caught, async () => {
+      for (let i = 0; i < 5; i++) await run(schedule, faults, seed);
+    });
+  }
 });
