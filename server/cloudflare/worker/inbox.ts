@@ -195,7 +195,11 @@ export class Inbox extends Server<Env> {
     let closed = 0;
     for (const socket of this.getConnections()) {
       this.forget(socket);
-      socket.close(CloseCode.Revoked, 'access revoked');
+      try {
+        socket.close(CloseCode.Revoked, 'access revoked');
+      } catch {
+        // Closing already: one socket must not keep the others open.
+      }
       closed++;
     }
     return closed;
