@@ -77,8 +77,9 @@ const OUTBOX_CLAIM_EVERY_MS = 1_000;
 // History pages asked for at once to fill gaps; the rest wait their turn (a resume past the
 // server's replay budget leaves every stale conversation to page, and each page is paced).
 const GAP_REQUESTS = 4;
-// The `ping` sent right behind each `hello` (the heartbeat counts from 1): its answer comes
-// after everything the hello brings back.
+// The `ping` sent right behind each `hello`: its answer comes after everything the hello
+// brings back. It carries a number because a bare `{"t":"ping"}` may be answered by the
+// platform itself (a Durable Object's auto-response), ahead of the hello's replies.
 const FENCE = 0;
 
 type Pending = {
@@ -451,7 +452,7 @@ export class ChatClient {
       case 'ok':
         return this.#settle(frame.req, frame);
       case 'pong':
-        return this.#onPong(frame.n);
+        return this.#onPong();
     }
   }
 
@@ -478,8 +479,10 @@ export class ChatClient {
     if (this.#greeting === 'hello') this.#greeting = 'fence';
   }
 
-  #onPong(n: number | undefined): void {
-    if (n !== FENCE || this.#greeting !== 'fence') return;
+  #onPong(): void {
+    // Any pong after the welcome will do (the heartbeat's pings all follow the hello): a lost
+    // fence only delays sending until the next one.
+    if (this.#greeting !== 'fence') return;
     this.#greeting = undefined;
     this.#outbox.resume();
   }
@@ -487,7 +490,8 @@ export class ChatClient {
   #onMsg(conv: string, m: Message): void {
     const c = this.$conversations.get()[conv];
     if (!c) return;
-    const fromOther = m.from !== this.user;
+    // A placeholder for someone this person blocked is nothing to read or to pop a head for.
+    const fromOther = m.from !== this.user && !m.hidden;
     this.#bumpConversation(c, m, fromOther && m.seq > (c.reads[this.user] ?? 0));
     this.#mergeInto(conv, [m]);
     if (fromOther) {
@@ -564,7 +568,7 @@ export class ChatClient {
     }
     this.#outbox.pause(wait);
     // The fence's ping was refused: that answer too comes after everything the hello brought.
-    if (this.#greeting === 'fence') this.#onPong(FENCE);
+    if (this.#greeting === 'fence') this.#onPong();
   }
 
   #stopGreeting(): void {
@@ -717,7 +721,7 @@ export class ChatClient {
   #unreadAbove(conv: string, seq: number): number {
     return this.#timelineAtom(conv)
       .get()
-      .messages.filter((m) => m.seq > seq && m.from !== this.user).length;
+      .messages.filter((m) => m.seq > seq && m.from !== this.user && !m.hidden).length;
   }
 
   #forget(conv: string): void {

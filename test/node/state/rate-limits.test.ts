@@ -62,4 +62,17 @@ describe('ChatClient under rate limits', () => {
     assert.equal(ada.$status.get(), 'online');
     assert.equal(ada.$outbox.get().length, 0);
   });
+
+  test('a hello refused because the person\'s frame budget is spent is said again, and the client comes online and sends', async () => {
+    const chat = new TestChat({ limits: { frameBurst: 5, framesPerSecond: 20 } });
+    const conv = chat.seed({ members: ['ada', 'bob'], title: 'budget' });
+    // Another socket of ada's spends the budget the server keeps for her (per person).
+    const other = chat.backend.connect('ada', { frame: () => {}, closed: () => {} })!;
+    for (let i = 0; i < 10; i++) other.receive(JSON.stringify({ t: 'ping', n: i + 1 }));
+    const ada = connect(chat, 'ada');
+    await waitFor('ada online', () => ada.$status.get() === 'online', 5_000);
+    await ada.sendText(conv, 'made it');
+    await waitFor('stored', () => chat.backend.storage.getConversation(conv)!.lastSeq === 1, 5_000);
+    other.hangUp();
+  });
 });
