@@ -178,7 +178,7 @@ const SUITES = [
     ],
     counts: tapCounts,
     env: WRANGLER_ENV,
-    timeoutMs: 300_000,
+    timeoutMs: 540_000,
   },
   {
     // Storybook's static build (the design review's artefact) must keep building.
