@@ -29,7 +29,7 @@ type SendFrame = ClientFrameOf<'send'>;
 export function handleSend(ctx: CoreContext, conn: Connection, frame: SendFrame): void {
   const ref: FrameRef = { id: frame.id, conv: frame.conv };
   if (!within(ctx, conn, ctx.takeSendToken(conn.user), 'too many messages', ref)) return;
-  const problem = unsafePin(ctx, frame);
+  const problem = ctx.limits.allowPrivateUrls ? undefined : privatePin(frame);
   if (problem) return ctx.fail(conn, problem, ref);
   const existing = ctx.storage.getConversation(frame.conv);
   const record = existing ? admitToExisting(ctx, conn, frame, existing, ref) : create(ctx, conn, frame, ref);
@@ -56,9 +56,9 @@ function deliver(ctx: CoreContext, record: ConversationRecord, message: Message,
   ctx.broadcast(hiding, { t: 'msg', conv: record.id, m: withheld(message) });
 }
 
-/** A pin whose page or image is on a private network, unless the deployment allows them. */
-function unsafePin(ctx: CoreContext, frame: SendFrame): Refusal | undefined {
-  if (frame.body.kind !== 'pin' || ctx.limits.allowPrivateUrls) return undefined;
+/** The refusal of a pin whose page or image is on a private network (when the deployment does not allow them). */
+export function privatePin(frame: SendFrame): Refusal | undefined {
+  if (frame.body.kind !== 'pin') return undefined;
   for (const raw of [frame.body.pin.url, frame.body.pin.image]) {
     const url = checkHttpUrl(raw);
     if (url.ok && isPrivateHost(url.host)) {

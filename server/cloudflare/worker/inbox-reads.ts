@@ -1,14 +1,13 @@
 import {
-  checkHttpUrl,
   directConversationId,
   directMembers,
-  isPrivateHost,
   LIMITS,
   type ClientFrame,
   type ClientFrameOf,
   type Message,
 } from '../../../src/protocol/index.js';
 import { refusal, type Refusal } from '../../core/context.js';
+import { privatePin } from '../../core/send.js';
 import type { MessagingPolicy, User } from '../../core/types.js';
 import { conversationOf, directoryOf, inboxOf, type Env } from './env.js';
 import type { InboxStore, Prefetched } from './inbox-store.js';
@@ -115,16 +114,6 @@ async function strangersPair({ env }: Reads, conv: string, pair: [string, string
     return refusal('not_member', 'you are not a member of this conversation');
   }
   return refusal('conflict', 'a direct conversation id must name you and the one recipient');
-}
-
-/** A pin whose page or image is on a private network (the core's rule, checked before creation). */
-function privatePin(frame: ClientFrameOf<'send'>): Refusal | undefined {
-  if (frame.body.kind !== 'pin') return undefined;
-  for (const raw of [frame.body.pin.url, frame.body.pin.image]) {
-    const url = checkHttpUrl(raw);
-    if (url.ok && isPrivateHost(url.host)) return refusal('unsafe_url', 'pins cannot point at loopback, private or link-local addresses');
-  }
-  return undefined;
 }
 
 /** Spends replay budget: true when paid for. */
