@@ -70,18 +70,14 @@ export class Outbox {
   /** Set by a retryable refusal: nothing new goes out until every frame in flight is answered. */
   #held = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  /**
-   * Frames on this socket not answered yet, by message id. A frame stays
-   * here when its entry goes (acknowledged by a resume, discarded): it is
-   * still on its way, and its answer still tells where the gate stands.
-   */
+  /** Frames on this socket not answered yet, by message id, with when they left. */
   #inFlight = new Map<string, { at: number; frame: string }>();
   /**
    * The send the server's gate waits for on this socket: the first one
    * refused for a retryable reason since the gate last opened (answers arrive
    * in order, so the first refusal seen is the first the server made). Its
-   * frame is kept because its entry may be gone (acknowledged by a resume's
-   * replayed ack): then the frame goes again as a harmless duplicate.
+   * frame is kept because its entry may be gone (another copy of it was
+   * acknowledged): then the frame goes again as a harmless duplicate.
    */
   #gate: { id: string; frame: string } | undefined;
   /**
@@ -237,8 +233,8 @@ export class Outbox {
       if (this.#inFlight.size > 0) return this.#schedule(now);
       this.#held = false;
     }
-    // The gate's message is the oldest one queued, so oldest first opens the gate; but if it
-    // was acknowledged meanwhile (a resume replays acks) only its own frame, now a duplicate, can.
+    // The gate's message is the oldest one queued, so oldest first opens the gate; but if another
+    // copy of it was acknowledged meanwhile, only its own frame, now a duplicate, can.
     const gate = this.#gate;
     if (gate && !this.#inFlight.has(gate.id) && !this.#entries.some((e) => e.id === gate.id)) {
       if (!this.#options.send(gate.frame)) return this.#schedule(now);
