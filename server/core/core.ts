@@ -184,7 +184,9 @@ export class ChatCore implements ChatHost, CoreContext {
   fail(conn: Connection, refusal: Refusal, ref: FrameRef): void {
     const session = this.sessions.get(conn.id);
     if (session && refusal.code !== ErrorCode.Internal) session.refused = true;
-    if (session && ref.id !== undefined && RETRYABLE_ERRORS.has(refusal.code)) {
+    // A refused copy of a send already stored is not awaited again: its sender
+    // holds the ack and never resends it, so the gate would stay shut.
+    if (session && ref.id !== undefined && RETRYABLE_ERRORS.has(refusal.code) && !this.stored(conn.user, ref)) {
       session.gate.close(ref.id, this.now() + (refusal.retryAfter ?? 0));
     }
     const frame: ServerFrame = { t: 'error', code: refusal.code, message: refusal.message };
@@ -212,6 +214,15 @@ export class ChatCore implements ChatHost, CoreContext {
   }
 
   // Internals -----------------------------------------------------------------
+
+  private stored(user: string, { conv, id }: FrameRef): boolean {
+    if (conv === undefined || id === undefined) return false;
+    try {
+      return this.storage.findByClientId(conv, user, id) !== undefined;
+    } catch {
+      return false;
+    }
+  }
 
   /** Refuses sends behind a refused one until the client sends that one again (see Session.gate). */
   private passGate(session: Session, id: string): boolean {
