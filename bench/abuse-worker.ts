@@ -269,6 +269,8 @@ async function startIdle(): Promise<void> {
       const socket: Socket = tcpConnect({ port, host: '127.0.0.1' });
       const idle: Idle = { kind: 'tcp', at: performance.now(), close: () => socket.destroy() };
       socket.on('error', () => {});
+      // Never sends, but reads (and drops) what comes: a socket nobody reads never sees the server's FIN.
+      socket.resume();
       socket.once('connect', () => {
         idles.push(idle);
         resolve();
