@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConversationStore } from '../server/cloudflare/worker/conversation-store.js';
 import { InboxStore } from '../server/cloudflare/worker/inbox-store.js';
-import { ChatCore } from '../server/core/core.js';
-import type { Connection } from '../server/core/types.js';
+import { ChatCore } from '../src/core/core.js';
+import type { Connection } from '../src/core/types.js';
 import { openLibsql, type LibsqlBinding } from '../server/node/libsql.js';
-import { SqlStorage } from '../server/storage/sql.js';
+import { SqlStorage } from '../server/shared/storage/sql.js';
 import { newGroupId, type Conversation, type Message } from '../src/protocol/index.js';
 import { fmtInt, median, table } from './stats.js';
 

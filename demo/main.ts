@@ -8,7 +8,7 @@
 import '../src/elements/chat-head-stack/define.js';
 import '../src/elements/pin-send-dialog/define.js';
 import { connect } from '../src/connect.js';
-import { SAMPLE_USERS } from '../server/node/sample-users.js';
+import { SAMPLE_USERS } from '../server/shared/sample-users.js';
 import { pins } from './pins.js';
 
 interface SampleUser {

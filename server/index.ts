@@ -4,6 +4,6 @@
  * `libsql` and `jose` (see the README's backend section).
  */
 export { startServer, type PinServer, type ServerOptions } from './node/server.js';
-export { TokenAuthority, type TokenClaims, type Verdict } from './node/auth.js';
-export * from './core/index.js';
-export { SqlStorage, type Row, type Sql, type SqlValue } from './storage/sql.js';
+export { TokenAuthority, type TokenClaims, type Verdict } from './shared/auth.js';
+export * from '../src/core/index.js';
+export { SqlStorage, type Row, type Sql, type SqlValue } from './shared/storage/sql.js';

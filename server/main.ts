@@ -19,8 +19,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CloseCode } from '../src/protocol/index.js';
-import { POLICIES } from './core/policies.js';
-import type { ServerLimits } from './core/types.js';
+import { POLICIES } from '../src/core/policies.js';
+import type { ServerLimits } from '../src/core/types.js';
 import { startServer } from './node/server.js';
 
 /** Where the demo page is served in development (Vite's default port). */

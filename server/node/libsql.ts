@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'libsql';
-import type { Row, Sql, SqlValue } from '../storage/sql.js';
+import type { Row, Sql, SqlValue } from '../shared/storage/sql.js';
 import { startCheckpointer } from './checkpointer.js';
 
 type Statement = ReturnType<Database.Database['prepare']>;

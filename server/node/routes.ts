@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ChatCore } from '../core/core.js';
-import type { ChatStorage } from '../core/types.js';
-import type { TokenAuthority } from './auth.js';
-import { avatarSvg } from './avatars.js';
-import { SAMPLE_USERS } from './sample-users.js';
+import type { ChatCore } from '../../src/core/core.js';
+import type { ChatStorage } from '../../src/core/types.js';
+import type { TokenAuthority } from '../shared/auth.js';
+import { avatarSvg } from '../shared/avatars.js';
+import { SAMPLE_USERS } from '../shared/sample-users.js';
 import { describeError, isInboxPath } from './sockets.js';
 
 export interface RouteContext {

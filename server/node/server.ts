@@ -2,14 +2,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CloseCode } from '../../src/protocol/index.js';
-import { ChatCore } from '../core/core.js';
-import type { MessagingPolicy, ServerLimits } from '../core/types.js';
-import { SqlStorage } from '../storage/sql.js';
-import { TokenAuthority, type TokenClaims, type TokenLimits } from './auth.js';
+import { ChatCore } from '../../src/core/core.js';
+import type { MessagingPolicy, ServerLimits } from '../../src/core/types.js';
+import { SqlStorage } from '../shared/storage/sql.js';
+import { TokenAuthority, type TokenClaims, type TokenLimits } from '../shared/auth.js';
 import { GroupCommit } from './group-commit.js';
 import { openLibsql } from './libsql.js';
 import { busy, handleRequest, MAX_TARGET_BYTES, parseTarget } from './routes.js';
-import { seedSampleUsers } from './sample-users.js';
+import { seedSampleUsers } from '../shared/sample-users.js';
 import { describeError, endWithStatus, SocketHost } from './sockets.js';
 
 export interface ServerOptions {

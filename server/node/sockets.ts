@@ -2,10 +2,10 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { CloseCode, LIMITS, randomId } from '../../src/protocol/index.js';
-import type { ChatCore } from '../core/core.js';
-import type { Connection } from '../core/types.js';
-import type { ProfileClaims } from '../core/views.js';
-import type { TokenAuthority, Verdict } from './auth.js';
+import type { ChatCore } from '../../src/core/core.js';
+import type { Connection } from '../../src/core/types.js';
+import type { ProfileClaims } from '../../src/core/views.js';
+import type { TokenAuthority, Verdict } from '../shared/auth.js';
 import type { GroupCommit } from './group-commit.js';
 import type { Target } from './routes.js';
 

@@ -3,7 +3,7 @@ import { directConversationId, newGroupId, randomId, storedBody } from '../proto
 import { ChatClient } from '../state/client.js';
 import { memoryOutboxStorage } from '../state/outbox-storage.js';
 import { createMemoryBackend, MemoryTransport, type MemoryBackend, type MemoryFaults } from '../transport/memory.js';
-import type { MessagingPolicy, ServerLimits } from '../../server/core/types.js';
+import type { MessagingPolicy, ServerLimits } from '../core/types.js';
 
 /** People for tests and stories. `ada` is the usual signed-in person. */
 export const SAMPLE_PEOPLE: User[] = [

@@ -1,6 +1,6 @@
-import { ChatCore } from '../../server/core/core.js';
-import { MemoryStorage } from '../../server/core/memory-storage.js';
-import type { ChatHost, Connection, MessagingPolicy, ServerLimits, User } from '../../server/core/types.js';
+import { ChatCore } from '../core/core.js';
+import { MemoryStorage } from '../core/memory-storage.js';
+import type { ChatHost, Connection, MessagingPolicy, ServerLimits, User } from '../core/types.js';
 import { ABNORMAL_CLOSE_CODE } from './base.js';
 
 export interface MemoryBackendOptions {

@@ -1,4 +1,4 @@
-import type { User } from '../../server/core/types.js';
+import type { User } from '../core/types.js';
 import { Backoff, isFatalClose, type BackoffOptions } from './backoff.js';
 import { ABNORMAL_CLOSE_CODE, CLIENT_DROP_CODE, TransportTarget, createCloseEvent } from './base.js';
 import { Heartbeat, type HeartbeatOptions } from './heartbeat.js';

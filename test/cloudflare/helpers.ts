@@ -1,6 +1,6 @@
 import { env, SELF } from 'cloudflare:test';
 import type { ServerFrame } from '../../src/protocol/index.js';
-import { TokenAuthority } from '../../server/node/auth.js';
+import { TokenAuthority } from '../../server/shared/auth.js';
 
 export const ORIGIN = 'http://app.example';
 const auth = new TokenAuthority(env.PIN_AUTH_SECRET!, 'pin-messaging', 'pin-messaging');

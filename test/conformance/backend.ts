@@ -5,8 +5,8 @@
  * (the Node server's objects, the Cloudflare worker's admin routes).
  */
 import type { Message, User } from '../../src/protocol/index.js';
-import type { ReportRecord, ServerLimits } from '../../server/core/types.js';
-import type { TokenClaims } from '../../server/node/auth.js';
+import type { ReportRecord, ServerLimits } from '../../src/core/types.js';
+import type { TokenClaims } from '../../server/shared/auth.js';
 
 export const SECRET = 'test-secret-that-is-long-enough-for-hs256';
 export const ORIGIN = 'http://app.example:5173';

@@ -3,8 +3,8 @@ import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Message, User } from '../../src/protocol/index.js';
-import type { ReportRecord, ServerLimits } from '../../server/core/types.js';
-import { TokenAuthority } from '../../server/node/auth.js';
+import type { ReportRecord, ServerLimits } from '../../src/core/types.js';
+import { TokenAuthority } from '../../server/shared/auth.js';
 import { ORIGIN, SECRET, type Backend, type ServerConfig, type ServerProcess, type TestServer } from './backend.js';
 import { freePort } from './ports.js';
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mutualFollow } from '../../server/core/policies.js';
+import { mutualFollow } from '../../src/core/policies.js';
 import { startServer, type PinServer, type ServerOptions } from '../../server/node/server.js';
 import { ORIGIN, SECRET, type Backend, type ServerConfig, type ServerProcess, type TestServer } from './backend.js';
 

@@ -3,7 +3,7 @@
 // shows its pins and people, and everything catches up once the server is
 // back, each message arriving once. This spec runs its own server and Vite,
 // so stopping the server leaves the rest of the run alone.
-import { SAMPLE_USERS } from '../../server/node/sample-users.js';
+import { SAMPLE_USERS } from '../../server/shared/sample-users.js';
 import { pins } from '../../demo/pins.js';
 import {
   badge,

@@ -1,5 +1,5 @@
-import type { User } from '../../core/types.js';
-import { SqlStorage, type Sql } from '../../storage/sql.js';
+import type { User } from '../../../src/core/types.js';
+import { SqlStorage, type Sql } from '../../shared/storage/sql.js';
 import type { Facts } from './wire.js';
 
 const NONE: Facts = { users: [], blocks: [], follows: [] };

@@ -1,8 +1,8 @@
 import { Server } from 'partyserver';
 import type { Conversation as ConversationView, Message, ServerFrame } from '../../../src/protocol/index.js';
-import { ChatCore, type ChatCoreOptions } from '../../core/core.js';
-import type { Connection, ReportRecord, ServerLimits } from '../../core/types.js';
-import { conversationView } from '../../core/views.js';
+import { ChatCore, type ChatCoreOptions } from '../../../src/core/core.js';
+import type { Connection, ReportRecord, ServerLimits } from '../../../src/core/types.js';
+import { conversationView } from '../../../src/core/views.js';
 import { ConversationStore } from './conversation-store.js';
 import { UNLIMITED } from './inbox-budget.js';
 import { directoryOf, inboxOf, limitsOf, policyOf, type Env } from './env.js';

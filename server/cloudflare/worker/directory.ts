@@ -1,6 +1,6 @@
 import { Server } from 'partyserver';
-import type { User } from '../../core/types.js';
-import { SqlStorage } from '../../storage/sql.js';
+import type { User } from '../../../src/core/types.js';
+import { SqlStorage } from '../../shared/storage/sql.js';
 import type { Env } from './env.js';
 import { durableSql } from './sql.js';
 

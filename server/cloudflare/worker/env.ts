@@ -1,5 +1,5 @@
-import { POLICIES } from '../../core/policies.js';
-import type { MessagingPolicy, ServerLimits } from '../../core/types.js';
+import { POLICIES } from '../../../src/core/policies.js';
+import type { MessagingPolicy, ServerLimits } from '../../../src/core/types.js';
 import type { Conversation } from './conversation.js';
 import type { Directory } from './directory.js';
 import type { Inbox } from './inbox.js';

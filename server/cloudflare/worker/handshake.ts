@@ -1,6 +1,6 @@
 import type { Lobby } from 'partyserver';
 import { CloseCode } from '../../../src/protocol/index.js';
-import { TokenAuthority, type Verdict } from '../../node/auth.js';
+import { TokenAuthority, type Verdict } from '../../shared/auth.js';
 import { DEFAULT_CLAIM, flag, originsOf, type Env } from './env.js';
 import { encodeClaims, PROFILE_HEADER } from './wire.js';
 

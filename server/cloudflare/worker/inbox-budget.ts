@@ -1,8 +1,8 @@
 import { ErrorCode } from '../../../src/protocol/index.js';
-import type { Refusal } from '../../core/context.js';
-import { DEFAULT_LIMITS } from '../../core/core.js';
-import { RateLimiter } from '../../core/rate.js';
-import type { ServerLimits } from '../../core/types.js';
+import type { Refusal } from '../../../src/core/context.js';
+import { DEFAULT_LIMITS } from '../../../src/core/core.js';
+import { RateLimiter } from '../../../src/core/rate.js';
+import type { ServerLimits } from '../../../src/core/types.js';
 
 /**
  * A limit high enough never to be reached. Finite: a token bucket multiplies

@@ -6,9 +6,9 @@ import {
   type ClientFrameOf,
   type Message,
 } from '../../../src/protocol/index.js';
-import { refusal, type Refusal } from '../../core/context.js';
-import { privatePin } from '../../core/send.js';
-import type { MessagingPolicy, User } from '../../core/types.js';
+import { refusal, type Refusal } from '../../../src/core/context.js';
+import { privatePin } from '../../../src/core/send.js';
+import type { MessagingPolicy, User } from '../../../src/core/types.js';
 import { conversationOf, directoryOf, inboxOf, type Env } from './env.js';
 import type { InboxStore, Prefetched } from './inbox-store.js';
 import type { Facts } from './wire.js';

@@ -1,6 +1,6 @@
 import type { Conversation as ConversationView, Message, ServerFrame, User } from '../../../src/protocol/index.js';
-import type { ConversationRecord } from '../../core/types.js';
-import { SqlStorage, type Sql } from '../../storage/sql.js';
+import type { ConversationRecord } from '../../../src/core/types.js';
+import { SqlStorage, type Sql } from '../../shared/storage/sql.js';
 import type { Delivery } from './wire.js';
 
 /** One conversation in a person's list, as that person sees it. */

@@ -14,11 +14,11 @@ import {
   type Message,
   type ServerFrame,
 } from '../../../src/protocol/index.js';
-import type { Refusal } from '../../core/context.js';
-import { ChatCore } from '../../core/core.js';
-import { GATED_MESSAGE, SendGate } from '../../core/gate.js';
-import type { Connection, ServerLimits } from '../../core/types.js';
-import { withheldPage, type ProfileClaims } from '../../core/views.js';
+import type { Refusal } from '../../../src/core/context.js';
+import { ChatCore } from '../../../src/core/core.js';
+import { GATED_MESSAGE, SendGate } from '../../../src/core/gate.js';
+import type { Connection, ServerLimits } from '../../../src/core/types.js';
+import { withheldPage, type ProfileClaims } from '../../../src/core/views.js';
 import { conversationOf, directoryOf, inboxOf, limitsOf, policyOf, socketsPerUserOf, type Env } from './env.js';
 import { PersonBudget, UNLIMITED } from './inbox-budget.js';
 import { checkCreation, factsFor, prefetch, type Reads } from './inbox-reads.js';

@@ -1,7 +1,7 @@
 import { CONVERSATION_ID, USER_ID } from '../../../src/protocol/index.js';
-import { MemoryStorage } from '../../core/memory-storage.js';
-import { avatarSvg } from '../../node/avatars.js';
-import { SAMPLE_USERS, seedSampleUsers } from '../../node/sample-users.js';
+import { MemoryStorage } from '../../../src/core/memory-storage.js';
+import { avatarSvg } from '../../shared/avatars.js';
+import { SAMPLE_USERS, seedSampleUsers } from '../../shared/sample-users.js';
 import { conversationOf, directoryOf, flag, inboxOf, originsOf, type Env } from './env.js';
 import { authOf } from './handshake.js';
 

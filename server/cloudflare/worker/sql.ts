@@ -1,4 +1,4 @@
-import type { Row, Sql, SqlValue } from '../../storage/sql.js';
+import type { Row, Sql, SqlValue } from '../../shared/storage/sql.js';
 
 /**
  * The store's `Sql` over a Durable Object's SQLite. Writes between two awaits

@@ -2,8 +2,8 @@
  * What the objects say to each other over Durable Object RPC. Frames stay
  * serialised: an inbox parses only the few it keeps state for.
  */
-import type { User } from '../../core/types.js';
-import type { ProfileClaims } from '../../core/views.js';
+import type { User } from '../../../src/core/types.js';
+import type { ProfileClaims } from '../../../src/core/views.js';
 
 /** Header carrying the verified token's profile claims from the worker to the inbox. */
 export const PROFILE_HEADER = 'x-pin-profile';

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { TokenAuthority } from '../../../server/node/auth.js';
+import { TokenAuthority } from '../../../server/shared/auth.js';
 import type { ChatClient } from '../../../src/state/index.js';
 import { waitFor } from '../../node/support/wait.js';
 import type { Backend, ServerProcess } from '../backend.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ChatStorage, ConversationRecord, ReportRecord, StoredBody } from '../../../server/core/types.js';
+import type { ChatStorage, ConversationRecord, ReportRecord, StoredBody } from '../../../src/core/types.js';
 
 export type ContractStorage = ChatStorage & { reports(limit?: number): ReportRecord[] };
 

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { MemoryStorage } from '../../../server/core/memory-storage.js';
+import { MemoryStorage } from '../../../src/core/memory-storage.js';
 import { openLibsql, type LibsqlBinding } from '../../../server/node/libsql.js';
-import { MIGRATIONS } from '../../../server/storage/schema.js';
-import { SqlStorage } from '../../../server/storage/sql.js';
+import { MIGRATIONS } from '../../../server/shared/storage/schema.js';
+import { SqlStorage } from '../../../server/shared/storage/sql.js';
 import { storageContract } from './storage-contract.js';
 
 const bindings: LibsqlBinding[] = [];

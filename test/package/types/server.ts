@@ -1,5 +1,5 @@
 // A Node backend: the bundled server, tokens, and the core for other hosts.
-import { ChatCore, MemoryStorage, mutualFollow, type MessagingPolicy } from 'pin-messaging/server/core';
+import { ChatCore, MemoryStorage, mutualFollow, type MessagingPolicy } from 'pin-messaging/core';
 import { startServer, TokenAuthority } from 'pin-messaging/server';
 
 const onlyColleagues: MessagingPolicy = {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { TokenAuthority, type TokenClaims } from '../../../../server/node/auth.js';
+import { TokenAuthority, type TokenClaims } from '../../../../server/shared/auth.js';
 import { ORIGIN, SECRET } from '../../../conformance/backend.js';
 import { freePort } from '../../../conformance/ports.js';
 import type { FuzzTarget } from './run.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { WebSocket } from 'ws';
 import { directConversationId, type ServerFrameOf } from '../../../../src/protocol/index.js';
-import { TokenAuthority, type TokenClaims } from '../../../../server/node/auth.js';
+import { TokenAuthority, type TokenClaims } from '../../../../server/shared/auth.js';
 import { SECRET } from '../../../conformance/backend.js';
 import { TestClient } from '../../../conformance/client.js';
 import { frameCase, type FrameCase, type FrameWorld } from './frame-cases.js';

@@ -3,7 +3,7 @@
 // Settings come as JSON in PIN_FUZZ_SERVER; the parent asks over IPC for the
 // server's memory (after a full GC) and for a clean stop.
 import { startServer } from '../../../../server/node/server.js';
-import type { ServerLimits } from '../../../../server/core/types.js';
+import type { ServerLimits } from '../../../../src/core/types.js';
 
 interface Settings {
   port: number;

@@ -1,4 +1,4 @@
-import type { ErrorCode, FrameRef, ServerFrame } from '../../src/protocol/index.js';
+import type { ErrorCode, FrameRef, ServerFrame } from '../protocol/index.js';
 import type { ChatStorage, Connection, ConversationRecord, MessagingPolicy, ServerLimits } from './types.js';
 
 /** Why a frame was refused. */

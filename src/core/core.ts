@@ -6,7 +6,7 @@ import {
   type ClientFrame,
   type FrameRef,
   type ServerFrame,
-} from '../../src/protocol/index.js';
+} from '../protocol/index.js';
 import type { CoreContext, Refusal } from './context.js';
 import { GATED_MESSAGE, SendGate } from './gate.js';
 import { handleHello } from './hello.js';

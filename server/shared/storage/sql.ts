@@ -6,8 +6,8 @@ import type {
   ReportRecord,
   StoredBody,
   User,
-} from '../core/types.js';
-import { normaliseUser } from '../core/views.js';
+} from '../../../src/core/types.js';
+import { normaliseUser } from '../../../src/core/views.js';
 import { MIGRATIONS } from './schema.js';
 
 export type SqlValue = string | number | null;

@@ -1,4 +1,4 @@
-import { LIMITS, type ClientFrameOf } from '../../src/protocol/index.js';
+import { LIMITS, type ClientFrameOf } from '../protocol/index.js';
 import { within, type CoreContext } from './context.js';
 import { pageAfter } from './requests.js';
 import type { Connection } from './types.js';

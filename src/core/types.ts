@@ -1,4 +1,4 @@
-import type { Conversation, Message, StoredBody, User } from '../../src/protocol/index.js';
+import type { Conversation, Message, StoredBody, User } from '../protocol/index.js';
 
 /**
  * One authenticated socket of one person. The core never sees the socket
@@ -157,7 +157,7 @@ export interface ServerLimits {
 export type { Conversation, Message, StoredBody, User };
 
 /**
- * What a host calls. Implemented by `ChatCore` in `server/core/core.ts`:
+ * What a host calls. Implemented by `ChatCore` in `src/core/core.ts`:
  * `new ChatCore({ storage, policy?, limits?, now? })`.
  */
 export interface ChatHost {

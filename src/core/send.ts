@@ -8,7 +8,7 @@ import {
   type ClientFrameOf,
   type FrameRef,
   type Message,
-} from '../../src/protocol/index.js';
+} from '../protocol/index.js';
 import { notMember, refusal, within, type CoreContext, type Refusal } from './context.js';
 import type { Connection, ConversationRecord } from './types.js';
 import { conversationView, profiles, withheld } from './views.js';

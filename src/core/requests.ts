@@ -1,4 +1,4 @@
-import { LIMITS, type ClientFrameOf, type Message } from '../../src/protocol/index.js';
+import { LIMITS, type ClientFrameOf, type Message } from '../protocol/index.js';
 import { memberOf, refusal, within, type CoreContext } from './context.js';
 import type { Connection } from './types.js';
 import { conversationView, withheldPage } from './views.js';

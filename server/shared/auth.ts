@@ -1,6 +1,6 @@
 import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { CloseCode, USER_ID } from '../../src/protocol/index.js';
-import type { ProfileClaims } from '../core/views.js';
+import type { ProfileClaims } from '../../src/core/views.js';
 
 /** Profile claims a token may carry, plus its lifetime for issuing. */
 export interface TokenClaims extends ProfileClaims {

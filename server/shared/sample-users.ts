@@ -1,4 +1,4 @@
-import type { ChatStorage, User } from '../core/types.js';
+import type { ChatStorage, User } from '../../src/core/types.js';
 
 /** People of the demo directory. Avatars are filled in with the server's own URL. */
 export const SAMPLE_USERS: readonly Omit<User, 'avatar'>[] = [

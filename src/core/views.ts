@@ -1,4 +1,4 @@
-import { checkHttpUrl, USER_ID, type Message } from '../../src/protocol/index.js';
+import { checkHttpUrl, USER_ID, type Message } from '../protocol/index.js';
 import type { ChatStorage, Conversation, ConversationRecord, User } from './types.js';
 
 /**
