@@ -1,5 +1,6 @@
 import { POLICIES } from '../../../src/core/policies.js';
 import type { MessagingPolicy, ServerLimits } from '../../../src/core/types.js';
+import type { TokenLimits } from '../../shared/auth.js';
 import type { Conversation } from './conversation.js';
 import type { Directory } from './directory.js';
 import type { Inbox } from './inbox.js';
@@ -17,6 +18,9 @@ export interface Env {
   /** Expected `iss` and `aud` of tokens; default 'pin-messaging'. */
   PIN_ISSUER?: string;
   PIN_AUDIENCE?: string;
+  /** Longest token lifetime accepted, seconds (default 86400), and clock skew tolerated (default 60). */
+  PIN_TOKEN_MAX_LIFETIME_SEC?: string;
+  PIN_CLOCK_SKEW_SEC?: string;
   /** Comma-separated exact origins allowed to open sockets and call /dev/*. */
   PIN_ALLOWED_ORIGINS?: string;
   /** '1': accept sockets without an Origin header (non-browser clients, tests). */
@@ -83,6 +87,11 @@ export function originsOf(env: Env): string[] {
 
 export function flag(value: string | undefined): boolean {
   return value === '1' || value === 'true';
+}
+
+/** How far tokens are trusted (as on the Node server). */
+export function tokenLimitsOf(env: Env): TokenLimits {
+  return { maxLifetimeSeconds: numberOf(env.PIN_TOKEN_MAX_LIFETIME_SEC), clockSkewSeconds: numberOf(env.PIN_CLOCK_SKEW_SEC) };
 }
 
 function numberOf(raw: string | undefined): number | undefined {

@@ -1,7 +1,7 @@
 import type { Lobby } from 'partyserver';
 import { CloseCode } from '../../../src/protocol/index.js';
 import { TokenAuthority, type Verdict } from '../../shared/auth.js';
-import { DEFAULT_CLAIM, flag, originsOf, type Env } from './env.js';
+import { DEFAULT_CLAIM, flag, originsOf, tokenLimitsOf, type Env } from './env.js';
 import { encodeClaims, PROFILE_HEADER } from './wire.js';
 
 let authority: { secret: string; auth: TokenAuthority } | undefined;
@@ -11,7 +11,7 @@ export function authOf(env: Env): TokenAuthority | undefined {
   const secret = env.PIN_AUTH_SECRET;
   if (!secret || secret.length < 32) return undefined;
   if (authority?.secret !== secret) {
-    authority = { secret, auth: new TokenAuthority(secret, env.PIN_ISSUER || DEFAULT_CLAIM, env.PIN_AUDIENCE || DEFAULT_CLAIM) };
+    authority = { secret, auth: new TokenAuthority(secret, env.PIN_ISSUER || DEFAULT_CLAIM, env.PIN_AUDIENCE || DEFAULT_CLAIM, tokenLimitsOf(env)) };
   }
   return authority.auth;
 }
