@@ -37,6 +37,8 @@ const DEV_VARS = {
   // Dev tokens are handed to anyone who asks in dev mode; this secret guards nothing else.
   PIN_AUTH_SECRET: 'pin-messaging-local-development-only-secret',
   PIN_ALLOWED_ORIGINS: 'http://localhost:5173,http://127.0.0.1:5173',
+  // The demo's pin images are served from this machine, which a production server refuses.
+  PIN_ALLOW_PRIVATE_URLS: '1',
 };
 const vars = prod ? [] : Object.entries(DEV_VARS).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
 
