@@ -1,5 +1,5 @@
 import type { ErrorCode, FrameRef, ServerFrame } from '../protocol/index.js';
-import type { ChatStorage, Connection, ConversationRecord, MessagingPolicy, ServerLimits } from './types.js';
+import type { Connection, ConversationRecord, MessagingPolicy, ServerLimits, StoragePorts } from './types.js';
 
 /** Why a frame was refused. */
 export interface Refusal {
@@ -9,8 +9,7 @@ export interface Refusal {
 }
 
 /** What the frame handlers need from the core; implemented by ChatCore. */
-export interface CoreContext {
-  readonly storage: ChatStorage;
+export interface CoreContext extends StoragePorts {
   readonly policy: MessagingPolicy;
   readonly limits: Required<ServerLimits>;
   now(): number;
@@ -40,7 +39,7 @@ export function refusal(code: ErrorCode, message: string): Refusal {
  * learns which conversation ids exist.
  */
 export function memberOf(ctx: CoreContext, conn: Connection, conv: string, ref: FrameRef): ConversationRecord | undefined {
-  const record = ctx.storage.getConversation(conv);
+  const record = ctx.conversations.getConversation(conv);
   if (record && record.members.includes(conn.user)) return record;
   return notMember(ctx, conn, ref);
 }

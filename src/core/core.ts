@@ -23,7 +23,15 @@ import {
   handleTyping,
 } from './requests.js';
 import { handleSend } from './send.js';
-import type { ChatHost, ChatStorage, Connection, MessagingPolicy, ServerLimits } from './types.js';
+import type {
+  ChatStorage,
+  Connection,
+  ConnectionHandler,
+  ConversationPort,
+  DirectoryPort,
+  MessagingPolicy,
+  ServerLimits,
+} from './types.js';
 import { mergeProfile, type ProfileClaims } from './views.js';
 
 export const DEFAULT_LIMITS: Readonly<Required<ServerLimits>> = {
@@ -41,8 +49,13 @@ export const DEFAULT_LIMITS: Readonly<Required<ServerLimits>> = {
   allowPrivateUrls: false,
 };
 
-export interface ChatCoreOptions {
-  storage: ChatStorage;
+/**
+ * Where the core keeps its data: one store holding both halves, or each half
+ * apart (a host whose people and conversations live in different places).
+ */
+export type CoreStorage = { storage: ChatStorage } | { directory: DirectoryPort; conversations: ConversationPort };
+
+export type ChatCoreOptions = CoreStorage & {
   /** Who may message whom; default {@link anyoneInDirectory}. */
   policy?: MessagingPolicy;
   limits?: Partial<ServerLimits>;
@@ -50,7 +63,7 @@ export interface ChatCoreOptions {
   now?: () => number;
   /** Called with unexpected errors; never given message contents. */
   onError?: (error: unknown) => void;
-}
+};
 
 interface Session {
   readonly conn: Connection;
@@ -71,8 +84,9 @@ interface Session {
  * messages, and fans them out to the sockets of the members. Pure TypeScript
  * with synchronous storage, so it runs unchanged in Node or a Durable Object.
  */
-export class ChatCore implements ChatHost, CoreContext {
-  readonly storage: ChatStorage;
+export class ChatCore implements ConnectionHandler, CoreContext {
+  readonly directory: DirectoryPort;
+  readonly conversations: ConversationPort;
   readonly policy: MessagingPolicy;
   readonly limits: Required<ServerLimits>;
   readonly now: () => number;
@@ -87,7 +101,8 @@ export class ChatCore implements ChatHost, CoreContext {
   private readonly onError: (error: unknown) => void;
 
   constructor(options: ChatCoreOptions) {
-    this.storage = options.storage;
+    if ('storage' in options) this.directory = this.conversations = options.storage;
+    else ({ directory: this.directory, conversations: this.conversations } = options);
     this.policy = options.policy ?? anyoneInDirectory;
     this.limits = { ...DEFAULT_LIMITS, ...definedOnly(options.limits ?? {}) };
     this.now = options.now ?? Date.now;
@@ -99,11 +114,11 @@ export class ChatCore implements ChatHost, CoreContext {
     this.typing = new Throttle(this.limits.typingIntervalMs, this.now);
   }
 
-  // ChatHost ------------------------------------------------------------------
+  // ConnectionHandler ------------------------------------------------------------------
 
   open(conn: Connection, profile?: ProfileClaims): void {
-    const updated = mergeProfile(conn.user, this.storage.getUser(conn.user), profile);
-    if (updated) this.storage.putUser(updated);
+    const updated = mergeProfile(conn.user, this.directory.getUser(conn.user), profile);
+    if (updated) this.directory.putUser(updated);
     this.sessions.set(conn.id, { conn, bad: 0, strikes: 0, refused: false, greeted: false, gate: new SendGate() });
     let set = this.sockets.get(conn.user);
     if (!set) this.sockets.set(conn.user, (set = new Set()));
@@ -218,7 +233,7 @@ export class ChatCore implements ChatHost, CoreContext {
   private stored(user: string, { conv, id }: FrameRef): boolean {
     if (conv === undefined || id === undefined) return false;
     try {
-      return this.storage.findByClientId(conv, user, id) !== undefined;
+      return this.conversations.findByClientId(conv, user, id) !== undefined;
     } catch {
       return false;
     }

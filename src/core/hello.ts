@@ -20,20 +20,20 @@ const LISTED_PER_UNIT = 50;
  * a repeated one pays for its welcome too, or is refused.
  */
 export function handleHello(ctx: CoreContext, conn: Connection, f: ClientFrameOf<'hello'>, first: boolean): void {
-  const { storage } = ctx;
-  const records = storage.conversationsOf(conn.user);
+  const { directory, conversations } = ctx;
+  const records = conversations.conversationsOf(conn.user);
   const listing = 1 + Math.floor(records.length / LISTED_PER_UNIT);
   if (first) ctx.takeReplay(conn.user, listing);
   else if (!within(ctx, conn, ctx.takeReplay(conn.user, listing), 'too many hellos', {})) return;
-  const blocked = storage.blockedBy(conn.user);
+  const blocked = directory.blockedBy(conn.user);
   const people = records.flatMap((r) => r.members).concat(blocked, conn.user);
-  const users = profiles(storage, people);
+  const users = profiles(directory, people);
   const me = users.find((u) => u.id === conn.user) ?? { id: conn.user, name: conn.user };
   ctx.reply(conn, {
     t: 'welcome',
     v: 1,
     me,
-    conversations: records.map((r) => conversationView(storage, r, conn.user)),
+    conversations: records.map((r) => conversationView(ctx, r, conn.user)),
     users,
     blocked,
   });
@@ -47,12 +47,12 @@ export function handleHello(ctx: CoreContext, conn: Connection, f: ClientFrameOf
     else if (ctx.takeReplay(conn.user, 1) > 0) ctx.reply(conn, { t: 'history', conv, messages: [], hasMore: true });
     else {
       const page = pageAfter(ctx, conv, cursor, LIMITS.resumePage);
-      ctx.reply(conn, { t: 'history', conv, ...page, messages: withheldPage(ctx.storage, conv, conn.user, page.messages) });
+      ctx.reply(conn, { t: 'history', conv, ...page, messages: withheldPage(directory, conv, conn.user, page.messages) });
     }
   }
 
   for (const { conv, id } of f.pending ?? []) {
-    const stored = storage.findByClientId(conv, conn.user, id);
+    const stored = conversations.findByClientId(conv, conn.user, id);
     if (stored) ctx.reply(conn, { t: 'ack', conv, id, seq: stored.seq, at: stored.at, dup: true });
   }
 }

@@ -4,7 +4,7 @@
  * storage-driver imports. A host authenticates each socket, wraps it in a
  * `Connection`, and hands frames to `ChatCore`.
  */
-export { ChatCore, DEFAULT_LIMITS, type ChatCoreOptions } from './core.js';
+export { ChatCore, DEFAULT_LIMITS, type ChatCoreOptions, type CoreStorage } from './core.js';
 export { MemoryStorage } from './memory-storage.js';
 export { anyoneInDirectory, mutualFollow, POLICIES } from './policies.js';
 export type * from './types.js';

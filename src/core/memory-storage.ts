@@ -13,8 +13,8 @@ interface StoredConversation {
 }
 
 /**
- * ChatStorage in plain maps and arrays, for the in-memory transport, stories
- * and fast tests. Same contract as the SQL store; nothing survives a reload.
+ * Both storage ports in plain maps and arrays, for the in-memory transport,
+ * stories and fast tests. Same contract as the SQL store; nothing survives a reload.
  */
 export class MemoryStorage implements ChatStorage {
   private readonly users = new Map<string, User>();
@@ -134,10 +134,10 @@ export class MemoryStorage implements ChatStorage {
     return marker;
   }
 
-  unreadCount(conv: string, user: string): number {
+  unreadCount(conv: string, user: string, hidden?: readonly string[]): number {
     const stored = this.conversations.get(conv);
     if (!stored) return 0;
-    const blocked = this.blocks.get(user);
+    const blocked = hidden ? new Set(hidden) : this.blocks.get(user);
     let count = 0;
     for (let i = stored.reads.get(user) ?? 0; i < stored.messages.length; i++) {
       const from = stored.messages[i].from;

@@ -19,9 +19,9 @@ export const anyoneInDirectory: MessagingPolicy = {
  */
 export const mutualFollow: MessagingPolicy = {
   name: 'mutual-follow',
-  canMessage(from, to, storage) {
-    if (!storage.follows(from.id, to.id)) return `you do not follow ${to.name}`;
-    if (!storage.follows(to.id, from.id)) return `${to.name} does not follow you`;
+  canMessage(from, to, directory) {
+    if (!directory.follows(from.id, to.id)) return `you do not follow ${to.name}`;
+    if (!directory.follows(to.id, from.id)) return `${to.name} does not follow you`;
     return true;
   },
 };

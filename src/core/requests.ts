@@ -20,18 +20,18 @@ export function handleHistory(ctx: CoreContext, conn: Connection, f: ClientFrame
     f.after !== undefined
       ? pageAfter(ctx, f.conv, f.after, limit)
       : pageBefore(ctx, f.conv, f.before ?? record.lastSeq + 1, limit);
-  const messages = withheldPage(ctx.storage, f.conv, conn.user, page.messages);
+  const messages = withheldPage(ctx.directory, f.conv, conn.user, page.messages);
   ctx.reply(conn, { t: 'history', ...(f.req !== undefined ? { req: f.req } : {}), conv: f.conv, messages, hasMore: page.hasMore });
 }
 
 export function pageAfter(ctx: CoreContext, conv: string, after: number, limit: number) {
-  const messages = ctx.storage.messagesAfter(conv, after, limit + 1);
+  const messages = ctx.conversations.messagesAfter(conv, after, limit + 1);
   const hasMore = messages.length > limit;
   return { messages: hasMore ? messages.slice(0, limit) : messages, hasMore };
 }
 
 function pageBefore(ctx: CoreContext, conv: string, before: number, limit: number) {
-  const messages: Message[] = ctx.storage.messagesBefore(conv, before, limit + 1);
+  const messages: Message[] = ctx.conversations.messagesBefore(conv, before, limit + 1);
   const hasMore = messages.length > limit;
   return { messages: hasMore ? messages.slice(1) : messages, hasMore };
 }
@@ -42,7 +42,7 @@ export function handleRead(ctx: CoreContext, conn: Connection, f: ClientFrameOf<
   const record = memberOf(ctx, conn, f.conv, ref);
   if (!record) return;
   if (f.seq > record.lastSeq) return ctx.fail(conn, refusal('bad_frame', 'seq is beyond the newest message'), ref);
-  const stored = ctx.storage.setRead(f.conv, conn.user, f.seq);
+  const stored = ctx.conversations.setRead(f.conv, conn.user, f.seq);
   if (stored === f.seq) ctx.broadcast(record.members, { t: 'read', conv: f.conv, user: conn.user, seq: stored }, conn);
 }
 
@@ -58,10 +58,10 @@ export function handleTyping(ctx: CoreContext, conn: Connection, f: ClientFrameO
 export function handleLeave(ctx: CoreContext, conn: Connection, f: ClientFrameOf<'leave'>): void {
   const record = memberOf(ctx, conn, f.conv, { req: f.req, conv: f.conv });
   if (!record) return;
-  ctx.storage.removeMember(f.conv, conn.user);
+  ctx.conversations.removeMember(f.conv, conn.user);
   ctx.broadcast([conn.user], { t: 'gone', conv: f.conv });
   const rest = { ...record, members: record.members.filter((user) => user !== conn.user) };
-  for (const user of rest.members) ctx.broadcast([user], { t: 'conv', conv: conversationView(ctx.storage, rest, user) });
+  for (const user of rest.members) ctx.broadcast([user], { t: 'conv', conv: conversationView(ctx, rest, user) });
   ok(ctx, conn, f.req);
 }
 
@@ -69,8 +69,8 @@ export function handleLeave(ctx: CoreContext, conn: Connection, f: ClientFrameOf
 export function handleMute(ctx: CoreContext, conn: Connection, f: ClientFrameOf<'mute'>): void {
   const record = memberOf(ctx, conn, f.conv, { req: f.req, conv: f.conv });
   if (!record) return;
-  ctx.storage.setMuted(f.conv, conn.user, f.muted);
-  ctx.broadcast([conn.user], { t: 'conv', conv: conversationView(ctx.storage, record, conn.user) });
+  ctx.conversations.setMuted(f.conv, conn.user, f.muted);
+  ctx.broadcast([conn.user], { t: 'conv', conv: conversationView(ctx, record, conn.user) });
   ok(ctx, conn, f.req);
 }
 
@@ -78,8 +78,8 @@ export function handleMute(ctx: CoreContext, conn: Connection, f: ClientFrameOf<
 export function handleBlock(ctx: CoreContext, conn: Connection, f: ClientFrameOf<'block'>): void {
   const ref = { req: f.req };
   if (f.user === conn.user) return ctx.fail(conn, refusal('bad_frame', 'you cannot block yourself'), ref);
-  if (!ctx.storage.getUser(f.user)) return ctx.fail(conn, refusal('unknown_user', `unknown user ${JSON.stringify(f.user)}`), ref);
-  ctx.storage.setBlocked(conn.user, f.user, f.blocked);
+  if (!ctx.directory.getUser(f.user)) return ctx.fail(conn, refusal('unknown_user', `unknown user ${JSON.stringify(f.user)}`), ref);
+  ctx.directory.setBlocked(conn.user, f.user, f.blocked);
   ctx.broadcast([conn.user], { t: 'blocked', user: f.user, blocked: f.blocked });
   ok(ctx, conn, f.req);
 }
@@ -88,8 +88,8 @@ export function handleBlock(ctx: CoreContext, conn: Connection, f: ClientFrameOf
 export function handleReport(ctx: CoreContext, conn: Connection, f: ClientFrameOf<'report'>): void {
   const ref = { req: f.req, conv: f.conv };
   if (!memberOf(ctx, conn, f.conv, ref)) return;
-  if (!ctx.storage.getMessage(f.conv, f.seq)) return ctx.fail(conn, refusal('not_found', 'no such message'), ref);
-  ctx.storage.addReport(f.conv, f.seq, conn.user, f.reason, ctx.now());
+  if (!ctx.conversations.getMessage(f.conv, f.seq)) return ctx.fail(conn, refusal('not_found', 'no such message'), ref);
+  ctx.conversations.addReport(f.conv, f.seq, conn.user, f.reason, ctx.now());
   ok(ctx, conn, f.req);
 }
 
@@ -100,11 +100,11 @@ const CONTACT_PAGE = 20;
 
 /** `contacts`: directory search, keeping only people the searcher may message. */
 export function handleContacts(ctx: CoreContext, conn: Connection, f: ClientFrameOf<'contacts'>): void {
-  const me = ctx.storage.getUser(conn.user);
-  const found = ctx.storage.searchUsers((f.q ?? '').trim(), CONTACT_SCAN);
+  const me = ctx.directory.getUser(conn.user);
+  const found = ctx.directory.searchUsers((f.q ?? '').trim(), CONTACT_SCAN);
   const users = me
     ? found
-        .filter((u) => u.id !== me.id && !ctx.storage.eitherBlocked(me.id, u.id) && ctx.policy.canMessage(me, u, ctx.storage) === true)
+        .filter((u) => u.id !== me.id && !ctx.directory.eitherBlocked(me.id, u.id) && ctx.policy.canMessage(me, u, ctx.directory) === true)
         .slice(0, CONTACT_PAGE)
     : [];
   ctx.reply(conn, { t: 'contacts', ...(f.req !== undefined ? { req: f.req } : {}), users });

@@ -1,15 +1,14 @@
 import {
   checkHttpUrl,
-  directConversationId,
   directMembers,
   isPrivateHost,
-  LIMITS,
   storedBody,
   type ClientFrameOf,
   type FrameRef,
   type Message,
 } from '../protocol/index.js';
 import { notMember, refusal, within, type CoreContext, type Refusal } from './context.js';
+import { checkMembers, checkPair, creationShape } from './creation.js';
 import type { Connection, ConversationRecord } from './types.js';
 import { conversationView, profiles, withheld } from './views.js';
 
@@ -31,11 +30,11 @@ export function handleSend(ctx: CoreContext, conn: Connection, frame: SendFrame)
   if (!within(ctx, conn, ctx.takeSendToken(conn.user), 'too many messages', ref)) return;
   const problem = ctx.limits.allowPrivateUrls ? undefined : privatePin(frame);
   if (problem) return ctx.fail(conn, problem, ref);
-  const existing = ctx.storage.getConversation(frame.conv);
+  const existing = ctx.conversations.getConversation(frame.conv);
   const record = existing ? admitToExisting(ctx, conn, frame, existing, ref) : create(ctx, conn, frame, ref);
   if (!record) return;
 
-  const { message, duplicate } = ctx.storage.append(record.id, conn.user, frame.id, storedBody(frame.body), ctx.now());
+  const { message, duplicate } = ctx.conversations.append(record.id, conn.user, frame.id, storedBody(frame.body), ctx.now());
   ctx.reply(conn, { t: 'ack', conv: record.id, id: frame.id, seq: message.seq, at: message.at, ...(duplicate ? { dup: true } : {}) });
   if (!duplicate) deliver(ctx, record, message, conn);
 }
@@ -45,7 +44,7 @@ export function handleSend(ctx: CoreContext, conn: Connection, frame: SendFrame)
  * members who blocked the sender get it withheld (see `withheld`).
  */
 function deliver(ctx: CoreContext, record: ConversationRecord, message: Message, skip: Connection): void {
-  const blockers = record.kind === 'group' ? (ctx.storage.blockersOf?.(message.from) ?? []) : [];
+  const blockers = record.kind === 'group' ? (ctx.directory.blockersOf?.(message.from) ?? []) : [];
   const hiding = blockers.filter((user) => record.members.includes(user));
   if (hiding.length === 0) return ctx.broadcast(record.members, { t: 'msg', conv: record.id, m: message }, skip);
   ctx.broadcast(
@@ -82,7 +81,7 @@ function admitToExisting(
   const member = record.members.includes(conn.user) || (pair?.includes(conn.user) ?? false);
   if (!member) return notMember(ctx, conn, ref);
 
-  const stored = ctx.storage.findByClientId(record.id, conn.user, frame.id);
+  const stored = ctx.conversations.findByClientId(record.id, conn.user, frame.id);
   if (stored) {
     ctx.reply(conn, { t: 'ack', conv: record.id, id: frame.id, seq: stored.seq, at: stored.at, dup: true });
     return undefined;
@@ -90,7 +89,7 @@ function admitToExisting(
   if (!pair) return record;
 
   const other = pair[0] === conn.user ? pair[1] : pair[0];
-  const problem = checkPair(ctx, conn.user, other);
+  const problem = checkPair(ctx.directory, ctx.policy, conn.user, other);
   if (problem) return void ctx.fail(conn, problem, ref);
   return restoreMembers(ctx, record, pair);
 }
@@ -100,67 +99,38 @@ function create(ctx: CoreContext, conn: Connection, frame: SendFrame, ref: Frame
   const planned = plan(ctx, conn.user, frame);
   if ('code' in planned) return void ctx.fail(conn, planned, ref);
   if (!within(ctx, conn, ctx.takeCreation(conn.user), 'too many new conversations', ref)) return undefined;
-  ctx.storage.createConversation(planned);
+  ctx.conversations.createConversation(planned);
   // Every member learns about the conversation before its first message.
-  const view = conversationView(ctx.storage, planned, conn.user);
-  ctx.broadcast(planned.members, { t: 'conv', conv: view, users: profiles(ctx.storage, planned.members) });
+  const view = conversationView(ctx, planned, conn.user);
+  ctx.broadcast(planned.members, { t: 'conv', conv: view, users: profiles(ctx.directory, planned.members) });
   return planned;
 }
 
 function plan(ctx: CoreContext, sender: string, frame: SendFrame): ConversationRecord | Refusal {
-  if (!frame.to) return refusal('not_member', 'no such conversation: name the recipients in `to` to start it');
-  const members = [...new Set([sender, ...frame.to])];
-  if (members.length < 2) return refusal('bad_frame', 'a conversation needs someone besides you');
-  if (members.length > LIMITS.members) {
-    return refusal('too_many_members', `a conversation has at most ${LIMITS.members} people`);
-  }
-  const direct = frame.conv.startsWith('dm:');
-  if (direct && (members.length !== 2 || directConversationId(members[0], members[1]) !== frame.conv)) {
-    return refusal('conflict', 'a direct conversation id must name you and the one recipient');
-  }
-  for (const other of members.slice(1)) {
-    const problem = checkPair(ctx, sender, other);
-    if (problem) return problem;
-  }
-  // Nobody is put in a group with someone they blocked, or who blocked them.
-  for (let i = 1; i < members.length; i++) {
-    for (let j = i + 1; j < members.length; j++) {
-      if (ctx.storage.eitherBlocked(members[i], members[j])) {
-        return refusal('blocked', 'some of these people cannot be in one conversation');
-      }
-    }
-  }
+  const shape = creationShape(sender, frame);
+  if ('code' in shape) return shape;
+  const problem = checkMembers(ctx.directory, ctx.policy, shape.members);
+  if (problem) return problem;
   const record: ConversationRecord = {
     id: frame.conv,
-    kind: direct ? 'direct' : 'group',
-    members,
+    kind: shape.direct ? 'direct' : 'group',
+    members: shape.members,
     createdBy: sender,
     createdAt: ctx.now(),
     lastSeq: 0,
   };
-  if (!direct && frame.title !== undefined && frame.title.trim()) record.title = frame.title.trim();
+  if (!shape.direct && frame.title !== undefined && frame.title.trim()) record.title = frame.title.trim();
   return record;
-}
-
-/** Why `from` may not message `to`, or undefined when they may. */
-function checkPair(ctx: CoreContext, from: string, to: string): Refusal | undefined {
-  const sender = ctx.storage.getUser(from);
-  const recipient = ctx.storage.getUser(to);
-  if (!recipient) return refusal('unknown_user', `unknown user ${JSON.stringify(to)}`);
-  if (!sender) return refusal('unknown_user', 'your profile is not in the directory');
-  if (ctx.storage.eitherBlocked(from, to)) return refusal('blocked', `you cannot message ${recipient.name}`);
-  const verdict = ctx.policy.canMessage(sender, recipient, ctx.storage);
-  return verdict === true ? undefined : refusal('forbidden', verdict);
 }
 
 /** Puts back whoever of the two had left a direct conversation, and tells them. */
 function restoreMembers(ctx: CoreContext, record: ConversationRecord, pair: [string, string]): ConversationRecord {
   const missing = pair.filter((user) => !record.members.includes(user));
   if (missing.length === 0) return record;
-  for (const user of missing) ctx.storage.addMember(record.id, user);
+  for (const user of missing) ctx.conversations.addMember(record.id, user);
   const restored = { ...record, members: [...record.members, ...missing] };
   for (const user of restored.members) {
-    ctx.broadcast([user], { t: 'conv', conv: conversationView(ctx.storage, restored, user), users: profiles(ctx.storage, pair) });
+    ctx.broadcast([user], { t: 'conv', conv: conversationView(ctx, restored, user), users: profiles(ctx.directory, pair) });
   }
   return restored;
 }

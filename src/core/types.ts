@@ -40,19 +40,48 @@ export interface ReportRecord {
 export type AppendResult = { message: Message; duplicate: boolean };
 
 /**
- * Persistence used by the core. Every method is synchronous, because both
- * SQLite hosts (libsql in Node, Durable Object SQL storage) are, and a
- * synchronous store makes "one writer per conversation" hold without locks.
- * `append` must be atomic and durable before it returns: the core
- * acknowledges right after it.
+ * The people half of the core's persistence: profiles, directory search,
+ * blocks and follows. On Cloudflare each person's inbox owns these rows; in
+ * Node one SQL file holds them beside the conversations.
+ *
+ * Every method of both ports is synchronous, because both SQLite hosts (libsql
+ * in Node, Durable Object SQL storage) are, and a synchronous store makes "one
+ * writer per conversation" hold without locks.
  */
-export interface ChatStorage {
+export interface DirectoryPort {
   getUser(id: string): User | undefined;
   /** Inserts or updates a profile (from token claims or a directory sync). */
   putUser(user: User): void;
   /** Directory search for the contact picker, at most `limit` rows. */
   searchUsers(query: string, limit: number): User[];
 
+  /** People `user` has blocked. */
+  blockedBy(user: string): string[];
+  setBlocked(user: string, other: string, blocked: boolean): void;
+  /** True when either person has blocked the other. */
+  eitherBlocked(a: string, b: string): boolean;
+
+  /**
+   * People who have blocked `user`. Optional: a directory that cannot answer
+   * it (the facts a Durable Object conversation gets, whose members' inboxes
+   * hide blocked senders themselves) leaves it out, and the core then sends
+   * every member every message as it is.
+   */
+  blockersOf?(user: string): string[];
+
+  /** Whether `follower` follows `followee` (for the brand policy). */
+  follows(follower: string, followee: string): boolean;
+  setFollow(follower: string, followee: string, follows: boolean): void;
+}
+
+/**
+ * The conversations half of the core's persistence: conversation rows and
+ * their members, messages, read markers, mutes and reports. On Cloudflare
+ * each conversation's object owns its rows and is their only writer.
+ * `append` must be atomic and durable before it returns: the core
+ * acknowledges right after it.
+ */
+export interface ConversationPort {
   getConversation(id: string): ConversationRecord | undefined;
   createConversation(record: ConversationRecord): void;
   /** Conversations the user is a member of, newest activity first. */
@@ -77,32 +106,31 @@ export interface ChatStorage {
   reads(conv: string): Record<string, number>;
   /** Raises (never lowers) a member's read marker; returns the marker now stored. */
   setRead(conv: string, user: string, seq: number): number;
-  /** Messages from others with seq above the user's read marker. */
-  unreadCount(conv: string, user: string): number;
+  /**
+   * Messages from others with seq above the user's read marker, not counting
+   * those from `hidden` (people the user blocked: they reach them as
+   * placeholders). The core passes the directory's answer; a store that also
+   * holds blocks may fall back to its own when `hidden` is left out.
+   */
+  unreadCount(conv: string, user: string, hidden?: readonly string[]): number;
 
   isMuted(conv: string, user: string): boolean;
   setMuted(conv: string, user: string, muted: boolean): void;
 
-  /** People `user` has blocked. */
-  blockedBy(user: string): string[];
-  setBlocked(user: string, other: string, blocked: boolean): void;
-  /** True when either person has blocked the other. */
-  eitherBlocked(a: string, b: string): boolean;
-
-  /**
-   * People who have blocked `user`. Optional: a store that cannot answer it
-   * (a Durable Object conversation, whose members' inboxes hide blocked
-   * senders themselves) leaves it out, and the core then sends every member
-   * every message as it is.
-   */
-  blockersOf?(user: string): string[];
-
-  /** Whether `follower` follows `followee` (for the brand policy). */
-  follows(follower: string, followee: string): boolean;
-  setFollow(follower: string, followee: string, follows: boolean): void;
-
   addReport(conv: string, seq: number, reporter: string, reason: string | undefined, at: number): void;
 }
+
+/** Both ports, as the core reads them. */
+export interface StoragePorts {
+  readonly directory: DirectoryPort;
+  readonly conversations: ConversationPort;
+}
+
+/**
+ * One store holding both halves (the SQL store, `MemoryStorage`): what
+ * `new ChatCore({ storage })` takes.
+ */
+export interface ChatStorage extends DirectoryPort, ConversationPort {}
 
 /**
  * Decides who may start a conversation with whom. Checked when a
@@ -111,7 +139,7 @@ export interface ChatStorage {
  */
 export interface MessagingPolicy {
   readonly name: string;
-  canMessage(from: User, to: User, storage: ChatStorage): true | string;
+  canMessage(from: User, to: User, directory: DirectoryPort): true | string;
 }
 
 /** Tunable limits of a server (the protocol's size limits are fixed). */
@@ -157,10 +185,11 @@ export interface ServerLimits {
 export type { Conversation, Message, StoredBody, User };
 
 /**
- * What a host calls. Implemented by `ChatCore` in `src/core/core.ts`:
+ * What a host calls for each of its connections: open, receive, close,
+ * revoke. Implemented by `ChatCore` in `src/core/core.ts`:
  * `new ChatCore({ storage, policy?, limits?, now? })`.
  */
-export interface ChatHost {
+export interface ConnectionHandler {
   /**
    * Registers a socket whose token and Origin the host has already checked.
    * `profile` (name, avatar from token claims) is upserted into the directory.
@@ -174,3 +203,6 @@ export interface ChatHost {
   /** Closes every socket of `user` with CloseCode.Revoked. */
   revoke(user: string): void;
 }
+
+/** @deprecated The former name of {@link ConnectionHandler}, kept for existing imports. */
+export type ChatHost = ConnectionHandler;

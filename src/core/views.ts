@@ -1,5 +1,5 @@
 import { checkHttpUrl, USER_ID, type Message } from '../protocol/index.js';
-import type { ChatStorage, Conversation, ConversationRecord, User } from './types.js';
+import type { Conversation, ConversationRecord, DirectoryPort, StoragePorts, User } from './types.js';
 
 /**
  * What a reader who blocked the sender gets instead of a message: its place
@@ -16,17 +16,21 @@ export function withheld(message: Message): Message {
  * the reader blocked are withheld. Direct conversations need no filter: a
  * blocked pair cannot write to each other there.
  */
-export function withheldPage(storage: ChatStorage, conv: string, reader: string, messages: Message[]): Message[] {
+export function withheldPage(directory: DirectoryPort, conv: string, reader: string, messages: Message[]): Message[] {
   if (messages.length === 0 || conv.startsWith('dm:')) return messages;
-  const blocked = storage.blockedBy(reader);
-  if (blocked.length === 0) return messages;
+  return hideFrom(directory.blockedBy(reader), conv, messages);
+}
+
+function hideFrom(blocked: readonly string[], conv: string, messages: Message[]): Message[] {
+  if (blocked.length === 0 || conv.startsWith('dm:')) return messages;
   return messages.map((m) => (blocked.includes(m.from) ? withheld(m) : m));
 }
 
 /** A conversation as one reader sees it (their unread count and mute flag). */
-export function conversationView(storage: ChatStorage, record: ConversationRecord, reader: string): Conversation {
-  const stored = record.lastSeq > 0 ? storage.getMessage(record.id, record.lastSeq) : undefined;
-  const last = stored && withheldPage(storage, record.id, reader, [stored])[0];
+export function conversationView({ directory, conversations }: StoragePorts, record: ConversationRecord, reader: string): Conversation {
+  const stored = record.lastSeq > 0 ? conversations.getMessage(record.id, record.lastSeq) : undefined;
+  const blocked = directory.blockedBy(reader);
+  const last = stored && hideFrom(blocked, record.id, [stored])[0];
   const view: Conversation = {
     id: record.id,
     kind: record.kind,
@@ -34,9 +38,9 @@ export function conversationView(storage: ChatStorage, record: ConversationRecor
     createdBy: record.createdBy,
     createdAt: record.createdAt,
     lastSeq: record.lastSeq,
-    unread: storage.unreadCount(record.id, reader),
-    muted: storage.isMuted(record.id, reader),
-    reads: storage.reads(record.id),
+    unread: conversations.unreadCount(record.id, reader, blocked),
+    muted: conversations.isMuted(record.id, reader),
+    reads: conversations.reads(record.id),
   };
   if (record.title !== undefined) view.title = record.title;
   if (last) view.last = last;
@@ -44,10 +48,10 @@ export function conversationView(storage: ChatStorage, record: ConversationRecor
 }
 
 /** Profiles of `ids` that are in the directory, each once. */
-export function profiles(storage: ChatStorage, ids: Iterable<string>): User[] {
+export function profiles(directory: DirectoryPort, ids: Iterable<string>): User[] {
   const users: User[] = [];
   for (const id of new Set(ids)) {
-    const user = storage.getUser(id);
+    const user = directory.getUser(id);
     if (user) users.push(user);
   }
   return users;

@@ -1,6 +1,6 @@
 import { ChatCore } from '../core/core.js';
 import { MemoryStorage } from '../core/memory-storage.js';
-import type { ChatHost, Connection, MessagingPolicy, ServerLimits, User } from '../core/types.js';
+import type { Connection, ConnectionHandler, MessagingPolicy, ServerLimits, User } from '../core/types.js';
 import { ABNORMAL_CLOSE_CODE } from './base.js';
 
 export interface MemoryBackendOptions {
@@ -47,7 +47,7 @@ export interface MemorySocket {
 export class MemoryBackend {
   /** The database: read it to assert what the server stored. */
   readonly storage = new MemoryStorage();
-  private host: ChatHost;
+  private host: ConnectionHandler;
   private up = true;
   private nextId = 1;
   private readonly sockets = new Map<string, { conn: Connection; drop: (reason: string) => void }>();
@@ -59,7 +59,7 @@ export class MemoryBackend {
   }
 
   /** The core now running (a new one after each `restart` or `start`). */
-  get core(): ChatHost {
+  get core(): ConnectionHandler {
     return this.host;
   }
 
@@ -168,7 +168,7 @@ export class MemoryBackend {
     for (const socket of [...this.sockets.values()]) socket.drop(reason);
   }
 
-  private createCore(): ChatHost {
+  private createCore(): ConnectionHandler {
     const { policy, limits, now } = this.options;
     // Pages using the in-memory backend (tests, stories, local demos) serve their
     // pin images from this machine; a real server refuses such hosts by default.

@@ -377,7 +377,7 @@ export class Conversation extends Server<Env> {
     // Read after the call: what was stored meanwhile is in it too.
     const record = store.getConversation(this.name);
     if (!record?.members.includes(user)) return [];
-    const conv: ServerFrame = { t: 'conv', conv: conversationView(store, record, user) };
+    const conv: ServerFrame = { t: 'conv', conv: conversationView(this.live().core, record, user) };
     if (users) conv.users = users;
     const after = Math.max(this.delivered().get(user) ?? 0, record.lastSeq - REDELIVER);
     const out: Delivery[] = [{ frame: JSON.stringify(conv) }];
@@ -416,7 +416,7 @@ export class Conversation extends Server<Env> {
   private viewFor(user: string): ConversationView | undefined {
     const { store } = this.live();
     const record = store.getConversation(this.name);
-    return record?.members.includes(user) ? conversationView(store, record, user) : undefined;
+    return record?.members.includes(user) ? conversationView(this.live().core, record, user) : undefined;
   }
 
   private isMember(user: string): boolean {
