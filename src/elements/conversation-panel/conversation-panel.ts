@@ -1,5 +1,4 @@
-import { html, nothing, type PropertyValues } from 'lit';
-import { property, query, state } from 'lit/decorators.js';
+import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
 import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { displayHost, type Conversation } from '../../protocol/index.js';
@@ -9,26 +8,19 @@ import { EMPTY_TIMELINE } from '../../state/timeline.js';
 import { PinElement } from '../internal/base.js';
 import { PinConversationCloseEvent, PinLinkRequestEvent } from '../internal/events.js';
 import { warmFormatters } from '../internal/format.js';
-import { whenIdle } from '../internal/idle.js';
 import { avatarStyles, conversationTitle, nameOf } from '../internal/people.js';
 import { tokens } from '../internal/theme.js';
 import { styles } from './conversation-panel.styles.js';
 import { Composer } from './composer.js';
 import { renderConfirm, renderHeader, renderNotice, type Confirm, type MenuAction } from './parts.js';
-import { HistoryWindow } from './history-window.js';
+import { HistoryController } from './history.js';
 import { isExternal } from './linkify.js';
-import { messageFor, RowBuilder, type MessageRow, type Row } from './rows.js';
+import { messageFor, type MessageRow } from './rows.js';
 import { lockPageScroll, unlockPageScroll } from './scroll-lock.js';
 import { renderRow } from './templates.js';
 
 const NO_TIMELINE: TimelineState = { ...EMPTY_TIMELINE, hasOlder: false, loadingOlder: false };
 const PHONE = '(max-width: 600px)';
-/** Fewer loaded messages than this: load older ones without waiting for a scroll. */
-const MIN_LOADED = 20;
-/** A conversation opens with rows for this many of its newest messages; the rest follow when the page is idle. */
-const FIRST_ROWS = 200;
-/** Older messages get their rows this many at a time, one step per idle period. */
-const ROWS_STEP = 2_000;
 /** Person and group pairs told that someone they blocked is in the group: once each, whichever panel shows it. */
 const toldBlocked = new Set<string>();
 
@@ -95,6 +87,15 @@ const toldBlocked = new Set<string>();
  */
 export class ConversationPanel extends PinElement {
   static override styles = [tokens, avatarStyles, styles];
+  // Reactive properties, declared here rather than with decorators (see PinElement).
+  static override properties: PropertyDeclarations = {
+    conv: {},
+    hidden: { type: Boolean, reflect: true },
+    menuOpen: { state: true },
+    confirm: { state: true },
+    announcement: { state: true },
+    active: { state: true },
+  };
 
   /**
    * Runs once when the class is registered: the date and time formatters are
@@ -113,51 +114,55 @@ export class ConversationPanel extends PinElement {
   readonly #typingStore = this.bind((c) => c.$typing, {});
   readonly #blocked = this.bind((c) => c.$blocked, [] as readonly string[]);
   readonly #timeline = this.bind((c) => (this.conv ? c.timeline(this.conv) : undefined), NO_TIMELINE);
-  readonly #history = new HistoryWindow(this, {
-    scroller: () => this.#scroller,
-    spacers: () => (this.#scroller ? [this.#scroller.firstElementChild as HTMLElement, this.#scroller.lastElementChild as HTMLElement] : null),
-    // The list, between the two spacers, holds only rows (and the markers of Lit's repeat, which are not elements).
-    rows: () => (this.#scroller?.children[1]?.children ?? []) as Iterable<HTMLElement>,
-  });
   readonly #composer = new Composer(this, {
     chat: () => this.chat,
     sent: () => this.#history.scrollToBottom(),
     failed: () => this.#announce(this.t.sendFailed),
   });
+  // Last of the controllers: see HistoryController.
+  readonly #history = new HistoryController(
+    this,
+    {
+      chat: () => this.chat,
+      conv: () => this.conv,
+      me: () => this.#me,
+      online: () => this.#status.value === ConnectionStatus.Online,
+      timeline: () => this.#timeline.value,
+      outbox: () => this.#outbox.value,
+      pending: () => this.#pending(),
+      conversation: () => this.#conversations.value[this.conv],
+      look: () => [this.t, this.#users.value, this.#conversation()?.kind],
+    },
+    {
+      scroller: () => this.#scroller,
+      spacers: () => (this.#scroller ? [this.#scroller.firstElementChild as HTMLElement, this.#scroller.lastElementChild as HTMLElement] : null),
+      // The list, between the two spacers, holds only rows (and the markers of Lit's repeat, which are not elements).
+      rows: () => (this.#scroller?.children[1]?.children ?? []) as Iterable<HTMLElement>,
+    },
+  );
 
-  @query('dialog') private dialog!: HTMLDialogElement | null;
+  get #dialog(): HTMLDialogElement | null | undefined {
+    return this.renderRoot?.querySelector('dialog');
+  }
 
   /** The id of the conversation to show. */
-  @property() conv = '';
+  conv = '';
 
   /** Hidden panels neither lock the page's scrolling nor mark messages read. */
-  @property({ type: Boolean, reflect: true }) override hidden = false;
+  override hidden = false;
 
-  @state() private menuOpen = false;
-  @state() private confirm: Confirm | undefined;
-  @state() private announcement = '';
-  @state() private active: string | undefined;
+  private menuOpen = false;
+  private confirm: Confirm | undefined;
+  private announcement = '';
+  private active: string | undefined;
 
-  #rowBuilder = new RowBuilder();
-  #rowsCache: { key: unknown[]; rows: Row[] } | undefined;
-  /** Set from switching conversations until the first rows with messages are built. */
-  #opening = true;
-  /** While older messages wait for their rows (see {@link ConversationPanel.#rows}): the seq of the oldest message that has one. */
-  #rowsFrom: number | undefined;
-  /** Cancels the idle callback that gives the next older messages their rows. */
-  #cancelIdle: (() => void) | undefined;
   #failed = new Set<string>();
   #focusKey: string | undefined;
-  #olderRetryAt = 0;
   #phone: MediaQueryList | undefined;
   /** Whether the phone layout applies: kept by the media query's change events rather than asked on every update. */
   #isPhone = false;
   /** The history's scroller, rendered with the first update and kept. */
   #scrollerEl: HTMLElement | null = null;
-  /** A read marker waits for this frame: see `markReadIfSeen`. */
-  #readFrame = 0;
-  /** What rows are rendered with besides themselves (strings, people, group or not). */
-  #look: unknown[] = [];
   /** Whether the reader blocked someone in this group. */
   #blockedHere = false;
 
@@ -168,45 +173,27 @@ export class ConversationPanel extends PinElement {
     this.#phone = globalThis.matchMedia?.(PHONE);
     this.#isPhone = !!this.#phone?.matches;
     this.#phone?.addEventListener('change', this.#onLayoutChange);
-    document.addEventListener('visibilitychange', this.#onVisibility);
-    if (this.#rowsFrom !== undefined) this.#scheduleOlderRows();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#phone?.removeEventListener('change', this.#onLayoutChange);
-    document.removeEventListener('visibilitychange', this.#onVisibility);
-    cancelAnimationFrame(this.#readFrame);
-    this.#readFrame = 0;
     unlockPageScroll(this);
-    this.#cancelIdle?.();
   }
 
   protected override update(changed: PropertyValues): void {
     if (changed.has('conv')) {
       this.#composer.switchTo(this.conv);
-      this.#history.reset();
-      this.#cancelIdle?.();
-      this.#rowsFrom = undefined;
-      this.#opening = true;
       this.#failed = new Set(this.#pending().filter((e) => e.state === 'failed').map((e) => e.id));
       this.active = undefined;
       this.menuOpen = false;
     }
     this.#noticeFailures();
     this.#noticeBlocked();
-    const look = [this.t, this.#users.value, this.#conversation()?.kind];
-    if (look.some((v, i) => v !== this.#look[i])) {
-      // Every row renders anew and may change height.
-      this.#look = look;
-      this.#history.remeasure();
-    }
-    this.#history.prepare(this.#rows(), this.#me, this.#rowBuilder.kept);
     super.update(changed);
   }
 
   protected override updated(changed: PropertyValues): void {
-    this.#history.settle();
     if (changed.has('menuOpen') && this.menuOpen) this.renderRoot.querySelector<HTMLElement>('[role="menuitem"]')?.focus();
     if (this.#focusKey) {
       const row = this.renderRoot.querySelector<HTMLElement>(`.row[data-key="${CSS.escape(this.#focusKey)}"]`);
@@ -215,14 +202,13 @@ export class ConversationPanel extends PinElement {
         row.focus({ preventScroll: true });
       }
     }
-    if (this.confirm && this.dialog && !this.dialog.open) {
-      this.dialog.returnValue = ''; // Escape keeps the previous value: never let it confirm
-      this.dialog.showModal();
+    const dialog = this.#dialog;
+    if (this.confirm && dialog && !dialog.open) {
+      dialog.returnValue = ''; // Escape keeps the previous value: never let it confirm
+      dialog.showModal();
     }
     if (this.#connectedPhone()) lockPageScroll(this);
     else unlockPageScroll(this);
-    this.#loadOlderIfNeeded();
-    this.#markReadIfSeen();
   }
 
   // Handlers ----------------------------------------------------------------------
@@ -232,17 +218,9 @@ export class ConversationPanel extends PinElement {
     this.requestUpdate();
   };
 
-  readonly #onVisibility = (): void => this.#markReadIfSeen();
-
-  readonly #onScroll = (): void => {
-    this.#history.onScroll();
-    this.#loadOlderIfNeeded();
-    this.#markReadIfSeen();
-  };
-
   readonly #onPanelKeydown = (event: KeyboardEvent): void => {
     if (event.key !== 'Escape' || event.defaultPrevented || event.isComposing) return;
-    if (this.dialog?.open) return;
+    if (this.#dialog?.open) return;
     if (this.menuOpen) {
       event.preventDefault();
       this.menuOpen = false;
@@ -298,7 +276,7 @@ export class ConversationPanel extends PinElement {
     event.preventDefault();
     this.active = this.#focusKey = next.key;
     this.#history.reveal(next.key);
-    if (event.key === 'ArrowUp' && here <= 1) this.#loadOlderIfNeeded(true);
+    if (event.key === 'ArrowUp' && here <= 1) this.#history.loadOlder();
   };
 
   readonly #onMenuAction = (action: MenuAction): void => {
@@ -335,7 +313,7 @@ export class ConversationPanel extends PinElement {
   readonly #onDialogClose = (): void => {
     const confirm = this.confirm;
     this.confirm = undefined;
-    if (confirm && this.dialog?.returnValue === 'confirm') void confirm.run();
+    if (confirm && this.#dialog?.returnValue === 'confirm') void confirm.run();
   };
 
   // Public methods ----------------------------------------------------------------
@@ -385,7 +363,7 @@ export class ConversationPanel extends PinElement {
         ${this.#renderStatus()}
         ${this.#blockedHere ? html`<p class="blocked-notice" part="blocked-notice" dir="auto">${t.blockedInGroup}</p>` : nothing}
         <div class="history">
-          <div class="scroller" part="history" role="region" aria-label=${t.messageHistory} @scroll=${this.#onScroll}>
+          <div class="scroller" part="history" role="region" aria-label=${t.messageHistory} @scroll=${history.onScroll}>
             <div class="spacer" aria-hidden="true"></div>
             <div
               class="list"
@@ -463,59 +441,6 @@ export class ConversationPanel extends PinElement {
     return c?.kind === 'direct' ? c.members.find((m) => m !== this.#me) : undefined;
   }
 
-  /**
-   * The rows to show. A long history opens with rows for its newest
-   * {@link FIRST_ROWS} messages only: building rows and height estimates for
-   * 10,000 messages in code the JIT has not optimized yet takes about 8 ms,
-   * which the first frame would otherwise wait for. The older messages get
-   * theirs {@link ROWS_STEP} at a time, a step per idle period, or a step at
-   * once when the reader scrolls up to them; they are joined above the rows
-   * shown, like a page of older history, and the view stays where it is.
-   */
-  #rows(): Row[] {
-    const timeline = this.#timeline.value;
-    const all = timeline.messages;
-    if (this.#opening && all.length > 0) {
-      this.#opening = false;
-      if (all.length > FIRST_ROWS) {
-        this.#rowsFrom = all[all.length - FIRST_ROWS].seq;
-        this.#scheduleOlderRows();
-      }
-    }
-    // The timeline is contiguous by seq, so the first message with a row is found by arithmetic.
-    const from = this.#rowsFrom === undefined || all.length === 0 ? 0 : Math.max(0, this.#rowsFrom - all[0].seq);
-    const reads = this.#conversation()?.reads ?? {};
-    let seenUpTo = 0;
-    for (const [user, seq] of Object.entries(reads)) if (user !== this.#me) seenUpTo = Math.max(seenUpTo, seq);
-    const key = [all, timeline.hasOlder, this.#outbox.value, this.conv, this.#me, seenUpTo, from];
-    if (this.#rowsCache && key.every((k, i) => k === this.#rowsCache!.key[i])) return this.#rowsCache.rows;
-    if (this.#rowsCache?.key[3] !== this.conv) this.#rowBuilder = new RowBuilder();
-    const rows = this.#rowBuilder.build({
-      messages: from > 0 ? all.slice(from) : all,
-      pending: this.#pending(),
-      me: this.#me,
-      // The messages still waiting for rows sit behind the same loader row as unloaded history.
-      hasOlder: timeline.hasOlder || from > 0,
-      seenUpTo,
-    });
-    this.#rowsCache = { key, rows };
-    return rows;
-  }
-
-  #scheduleOlderRows(): void {
-    this.#cancelIdle = whenIdle(() => this.#addOlderRows());
-  }
-
-  /** Gives the next {@link ROWS_STEP} older messages their rows. */
-  #addOlderRows(): void {
-    this.#cancelIdle?.();
-    if (this.#rowsFrom === undefined) return;
-    const from = this.#rowsFrom - ROWS_STEP;
-    this.#rowsFrom = from > (this.#timeline.value.messages[0]?.seq ?? Infinity) ? from : undefined;
-    if (this.#rowsFrom !== undefined) this.#scheduleOlderRows();
-    this.requestUpdate();
-  }
-
   /** The row that takes the list's tab stop: the active one when rendered, else one in view. */
   #tabStop(): string | undefined {
     const visible = this.#history.visible.filter((r) => r.kind === 'message');
@@ -575,48 +500,6 @@ export class ConversationPanel extends PinElement {
     if (toldBlocked.has(key)) return;
     toldBlocked.add(key);
     this.#announce(this.t.blockedInGroup);
-  }
-
-  #loadOlderIfNeeded(force = false): void {
-    // Loaded messages still without rows come first.
-    if (this.#rowsFrom !== undefined) {
-      if (force || this.#history.nearTop()) this.#addOlderRows();
-      return;
-    }
-    const chat = this.chat;
-    const timeline = this.#timeline.value;
-    if (!chat || !this.conv || !timeline.hasOlder || timeline.loadingOlder) return;
-    if (this.#status.value !== ConnectionStatus.Online || Date.now() < this.#olderRetryAt) return;
-    // Too little to fill a screen or to scroll: load more whatever the scroll position.
-    if (!force && timeline.messages.length >= MIN_LOADED && !this.#history.nearTop()) return;
-    chat.loadOlder(this.conv).catch(() => (this.#olderRetryAt = Date.now() + 2_000));
-  }
-
-  /**
-   * Marks the conversation read once the newest messages have been painted.
-   * Not at once: marking patches the store and sends a frame (which an
-   * in-page backend then handles), work the reader does not need before the
-   * new message shows. Sent in a task after the next frame instead, a frame
-   * or two later, and coalesced; the conditions are checked again then.
-   */
-  #markReadIfSeen(): void {
-    if (this.#readFrame || !this.#seesNewest()) return;
-    this.#readFrame = requestAnimationFrame(() =>
-      setTimeout(() => {
-        this.#readFrame = 0;
-        if (this.#seesNewest()) this.chat!.markRead(this.conv);
-      }),
-    );
-  }
-
-  /** Whether the newest messages are in view and not marked read yet. */
-  #seesNewest(): boolean {
-    if (!this.chat || !this.conv || !this.#history.stick || this.hidden) return false;
-    // Before the first render there is no scroller yet: the panel's own box tells whether it is shown.
-    if (document.visibilityState !== 'visible' || !(this.#scroller ?? this).clientHeight) return false;
-    const c = this.#conversations.value[this.conv];
-    if (!c || this.#status.value !== ConnectionStatus.Online) return false;
-    return (c.reads[this.#me] ?? 0) < Math.min(this.#timeline.value.hi, c.lastSeq);
   }
 
   #connectedPhone(): boolean {

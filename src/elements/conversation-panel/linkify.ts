@@ -47,7 +47,7 @@ export function linkify(text: string): TextPart[] {
  * path than the one without), and seeing it tells the reader something was
  * hidden there. Long ones lose their middle, never a whole escape.
  */
-export function readablePath(path: string): string {
+function readablePath(path: string): string {
   const shown = path.replace(/(?:%[89a-f][0-9a-f])+/gi, (run) => {
     try {
       return decodeURIComponent(run).replace(KEEP_ESCAPED, encodeURIComponent);

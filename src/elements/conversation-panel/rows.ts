@@ -1,12 +1,10 @@
 import type { Message } from '../../protocol/index.js';
 import type { OutboxEntry } from '../../state/outbox.js';
-import type { KeptPrefix } from './virtual-rows.js';
+import { DeliveryState, outboxState } from '../internal/delivery.js';
+import type { KeptPrefix } from '../internal/windowing/virtual-rows.js';
 
 /** How long after a message the same sender's next one still joins its group. */
-export const GROUP_GAP_MS = 5 * 60_000;
-
-/** Delivery state shown on the person's own messages. */
-export type Delivery = 'sending' | 'sent' | 'seen' | 'failed';
+const GROUP_GAP_MS = 5 * 60_000;
 
 export interface OlderRow {
   kind: 'older';
@@ -30,7 +28,7 @@ export interface MessageRow {
   message: Message | undefined;
   entry: OutboxEntry | undefined;
   /** Only on unsent messages and on the newest stored own message. */
-  delivery: Delivery | undefined;
+  delivery: DeliveryState | undefined;
 }
 
 /** One row of the history: what the list windows over. */
@@ -72,14 +70,14 @@ const START: Cursor = { dayStart: Infinity, dayEnd: -Infinity, from: '', at: -In
  * sorted, the local day's bounds are computed once per day, not per message.
  */
 export class RowBuilder {
-  private input: RowInput | undefined;
+  #input: RowInput | undefined;
   /** Rows of the stored messages, without delivery states. */
-  private stored: Row[] = [];
-  private cursor: Cursor = START;
+  #stored: Row[] = [];
+  #cursor: Cursor = START;
   /** The newest own stored message's row with its delivery state, and the row it was made from. */
-  private delivered: { from: MessageRow; row: MessageRow } | undefined;
+  #delivered: { from: MessageRow; row: MessageRow } | undefined;
   /** The last rows built, and how many leading rows of those the newest build kept (same keys, same order). */
-  private last: { rows: Row[]; kept: KeptPrefix | undefined } | undefined;
+  #last: { rows: Row[]; kept: KeptPrefix | undefined } | undefined;
 
   /**
    * What the newest build kept of the one before: the previous rows and the
@@ -87,12 +85,12 @@ export class RowBuilder {
    * skip comparing those rows one by one (10,000 of them on every new message).
    */
   get kept(): KeptPrefix | undefined {
-    return this.last?.kept;
+    return this.#last?.kept;
   }
 
   build(input: RowInput): Row[] {
     const { messages, pending, me } = input;
-    const prev = this.input;
+    const prev = this.#input;
     const n = prev?.messages.length ?? 0;
     const appended =
       prev !== undefined &&
@@ -103,7 +101,7 @@ export class RowBuilder {
       messages[0] === prev.messages[0] &&
       messages[n - 1] === prev.messages[n - 1];
     // Appending keeps every stored row: only pending rows, which follow them, may go.
-    const keptRows = appended ? this.stored.length : 0;
+    const keptRows = appended ? this.#stored.length : 0;
     const added = messages.length - n;
     const prepended =
       !appended &&
@@ -114,39 +112,39 @@ export class RowBuilder {
       messages[added] === prev.messages[0] &&
       messages.at(-1) === prev.messages[n - 1];
     if (prepended) {
-      this.prepend(messages, added, input.hasOlder, me);
+      this.#prepend(messages, added, input.hasOlder, me);
     } else {
       if (!appended) {
-        this.stored = input.hasOlder ? [OLDER] : [];
-        this.cursor = { ...START };
+        this.#stored = input.hasOlder ? [OLDER] : [];
+        this.#cursor = { ...START };
       }
-      addMessages(this.stored, this.cursor, me, messages, appended ? n : 0, messages.length);
+      addMessages(this.#stored, this.#cursor, me, messages, appended ? n : 0, messages.length);
     }
-    this.input = input;
+    this.#input = input;
 
-    const rows = this.stored.slice();
-    const lastOwn = rows[this.cursor.lastOwn] as MessageRow | undefined;
+    const rows = this.#stored.slice();
+    const lastOwn = rows[this.#cursor.lastOwn] as MessageRow | undefined;
     if (lastOwn && pending.length === 0) {
-      const delivery = lastOwn.message!.seq <= input.seenUpTo ? 'seen' : 'sent';
+      const delivery = lastOwn.message!.seq <= input.seenUpTo ? DeliveryState.Seen : DeliveryState.Sent;
       // The same row while nothing changed: a new object would render it again on every new message.
-      if (this.delivered?.from !== lastOwn || this.delivered.row.delivery !== delivery) this.delivered = { from: lastOwn, row: { ...lastOwn, delivery } };
-      rows[this.cursor.lastOwn] = this.delivered.row;
+      if (this.#delivered?.from !== lastOwn || this.#delivered.row.delivery !== delivery) this.#delivered = { from: lastOwn, row: { ...lastOwn, delivery } };
+      rows[this.#cursor.lastOwn] = this.#delivered.row;
     }
-    const cursor = { ...this.cursor };
+    const cursor = { ...this.#cursor };
     for (const e of pending) {
       const row = add(rows, cursor, me, me, Math.max(e.createdAt, cursor.at), me + ':' + e.id, undefined, e);
-      row.delivery = e.state === 'failed' ? 'failed' : 'sending';
+      row.delivery = outboxState(e);
     }
-    this.last = { rows, kept: this.last && keptRows > 0 ? { previous: this.last.rows, length: keptRows } : undefined };
+    this.#last = { rows, kept: this.#last && keptRows > 0 ? { previous: this.#last.rows, length: keptRows } : undefined };
     return rows;
   }
 
   /** Rows for `messages[0..count]`, joined above the stored rows of the messages after them. */
-  private prepend(messages: readonly Message[], count: number, hasOlder: boolean, me: string): void {
+  #prepend(messages: readonly Message[], count: number, hasOlder: boolean, me: string): void {
     const head: Row[] = hasOlder ? [OLDER] : [];
     const c: Cursor = { ...START };
     addMessages(head, c, me, messages, 0, count);
-    const rest = this.stored;
+    const rest = this.#stored;
     let from = rest[0] === OLDER ? 1 : 0;
     // The stored rows start with their first day's separator. When the new rows have opened that day
     // already, it goes, and the first message below the join heads a run only if it does not continue one.
@@ -158,8 +156,8 @@ export class RowBuilder {
       const first = startsRun(c, next.from, next.at);
       if (first !== next.first) joined[head.length] = { ...next, first };
     }
-    this.stored = joined;
-    this.cursor.lastOwn = this.cursor.lastOwn >= 0 ? this.cursor.lastOwn + head.length - from : c.lastOwn;
+    this.#stored = joined;
+    this.#cursor.lastOwn = this.#cursor.lastOwn >= 0 ? this.#cursor.lastOwn + head.length - from : c.lastOwn;
   }
 }
 
@@ -197,11 +195,6 @@ function add(rows: Row[], c: Cursor, me: string, from: string, at: number, key: 
   c.from = from;
   c.at = at;
   return row;
-}
-
-/** Builds the rows in one go (see {@link RowBuilder}). */
-export function buildRows(input: RowInput): Row[] {
-  return new RowBuilder().build(input);
 }
 
 /** The message row a key moves focus to from row `index`: ArrowUp/Down to the next one, Home/End to the ends. */

@@ -1,5 +1,6 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { displayHost, safeHref, type Body, type StoredBody, type User } from '../../protocol/index.js';
+import { DeliveryState } from '../internal/delivery.js';
 import { formatDay, formatTime } from '../internal/format.js';
 import { avatar, nameOf } from '../internal/people.js';
 import type { Strings } from '../internal/strings.js';
@@ -7,7 +8,7 @@ import { BIDI_CONTROLS, linkify } from './linkify.js';
 import type { MessageRow, Row } from './rows.js';
 
 /** Every link out of a message: no opener, no referrer, no ranking credit for user content. */
-export const LINK_REL = 'noopener noreferrer nofollow ugc';
+const LINK_REL = 'noopener noreferrer nofollow ugc';
 
 export interface RowContext {
   t: Strings;
@@ -22,7 +23,7 @@ const FIRST_STRONG = new RegExp(`[${RTL}]|[A-Za-z\u00c0-\u02b8\u0370-\u052f\u304
 const IS_RTL = new RegExp(`[${RTL}]`);
 
 /** The direction of a text's first strong character, as `dir="auto"` would pick it (ignoring isolates). */
-export function textDirection(text: string): 'rtl' | 'ltr' {
+function textDirection(text: string): 'rtl' | 'ltr' {
   const strong = FIRST_STRONG.exec(text)?.[0];
   return strong && IS_RTL.test(strong) ? 'rtl' : 'ltr';
 }
@@ -79,7 +80,7 @@ function renderMessage(row: MessageRow, ctx: RowContext): TemplateResult {
 }
 
 /** Text with http(s) URLs as links, each shown as the host and path it really goes to. */
-export function renderText(text: string, tab: number): TemplateResult {
+function renderText(text: string, tab: number): TemplateResult {
   const runs = linkify(text);
   // Each run sits in its own isolate, so a right-to-left override in one run cannot reorder a link.
   // Plain text is one run, which the bubble (a block with that run's direction) isolates already.
@@ -118,7 +119,7 @@ function renderPin(pin: PinLike, note: string | undefined, t: Strings, tab: numb
 type PinLike = { url: string; image: string; title: string };
 
 function renderDelivery(row: MessageRow, t: Strings, tab: number): TemplateResult {
-  if (row.delivery === 'failed') {
+  if (row.delivery === DeliveryState.Failed) {
     return html`<div class="delivery failed" part="delivery">
       <span>${t.statusFailed}</span>
       <button class="text-button" data-action="retry" tabindex=${tab}>${t.retry}</button>

@@ -1,6 +1,7 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import type { User } from '../../protocol/index.js';
-import { SendState, type OutboxEntry } from '../../state/outbox.js';
+import type { OutboxEntry } from '../../state/outbox.js';
+import { DeliveryState, outboxState } from '../internal/delivery.js';
 import { avatar, nameOf } from '../internal/people.js';
 import type { Strings } from '../internal/strings.js';
 
@@ -14,15 +15,10 @@ export interface Delivery {
   title?: string;
 }
 
-export const DeliveryState = { Sending: 'sending', Sent: 'sent', Failed: 'failed' } as const;
-export type DeliveryState = (typeof DeliveryState)[keyof typeof DeliveryState];
-
-/** Where a delivery stands: in the outbox it is on its way or failed; once it leaves, the server acknowledged it. */
+/** Where a delivery stands (see {@link outboxState}), with the server's error code when it failed. */
 export function deliveryState(outbox: readonly OutboxEntry[], id: string): { state: DeliveryState; code?: string } {
   const entry = outbox.find((e) => e.id === id);
-  if (!entry) return { state: DeliveryState.Sent };
-  if (entry.state === SendState.Failed) return { state: DeliveryState.Failed, code: entry.error?.code };
-  return { state: DeliveryState.Sending };
+  return { state: outboxState(entry), code: entry?.error?.code };
 }
 
 export function deliveryLabel(d: Delivery, users: Readonly<Record<string, User>>): string {

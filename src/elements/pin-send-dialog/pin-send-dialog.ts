@@ -6,7 +6,8 @@ import { PinSentEvent } from '../internal/events.js';
 import { avatarStyles } from '../internal/people.js';
 import { tokens } from '../internal/theme.js';
 import { ContactPicker } from './contact-picker.js';
-import { deliveryLabel, deliveryState, DeliveryState, renderDeliveries, type Delivery } from './delivery.js';
+import { DeliveryState } from '../internal/delivery.js';
+import { deliveryLabel, deliveryState, renderDeliveries, type Delivery } from './delivery.js';
 import { pinFromTrigger, renderPinPreview, triggerOf, viewPin } from './pin.js';
 import { styles } from './pin-send-dialog.styles.js';
 

@@ -3,7 +3,7 @@
 // changing in between; and the row builder's incremental builds.
 import { expect } from '@open-wc/testing';
 import { RowBuilder, type Row } from '../../../src/elements/conversation-panel/rows.js';
-import { VirtualRows } from '../../../src/elements/conversation-panel/virtual-rows.js';
+import { VirtualRows } from '../../../src/elements/internal/windowing/virtual-rows.js';
 import type { Message } from '../../../src/protocol/index.js';
 
 interface Item {

@@ -1,63 +1,57 @@
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { Row } from './rows.js';
+import type { ReactiveControllerHost } from 'lit';
 import { VirtualRows, type KeptPrefix } from './virtual-rows.js';
 
-/** Closer than this to the bottom counts as reading the newest messages. */
+/** Closer than this to the bottom counts as reading the newest items. */
 const NEAR_BOTTOM_PX = 48;
-/** Rows are rendered this far beyond the visible area (at least). */
+/** Items are rendered this far beyond the visible area (at least). */
 const MIN_BUFFER_PX = 400;
 
-export interface HistoryParts {
+/** The rendered pieces a {@link Windowing} works on, looked up when needed (they come and go with renders). */
+export interface WindowParts {
   scroller(): HTMLElement | null;
+  /** The elements above and below the rendered items, which stand for the items outside the range. */
   spacers(): [HTMLElement, HTMLElement] | null;
-  /** Rendered rows, each with `data-key`. */
+  /** Rendered items, each with `data-key`. */
   rows(): Iterable<HTMLElement>;
 }
 
-/** About this many characters fill a line of a bubble at the panel's default width and font. */
-const CHARS_PER_LINE = 28;
-const LINE_PX = 20;
-
-/**
- * A row's height before it has been rendered. Close guesses matter: the
- * first render takes as many rows as the guesses say fill the view and its
- * buffer, and the scrollbar is sized from them.
- */
-function estimate(row: Row): number {
-  if (row.kind === 'older') return 40;
-  if (row.kind === 'day') return 36;
-  const body = row.message?.body ?? row.entry?.body;
-  const pin = body?.kind === 'pin';
-  const text = (pin ? body.note : body?.text) ?? '';
-  // A bubble is 20px of padding and its lines; a pin card is about 330px, and its note a bubble below.
-  const bubble = text || !pin ? 20 + Math.max(1, Math.ceil(text.length / CHARS_PER_LINE)) * LINE_PX : 0;
-  return (pin ? 330 : 0) + bubble + (row.first ? 24 : 0) + (row.delivery ? 24 : 0);
+/** What a {@link Windowing} needs to know about its items; all of it is the caller's business. */
+export interface WindowItems<T> {
+  /** An item's height before it has been rendered: close guesses size the first render and the scrollbar. */
+  estimate(item: T): number;
+  /** Whether an item may hold the reader's view in place (one that never moves when items are added above it). */
+  anchors(item: T): boolean;
+  /** Whether an item added below the reader's view counts in {@link Windowing.unseen}. */
+  counts(item: T): boolean;
 }
 
 /**
- * Windowing and scroll behaviour of the history: renders only the rows near
- * the viewport between two spacers, keeps the reader's view still while rows
- * are added above it or change size (the first visible message keeps its
- * position), follows new messages only when the reader is at the bottom, and
- * counts the messages that arrived while they were scrolled up.
+ * A windowed list that scrolls from the bottom, like a chat history: renders
+ * only the items near the viewport between two spacers, keeps the reader's
+ * view still while items are added above it or change size (the first
+ * anchoring item in view keeps its position), follows new items only when
+ * the reader is at the bottom, and counts the items that arrived while they
+ * were scrolled up. Knows nothing of what the items are.
  *
- * The element calls {@link prepare} in `update()` (before rendering) and
- * {@link settle} in `updated()`; both run before the browser paints.
+ * Its owner calls {@link prepare} before rendering and {@link settle} after
+ * (a controller's `hostUpdate` and `hostUpdated`); both run before the browser
+ * paints. {@link connect} and {@link disconnect} follow the host's.
  */
-export class HistoryWindow implements ReactiveController {
-  /** The reader is at the bottom: new rows scroll into view. */
+export class Windowing<T extends { readonly key: string }> {
+  /** The reader is at the bottom: new items scroll into view. */
   stick = true;
-  /** Messages from others that arrived below the reader's view. */
+  /** Items counted by {@link WindowItems.counts} that arrived below the reader's view. */
   unseen = 0;
-  rows: readonly Row[] = [];
+  rows: readonly T[] = [];
   range = { start: 0, end: 0 };
 
-  readonly #geometry = new VirtualRows<Row>(estimate);
+  readonly #geometry: VirtualRows<T>;
+  readonly #items: WindowItems<T>;
   #anchor: { key: string; index: number; delta: number } | undefined;
   #observer: ResizeObserver | undefined;
   #observed = new Set<Element>();
   /** The row each rendered element showed when measured; the observer reports later changes of size. */
-  #sized = new WeakMap<Element, Row>();
+  #sized = new WeakMap<Element, T>();
   #frame = 0;
   /** Where the last update left the scroll position. */
   #settledTop = 0;
@@ -67,24 +61,25 @@ export class HistoryWindow implements ReactiveController {
   #spacerPx = new WeakMap<HTMLElement, number>();
 
   readonly #host: ReactiveControllerHost & HTMLElement;
-  readonly #parts: HistoryParts;
+  readonly #parts: WindowParts;
 
-  constructor(host: ReactiveControllerHost & HTMLElement, parts: HistoryParts) {
+  constructor(host: ReactiveControllerHost & HTMLElement, parts: WindowParts, items: WindowItems<T>) {
     this.#host = host;
     this.#parts = parts;
-    host.addController(this);
+    this.#items = items;
+    this.#geometry = new VirtualRows<T>(items.estimate);
   }
 
-  /** The rows to render now. */
-  get visible(): readonly Row[] {
+  /** The items to render now. */
+  get visible(): readonly T[] {
     return this.rows.slice(this.range.start, this.range.end);
   }
 
-  hostConnected(): void {
+  connect(): void {
     this.#observer = new ResizeObserver((entries) => this.#onResize(entries));
   }
 
-  hostDisconnected(): void {
+  disconnect(): void {
     cancelAnimationFrame(this.#frame);
     this.#frame = 0;
     this.#observer?.disconnect();
@@ -92,7 +87,7 @@ export class HistoryWindow implements ReactiveController {
     this.#observed.clear();
   }
 
-  /** Starts over for another conversation. */
+  /** Starts over with other items (another conversation, say). */
   reset(): void {
     this.stick = true;
     this.unseen = 0;
@@ -103,19 +98,22 @@ export class HistoryWindow implements ReactiveController {
     this.#geometry.forget();
   }
 
-  /** Measures every rendered row at the next settle (their content may have changed without their rows). */
+  /** Measures every rendered item at the next settle (their content may have changed without their items). */
   remeasure(): void {
     this.#sized = new WeakMap();
   }
 
-  /** Takes the new rows, remembers where the reader is, and picks the rows to render. */
-  prepare(rows: readonly Row[], me: string, kept?: KeptPrefix): void {
+  /**
+   * Takes the new items, remembers where the reader is, and picks the items to render. `kept` vouches for
+   * a prefix of the items held (see {@link VirtualRows.setRows}).
+   */
+  prepare(rows: readonly T[], kept?: KeptPrefix): void {
     const scroller = this.#parts.scroller();
     // The reader may have scrolled up since the last frame, before its scroll event arrived.
     if (this.stick && scroller && scroller.scrollTop < this.#settledTop - 1) this.stick = this.#atBottom(scroller);
     this.#anchor = this.stick || !scroller ? undefined : this.#captureAnchor(scroller.scrollTop);
     if (rows !== this.rows) {
-      if (!this.stick) this.unseen += arrivedBelow(this.rows, rows, me);
+      if (!this.stick) this.unseen += arrivedBelow(this.rows, rows, this.#items.counts);
       this.rows = rows;
       this.#geometry.setRows(rows, kept);
     }
@@ -138,7 +136,7 @@ export class HistoryWindow implements ReactiveController {
       const key = el.dataset.key!;
       // Rendered rows are the range, in order; look the key up only if that ever fails.
       if (this.#geometry.keyAt(index) !== key) index = this.#geometry.indexOf(key, index);
-      // Only new and changed rows: an appended message measures one row, not all rendered ones.
+      // Only new and changed rows: an appended item measures one row, not all rendered ones.
       const row = this.rows[index];
       if (this.#sized.get(el) !== row) {
         this.#geometry.measureAt(index, el.getBoundingClientRect().height);
@@ -175,7 +173,7 @@ export class HistoryWindow implements ReactiveController {
     if (!this.#covers(scroller)) this.#host.requestUpdate();
   };
 
-  /** Jumps to the newest message and follows new ones again. */
+  /** Jumps to the newest item and follows new ones again. */
   scrollToBottom(): void {
     this.stick = true;
     this.unseen = 0;
@@ -237,11 +235,11 @@ export class HistoryWindow implements ReactiveController {
     }
   }
 
-  /** The first message row at or below the top edge, and how far below the edge it starts. */
+  /** The first anchoring row at or below the top edge, and how far below the edge it starts. */
   #captureAnchor(scrollTop: number): { key: string; index: number; delta: number } | undefined {
     for (let i = this.#geometry.indexAt(scrollTop); i < this.rows.length; i++) {
-      // Only messages: the loader and the day separators move when older messages arrive.
-      if (this.rows[i].kind !== 'message') continue;
+      // Only anchoring items: others (a loader, separators) may move when older items arrive.
+      if (!this.#items.anchors(this.rows[i])) continue;
       if (this.#geometry.offsetOf(i + 1) <= scrollTop) continue;
       return { key: this.rows[i].key, index: i, delta: this.#geometry.offsetOf(i) - scrollTop };
     }
@@ -277,15 +275,14 @@ export class HistoryWindow implements ReactiveController {
   }
 }
 
-/** Messages from others appended after the previous last row. */
-function arrivedBelow(before: readonly Row[], after: readonly Row[], me: string): number {
+/** Counted items appended after the previous last one. */
+function arrivedBelow<T extends { readonly key: string }>(before: readonly T[], after: readonly T[], counts: (item: T) => boolean): number {
   const last = before[before.length - 1];
   if (!last) return 0;
   let count = 0;
   for (let i = after.length - 1; i >= 0 && after[i].key !== last.key; i--) {
-    const row = after[i];
-    if (row.kind === 'message' && row.from !== me && !row.message?.hidden) count += 1;
-    if (i === 0) return 0; // the old last row is gone: another conversation, not new messages
+    if (counts(after[i])) count += 1;
+    if (i === 0) return 0; // the old last item is gone: other items, not new ones
   }
   return count;
 }

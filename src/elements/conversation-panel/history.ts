@@ -1,0 +1,279 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { Conversation } from '../../protocol/index.js';
+import type { ChatClient, TimelineState } from '../../state/client.js';
+import type { OutboxEntry } from '../../state/outbox.js';
+import { whenIdle } from '../internal/idle.js';
+import { Windowing, type WindowParts } from '../internal/windowing/windowing.js';
+import { RowBuilder, type Row } from './rows.js';
+
+/** Fewer loaded messages than this: load older ones without waiting for a scroll. */
+const MIN_LOADED = 20;
+/** A conversation opens with rows for this many of its newest messages; the rest follow when the page is idle. */
+const FIRST_ROWS = 200;
+/** Older messages get their rows this many at a time, one step per idle period. */
+const ROWS_STEP = 2_000;
+/** About this many characters fill a line of a bubble at the panel's default width and font. */
+const CHARS_PER_LINE = 28;
+const LINE_PX = 20;
+
+/** What the history shows, read from the element's store bindings at each update. */
+export interface HistorySource {
+  chat(): ChatClient | undefined;
+  conv(): string;
+  me(): string;
+  online(): boolean;
+  timeline(): TimelineState;
+  /** The whole outbox: a new one means the pending rows may have changed. */
+  outbox(): readonly OutboxEntry[];
+  /** This conversation's unsent messages. */
+  pending(): OutboxEntry[];
+  /** The conversation as stored (none yet for a direct one not created). */
+  conversation(): Conversation | undefined;
+  /** What rows render with besides themselves (strings, people, group or not): any change renders every row anew. */
+  look(): readonly unknown[];
+}
+
+/**
+ * A row's height before it has been rendered. Close guesses matter: the
+ * first render takes as many rows as the guesses say fill the view and its
+ * buffer, and the scrollbar is sized from them.
+ */
+function estimate(row: Row): number {
+  if (row.kind === 'older') return 40;
+  if (row.kind === 'day') return 36;
+  const body = row.message?.body ?? row.entry?.body;
+  const pin = body?.kind === 'pin';
+  const text = (pin ? body.note : body?.text) ?? '';
+  // A bubble is 20px of padding and its lines; a pin card is about 330px, and its note a bubble below.
+  const bubble = text || !pin ? 20 + Math.max(1, Math.ceil(text.length / CHARS_PER_LINE)) * LINE_PX : 0;
+  return (pin ? 330 : 0) + bubble + (row.first ? 24 : 0) + (row.delivery ? 24 : 0);
+}
+
+/**
+ * The panel's history: builds the rows of the conversation's messages,
+ * windows them (see {@link Windowing}), loads older history when the reader
+ * nears the top and marks the conversation read when they see its newest
+ * messages. The element renders {@link visible} and feeds scroll events to
+ * {@link onScroll}; everything else happens in its update cycle.
+ *
+ * Added after the element's other controllers, so that its `hostUpdate`
+ * reads stores already bound to the conversation shown, and its
+ * `hostUpdated` measures after the composer has grown to its text.
+ */
+export class HistoryController implements ReactiveController {
+  readonly #host: ReactiveControllerHost & HTMLElement;
+  readonly #source: HistorySource;
+  readonly #window: Windowing<Row>;
+  readonly #scroller: () => HTMLElement | null;
+
+  /** The conversation the rows are of; undefined before the first update. */
+  #conv: string | undefined;
+  #rowBuilder = new RowBuilder();
+  #rowsCache: { key: unknown[]; rows: Row[] } | undefined;
+  /** Set from switching conversations until the first rows with messages are built. */
+  #opening = true;
+  /** While older messages wait for their rows (see {@link HistoryController.#rows}): the seq of the oldest message that has one. */
+  #rowsFrom: number | undefined;
+  /** Cancels the idle callback that gives the next older messages their rows. */
+  #cancelIdle: (() => void) | undefined;
+  #look: readonly unknown[] = [];
+  #olderRetryAt = 0;
+  /** A read marker waits for this frame: see `markReadIfSeen`. */
+  #readFrame = 0;
+
+  constructor(host: ReactiveControllerHost & HTMLElement, source: HistorySource, parts: WindowParts) {
+    this.#host = host;
+    this.#source = source;
+    this.#scroller = parts.scroller;
+    this.#window = new Windowing(host, parts, {
+      estimate,
+      anchors: (row) => row.kind === 'message',
+      counts: (row) => row.kind === 'message' && row.from !== source.me() && !row.message?.hidden,
+    });
+    host.addController(this);
+  }
+
+  /** Every row of the conversation, rendered or not. */
+  get rows(): readonly Row[] {
+    return this.#window.rows;
+  }
+
+  /** The rows to render now. */
+  get visible(): readonly Row[] {
+    return this.#window.visible;
+  }
+
+  /** The reader is at the bottom: new messages scroll into view. */
+  get stick(): boolean {
+    return this.#window.stick;
+  }
+
+  /** Messages from others that arrived below the reader's view. */
+  get unseen(): number {
+    return this.#window.unseen;
+  }
+
+  hostConnected(): void {
+    this.#window.connect();
+    document.addEventListener('visibilitychange', this.#onVisibility);
+    if (this.#rowsFrom !== undefined) this.#scheduleOlderRows();
+  }
+
+  hostDisconnected(): void {
+    this.#window.disconnect();
+    document.removeEventListener('visibilitychange', this.#onVisibility);
+    cancelAnimationFrame(this.#readFrame);
+    this.#readFrame = 0;
+    this.#cancelIdle?.();
+  }
+
+  hostUpdate(): void {
+    const conv = this.#source.conv();
+    if (conv !== this.#conv) {
+      this.#conv = conv;
+      this.#window.reset();
+      this.#cancelIdle?.();
+      this.#rowsFrom = undefined;
+      this.#opening = true;
+    }
+    const look = this.#source.look();
+    if (look.some((v, i) => v !== this.#look[i])) {
+      // Every row renders anew and may change height.
+      this.#look = look;
+      this.#window.remeasure();
+    }
+    this.#window.prepare(this.#rows(), this.#rowBuilder.kept);
+  }
+
+  hostUpdated(): void {
+    this.#window.settle();
+    this.#loadOlderIfNeeded();
+    this.#markReadIfSeen();
+  }
+
+  /** Scroll handler for the scroller. */
+  readonly onScroll = (): void => {
+    this.#window.onScroll();
+    this.#loadOlderIfNeeded();
+    this.#markReadIfSeen();
+  };
+
+  /** Jumps to the newest message and follows new ones again. */
+  scrollToBottom(): void {
+    this.#window.scrollToBottom();
+  }
+
+  /** Scrolls so that row `key` is rendered and in view. */
+  reveal(key: string): void {
+    this.#window.reveal(key);
+  }
+
+  /** Loads older history (or gives loaded messages their rows) now, wherever the reader is. */
+  loadOlder(): void {
+    this.#loadOlderIfNeeded(true);
+  }
+
+  readonly #onVisibility = (): void => this.#markReadIfSeen();
+
+  /**
+   * The rows to show. A long history opens with rows for its newest
+   * {@link FIRST_ROWS} messages only: building rows and height estimates for
+   * 10,000 messages in code the JIT has not optimized yet takes about 8 ms,
+   * which the first frame would otherwise wait for. The older messages get
+   * theirs {@link ROWS_STEP} at a time, a step per idle period, or a step at
+   * once when the reader scrolls up to them; they are joined above the rows
+   * shown, like a page of older history, and the view stays where it is.
+   */
+  #rows(): Row[] {
+    const source = this.#source;
+    const timeline = source.timeline();
+    const all = timeline.messages;
+    const conv = source.conv();
+    const me = source.me();
+    if (this.#opening && all.length > 0) {
+      this.#opening = false;
+      if (all.length > FIRST_ROWS) {
+        this.#rowsFrom = all[all.length - FIRST_ROWS].seq;
+        this.#scheduleOlderRows();
+      }
+    }
+    // The timeline is contiguous by seq, so the first message with a row is found by arithmetic.
+    const from = this.#rowsFrom === undefined || all.length === 0 ? 0 : Math.max(0, this.#rowsFrom - all[0].seq);
+    const reads = source.conversation()?.reads ?? {};
+    let seenUpTo = 0;
+    for (const [user, seq] of Object.entries(reads)) if (user !== me) seenUpTo = Math.max(seenUpTo, seq);
+    const key = [all, timeline.hasOlder, source.outbox(), conv, me, seenUpTo, from];
+    if (this.#rowsCache && key.every((k, i) => k === this.#rowsCache!.key[i])) return this.#rowsCache.rows;
+    if (this.#rowsCache?.key[3] !== conv) this.#rowBuilder = new RowBuilder();
+    const rows = this.#rowBuilder.build({
+      messages: from > 0 ? all.slice(from) : all,
+      pending: source.pending(),
+      me,
+      // The messages still waiting for rows sit behind the same loader row as unloaded history.
+      hasOlder: timeline.hasOlder || from > 0,
+      seenUpTo,
+    });
+    this.#rowsCache = { key, rows };
+    return rows;
+  }
+
+  #scheduleOlderRows(): void {
+    this.#cancelIdle = whenIdle(() => this.#addOlderRows());
+  }
+
+  /** Gives the next {@link ROWS_STEP} older messages their rows. */
+  #addOlderRows(): void {
+    this.#cancelIdle?.();
+    if (this.#rowsFrom === undefined) return;
+    const from = this.#rowsFrom - ROWS_STEP;
+    this.#rowsFrom = from > (this.#source.timeline().messages[0]?.seq ?? Infinity) ? from : undefined;
+    if (this.#rowsFrom !== undefined) this.#scheduleOlderRows();
+    this.#host.requestUpdate();
+  }
+
+  #loadOlderIfNeeded(force = false): void {
+    // Loaded messages still without rows come first.
+    if (this.#rowsFrom !== undefined) {
+      if (force || this.#window.nearTop()) this.#addOlderRows();
+      return;
+    }
+    const source = this.#source;
+    const chat = source.chat();
+    const conv = source.conv();
+    const timeline = source.timeline();
+    if (!chat || !conv || !timeline.hasOlder || timeline.loadingOlder) return;
+    if (!source.online() || Date.now() < this.#olderRetryAt) return;
+    // Too little to fill a screen or to scroll: load more whatever the scroll position.
+    if (!force && timeline.messages.length >= MIN_LOADED && !this.#window.nearTop()) return;
+    chat.loadOlder(conv).catch(() => (this.#olderRetryAt = Date.now() + 2_000));
+  }
+
+  /**
+   * Marks the conversation read once the newest messages have been painted.
+   * Not at once: marking patches the store and sends a frame (which an
+   * in-page backend then handles), work the reader does not need before the
+   * new message shows. Sent in a task after the next frame instead, a frame
+   * or two later, and coalesced; the conditions are checked again then.
+   */
+  #markReadIfSeen(): void {
+    if (this.#readFrame || !this.#seesNewest()) return;
+    this.#readFrame = requestAnimationFrame(() =>
+      setTimeout(() => {
+        this.#readFrame = 0;
+        if (this.#seesNewest()) this.#source.chat()!.markRead(this.#source.conv());
+      }),
+    );
+  }
+
+  /** Whether the newest messages are in view and not marked read yet. */
+  #seesNewest(): boolean {
+    const source = this.#source;
+    const conv = source.conv();
+    if (!source.chat() || !conv || !this.#window.stick || this.#host.hidden) return false;
+    // Before the first render there is no scroller yet: the panel's own box tells whether it is shown.
+    if (document.visibilityState !== 'visible' || !(this.#scroller() ?? this.#host).clientHeight) return false;
+    const c = source.conversation();
+    if (!c || !source.online()) return false;
+    return (c.reads[source.me()] ?? 0) < Math.min(source.timeline().hi, c.lastSeq);
+  }
+}
