@@ -1,25 +1,17 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { Conversation, Message, User } from '../../protocol/index.js';
+import type { Conversation, Message } from '../../protocol/index.js';
 import type { ChatClient } from '../../state/client.js';
 
 /**
- * Tells apart news from history: calls `onIncoming` once for each message from
- * someone else that becomes a conversation's newest while the element is
- * connected. A conversation's `lastSeq` only grows, so comparing it with the
- * last value seen gives each message once, whatever re-renders happen.
- *
- * A welcome (every connect and reconnect) replaces `$me` and restates every
- * conversation: that is a catch-up, shown by unread badges, not announced.
- * Both stores share one listener, so inside the client's batch it runs once
- * and sees the welcome's `$me` together with its conversations. Loading older
- * history never moves `lastSeq`, so it is never announced.
+ * Calls `onIncoming` for each message the client's `$incoming` announces
+ * while the element is connected. The client alone decides what is news (a
+ * message from someone else that became its conversation's newest; never a
+ * catch-up after a connect, never older history), so the stack only listens.
  */
 export class IncomingController implements ReactiveController {
   #client: ChatClient | undefined;
   #unsubscribe: (() => void) | undefined;
   #connected = false;
-  #me: User | undefined;
-  #seen = new Map<string, number>();
 
   readonly #select: () => ChatClient | undefined;
   readonly #onIncoming: (conv: Conversation, message: Message) => void;
@@ -48,32 +40,8 @@ export class IncomingController implements ReactiveController {
     const next = this.#connected ? this.#select() : undefined;
     if (next === this.#client) return;
     this.#unsubscribe?.();
-    this.#unsubscribe = undefined;
     this.#client = next;
-    if (!next) return;
-    this.#baseline(next);
-    const listener = (): void => this.#check(next);
-    const offMe = next.$me.listen(listener);
-    const offConversations = next.$conversations.listen(listener);
-    this.#unsubscribe = () => {
-      offMe();
-      offConversations();
-    };
-  }
-
-  #baseline(client: ChatClient): void {
-    this.#me = client.$me.get();
-    this.#seen = new Map(Object.values(client.$conversations.get()).map((c) => [c.id, c.lastSeq]));
-  }
-
-  #check(client: ChatClient): void {
-    if (client.$me.get() !== this.#me) return this.#baseline(client);
-    const news: [Conversation, Message][] = [];
-    for (const c of Object.values(client.$conversations.get())) {
-      const m = c.last;
-      if (c.lastSeq > (this.#seen.get(c.id) ?? 0) && m && m.seq === c.lastSeq && m.from !== client.user && !m.hidden) news.push([c, m]);
-    }
-    this.#baseline(client);
-    for (const [c, m] of news) this.#onIncoming(c, m);
+    // `listen`, not `subscribe`: what arrived before the element was connected is not news to it.
+    this.#unsubscribe = next?.$incoming.listen((news) => news && this.#onIncoming(news.conv, news.message));
   }
 }
