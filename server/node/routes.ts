@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ChatCore } from '../../src/core/core.js';
-import type { ChatStorage } from '../../src/core/types.js';
+import type { DirectoryPort } from '../../src/core/types.js';
 import type { TokenAuthority } from '../shared/auth.js';
 import { avatarSvg } from '../shared/avatars.js';
 import { SAMPLE_USERS } from '../shared/sample-users.js';
@@ -8,7 +8,8 @@ import { describeError, isInboxPath } from './sockets.js';
 
 export interface RouteContext {
   core: ChatCore;
-  storage: ChatStorage;
+  /** Profiles, for avatars and the dev sign-in page. */
+  storage: DirectoryPort;
   auth: TokenAuthority;
   allowedOrigins: readonly string[];
   devTokens: boolean;

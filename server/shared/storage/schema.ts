@@ -1,73 +1,85 @@
+/** The two halves of the schema, named after the ports they store. */
+export type SchemaPart = 'directory' | 'conversations';
+
+export type Migration = Readonly<Partial<Record<SchemaPart, readonly string[]>>>;
+
 /**
  * Schema migrations of the SQL store, in order; migration N brings the schema
- * to version N. Plain tables and indexes that both SQLite hosts accept (libsql
+ * to version N. Each migration's statements are split by the port whose
+ * tables they touch, so a host that keeps only one half (a Durable Object
+ * holding one person's directory rows, or one conversation) creates only its
+ * own tables. Plain tables and indexes that both SQLite hosts accept (libsql
  * in Node, Durable Object SQL storage): no PRAGMA, no ATTACH. Never edit a
  * shipped migration; append a new one.
  */
-export const MIGRATIONS: readonly (readonly string[])[] = [
-  [
-    `CREATE TABLE IF NOT EXISTS users (
-      id TEXT PRIMARY KEY,
-      name TEXT NOT NULL,
-      avatar TEXT,
-      brand INTEGER NOT NULL DEFAULT 0
-    )`,
-    `CREATE TABLE IF NOT EXISTS conversations (
-      id TEXT PRIMARY KEY,
-      kind TEXT NOT NULL,
-      title TEXT,
-      created_by TEXT NOT NULL,
-      created_at INTEGER NOT NULL,
-      last_seq INTEGER NOT NULL DEFAULT 0,
-      last_at INTEGER NOT NULL
-    )`,
-    // Member order is insertion order (rowid).
-    `CREATE TABLE IF NOT EXISTS members (
-      conv TEXT NOT NULL,
-      user_id TEXT NOT NULL,
-      PRIMARY KEY (conv, user_id)
-    )`,
-    `CREATE INDEX IF NOT EXISTS members_by_user ON members (user_id, conv)`,
-    `CREATE TABLE IF NOT EXISTS messages (
-      conv TEXT NOT NULL,
-      seq INTEGER NOT NULL,
-      sender TEXT NOT NULL,
-      client_id TEXT NOT NULL,
-      at INTEGER NOT NULL,
-      body TEXT NOT NULL,
-      PRIMARY KEY (conv, seq)
-    )`,
-    `CREATE UNIQUE INDEX IF NOT EXISTS messages_by_client_id ON messages (conv, sender, client_id)`,
-    // Read markers outlive a membership, so a person who comes back keeps theirs.
-    `CREATE TABLE IF NOT EXISTS reads (
-      conv TEXT NOT NULL,
-      user_id TEXT NOT NULL,
-      seq INTEGER NOT NULL,
-      PRIMARY KEY (conv, user_id)
-    )`,
-    `CREATE TABLE IF NOT EXISTS mutes (
-      conv TEXT NOT NULL,
-      user_id TEXT NOT NULL,
-      PRIMARY KEY (conv, user_id)
-    )`,
-    `CREATE TABLE IF NOT EXISTS blocks (
-      user_id TEXT NOT NULL,
-      other TEXT NOT NULL,
-      PRIMARY KEY (user_id, other)
-    )`,
-    `CREATE TABLE IF NOT EXISTS follows (
-      follower TEXT NOT NULL,
-      followee TEXT NOT NULL,
-      PRIMARY KEY (follower, followee)
-    )`,
-    `CREATE TABLE IF NOT EXISTS reports (
-      conv TEXT NOT NULL,
-      seq INTEGER NOT NULL,
-      reporter TEXT NOT NULL,
-      reason TEXT,
-      at INTEGER NOT NULL
-    )`,
-  ],
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    directory: [
+      `CREATE TABLE IF NOT EXISTS users (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        avatar TEXT,
+        brand INTEGER NOT NULL DEFAULT 0
+      )`,
+      `CREATE TABLE IF NOT EXISTS blocks (
+        user_id TEXT NOT NULL,
+        other TEXT NOT NULL,
+        PRIMARY KEY (user_id, other)
+      )`,
+      `CREATE TABLE IF NOT EXISTS follows (
+        follower TEXT NOT NULL,
+        followee TEXT NOT NULL,
+        PRIMARY KEY (follower, followee)
+      )`,
+    ],
+    conversations: [
+      `CREATE TABLE IF NOT EXISTS conversations (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        title TEXT,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL DEFAULT 0,
+        last_at INTEGER NOT NULL
+      )`,
+      // Member order is insertion order (rowid).
+      `CREATE TABLE IF NOT EXISTS members (
+        conv TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        PRIMARY KEY (conv, user_id)
+      )`,
+      `CREATE INDEX IF NOT EXISTS members_by_user ON members (user_id, conv)`,
+      `CREATE TABLE IF NOT EXISTS messages (
+        conv TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        sender TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (conv, seq)
+      )`,
+      `CREATE UNIQUE INDEX IF NOT EXISTS messages_by_client_id ON messages (conv, sender, client_id)`,
+      // Read markers outlive a membership, so a person who comes back keeps theirs.
+      `CREATE TABLE IF NOT EXISTS reads (
+        conv TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (conv, user_id)
+      )`,
+      `CREATE TABLE IF NOT EXISTS mutes (
+        conv TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        PRIMARY KEY (conv, user_id)
+      )`,
+      `CREATE TABLE IF NOT EXISTS reports (
+        conv TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        reporter TEXT NOT NULL,
+        reason TEXT,
+        at INTEGER NOT NULL
+      )`,
+    ],
+  },
   // 2: who blocked a sender, asked on every group message.
-  [`CREATE INDEX IF NOT EXISTS blocks_by_other ON blocks (other)`],
+  { directory: [`CREATE INDEX IF NOT EXISTS blocks_by_other ON blocks (other)`] },
 ];

@@ -1,362 +1,63 @@
-import type {
-  AppendResult,
-  ChatStorage,
-  ConversationRecord,
-  Message,
-  ReportRecord,
-  StoredBody,
-  User,
-} from '../../../src/core/types.js';
-import { normaliseUser } from '../../../src/core/views.js';
-import { MIGRATIONS } from './schema.js';
+import type { ChatStorage, User } from '../../../src/core/types.js';
+import { migrate, WHOLE_SCHEMA, type Sql } from './migrate.js';
+import { SqlConversations } from './sql-conversations.js';
+import { SqlDirectory } from './sql-directory.js';
 
-export type SqlValue = string | number | null;
-export type Row = Record<string, unknown>;
+export type { Row, Sql, SqlValue } from './migrate.js';
+export { SqlConversations } from './sql-conversations.js';
+export { SqlDirectory } from './sql-directory.js';
 
 /**
- * The little a store needs from a synchronous SQLite driver. Bindings: libsql
- * in Node (server/node/libsql.ts); a Durable Object's `ctx.storage.sql` later.
+ * Both storage ports over one SQLite database, as the Node server keeps them:
+ * the conversation tables, with the directory's beside them.
  */
-export interface Sql {
-  /** Runs one statement and returns its rows (also for `... RETURNING`). */
-  all(sql: string, ...params: SqlValue[]): Row[];
-  /** Runs one statement that returns no rows. */
-  run(sql: string, ...params: SqlValue[]): void;
-  /** Runs `fn` in one transaction: all of its writes or none. */
-  transaction<T>(fn: () => T): T;
-}
+export class SqlStorage extends SqlConversations implements ChatStorage {
+  private readonly people: SqlDirectory;
 
-const MESSAGE_COLUMNS = 'seq, client_id, sender, at, body';
-const CONVERSATION_COLUMNS = 'id, kind, title, created_by, created_at, last_seq';
-
-/** Conversations kept in memory; every send reads one. */
-const CONVERSATION_CACHE = 10_000;
-
-/** Thrown inside `append`'s transaction to roll back when the message was stored before. */
-class Duplicate extends Error {}
-
-/**
- * ChatStorage over SQLite. Bodies are stored as JSON text. Conversation rows
- * are cached write-through, so the store must be the only writer of its
- * database (one Node process, or one Durable Object).
- */
-export class SqlStorage implements ChatStorage {
-  private readonly conversations = new Map<string, ConversationRecord>();
-
-  constructor(private readonly sql: Sql) {
-    this.migrate();
+  constructor(sql: Sql) {
+    migrate(sql, WHOLE_SCHEMA);
+    super(sql, true);
+    this.people = new SqlDirectory(sql, true);
   }
 
   getUser(id: string): User | undefined {
-    const [row] = this.sql.all('SELECT id, name, avatar, brand FROM users WHERE id = ?', id);
-    return row && toUser(row);
+    return this.people.getUser(id);
   }
 
   putUser(user: User): void {
-    const u = normaliseUser(user);
-    this.sql.run(
-      `INSERT INTO users (id, name, avatar, brand) VALUES (?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET name = excluded.name, avatar = excluded.avatar, brand = excluded.brand`,
-      u.id,
-      u.name,
-      u.avatar ?? null,
-      u.brand ? 1 : 0,
-    );
+    this.people.putUser(user);
   }
 
   searchUsers(query: string, limit: number): User[] {
-    const pattern = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    return this.sql
-      .all(
-        `SELECT id, name, avatar, brand FROM users
-         WHERE id LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\'
-         ORDER BY name, id LIMIT ?`,
-        pattern,
-        pattern,
-        limit,
-      )
-      .map(toUser);
-  }
-
-  /** Drops cached rows, after writes they reflect were rolled back. */
-  forgetCache(): void {
-    this.conversations.clear();
-  }
-
-  getConversation(id: string): ConversationRecord | undefined {
-    const record = this.cached(id);
-    return record && { ...record, members: [...record.members] };
-  }
-
-  createConversation(record: ConversationRecord): void {
-    this.sql.transaction(() => {
-      this.sql.run(
-        `INSERT INTO conversations (id, kind, title, created_by, created_at, last_seq, last_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        record.id,
-        record.kind,
-        record.title ?? null,
-        record.createdBy,
-        record.createdAt,
-        record.lastSeq,
-        record.createdAt,
-      );
-      for (const user of record.members) this.addMember(record.id, user);
-    });
-    this.conversations.delete(record.id);
-  }
-
-  conversationsOf(user: string): ConversationRecord[] {
-    const rows = this.sql.all(
-      `SELECT ${CONVERSATION_COLUMNS} FROM conversations
-       WHERE id IN (SELECT conv FROM members WHERE user_id = ?)
-       ORDER BY last_at DESC, id`,
-      user,
-    );
-    const members = new Map<string, string[]>();
-    const memberRows = this.sql.all(
-      `SELECT conv, user_id FROM members WHERE conv IN (SELECT conv FROM members WHERE user_id = ?) ORDER BY rowid`,
-      user,
-    );
-    for (const m of memberRows) {
-      const conv = String(m.conv);
-      const list = members.get(conv);
-      if (list) list.push(String(m.user_id));
-      else members.set(conv, [String(m.user_id)]);
-    }
-    return rows.map((row) => toRecord(row, members.get(String(row.id)) ?? []));
-  }
-
-  removeMember(conv: string, user: string): void {
-    this.sql.run('DELETE FROM members WHERE conv = ? AND user_id = ?', conv, user);
-    this.conversations.delete(conv);
-  }
-
-  addMember(conv: string, user: string): void {
-    this.sql.run('INSERT OR IGNORE INTO members (conv, user_id) VALUES (?, ?)', conv, user);
-    this.conversations.delete(conv);
-  }
-
-  /**
-   * One transaction: take the next seq, then insert; the unique index on
-   * (conv, sender, client_id) finds a message stored before, and the seq
-   * bump is rolled back.
-   */
-  append(conv: string, from: string, id: string, body: StoredBody, at: number): AppendResult {
-    let seq: number;
-    try {
-      seq = this.sql.transaction(() => {
-        const [row] = this.sql.all(
-          'UPDATE conversations SET last_seq = last_seq + 1, last_at = ? WHERE id = ? RETURNING last_seq',
-          at,
-          conv,
-        );
-        if (!row) throw new Error(`no conversation ${conv}`);
-        const inserted = this.sql.all(
-          `INSERT INTO messages (conv, seq, sender, client_id, at, body) VALUES (?, ?, ?, ?, ?, ?)
-           ON CONFLICT (conv, sender, client_id) DO NOTHING RETURNING seq`,
-          conv,
-          Number(row.last_seq),
-          from,
-          id,
-          at,
-          JSON.stringify(body),
-        );
-        if (inserted.length === 0) throw new Duplicate();
-        return Number(row.last_seq);
-      });
-    } catch (error) {
-      if (!(error instanceof Duplicate)) throw error;
-      return { message: this.findByClientId(conv, from, id)!, duplicate: true };
-    }
-    const cached = this.conversations.get(conv);
-    if (cached) cached.lastSeq = seq;
-    return { message: { seq, id, from, at, body }, duplicate: false };
-  }
-
-  findByClientId(conv: string, from: string, id: string): Message | undefined {
-    const [row] = this.sql.all(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conv = ? AND sender = ? AND client_id = ?`,
-      conv,
-      from,
-      id,
-    );
-    return row && toMessage(row);
-  }
-
-  getMessage(conv: string, seq: number): Message | undefined {
-    const [row] = this.sql.all(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conv = ? AND seq = ?`, conv, seq);
-    return row && toMessage(row);
-  }
-
-  messagesAfter(conv: string, after: number, limit: number): Message[] {
-    return this.sql
-      .all(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conv = ? AND seq > ? ORDER BY seq LIMIT ?`, conv, after, limit)
-      .map(toMessage);
-  }
-
-  messagesBefore(conv: string, before: number, limit: number): Message[] {
-    return this.sql
-      .all(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conv = ? AND seq < ? ORDER BY seq DESC LIMIT ?`, conv, before, limit)
-      .map(toMessage)
-      .reverse();
-  }
-
-  reads(conv: string): Record<string, number> {
-    const rows = this.sql.all(
-      `SELECT r.user_id, r.seq FROM reads r JOIN members m ON m.conv = r.conv AND m.user_id = r.user_id
-       WHERE r.conv = ? ORDER BY m.rowid`,
-      conv,
-    );
-    return Object.fromEntries(rows.map((r) => [String(r.user_id), Number(r.seq)]));
-  }
-
-  setRead(conv: string, user: string, seq: number): number {
-    const [row] = this.sql.all(
-      `INSERT INTO reads (conv, user_id, seq) VALUES (?, ?, ?)
-       ON CONFLICT (conv, user_id) DO UPDATE SET seq = max(seq, excluded.seq)
-       RETURNING seq`,
-      conv,
-      user,
-      seq,
-    );
-    return Number(row.seq);
-  }
-
-  unreadCount(conv: string, user: string): number {
-    const [row] = this.sql.all(
-      // Messages from people the reader blocked reach them as placeholders: nothing to read.
-      `SELECT count(*) AS n FROM messages
-       WHERE conv = ? AND sender <> ? AND seq > coalesce((SELECT seq FROM reads WHERE conv = ? AND user_id = ?), 0)
-         AND sender NOT IN (SELECT other FROM blocks WHERE user_id = ?)`,
-      conv,
-      user,
-      conv,
-      user,
-      user,
-    );
-    return Number(row.n);
-  }
-
-  isMuted(conv: string, user: string): boolean {
-    return this.sql.all('SELECT 1 FROM mutes WHERE conv = ? AND user_id = ?', conv, user).length > 0;
-  }
-
-  setMuted(conv: string, user: string, muted: boolean): void {
-    if (muted) this.sql.run('INSERT OR IGNORE INTO mutes (conv, user_id) VALUES (?, ?)', conv, user);
-    else this.sql.run('DELETE FROM mutes WHERE conv = ? AND user_id = ?', conv, user);
+    return this.people.searchUsers(query, limit);
   }
 
   blockedBy(user: string): string[] {
-    return this.sql.all('SELECT other FROM blocks WHERE user_id = ? ORDER BY rowid', user).map((r) => String(r.other));
+    return this.people.blockedBy(user);
   }
 
   blockersOf(user: string): string[] {
-    return this.sql.all('SELECT user_id FROM blocks WHERE other = ?', user).map((r) => String(r.user_id));
+    return this.people.blockersOf(user);
   }
 
   setBlocked(user: string, other: string, blocked: boolean): void {
-    if (blocked) this.sql.run('INSERT OR IGNORE INTO blocks (user_id, other) VALUES (?, ?)', user, other);
-    else this.sql.run('DELETE FROM blocks WHERE user_id = ? AND other = ?', user, other);
+    this.people.setBlocked(user, other, blocked);
   }
 
   eitherBlocked(a: string, b: string): boolean {
-    return (
-      this.sql.all(
-        'SELECT 1 FROM blocks WHERE (user_id = ? AND other = ?) OR (user_id = ? AND other = ?) LIMIT 1',
-        a,
-        b,
-        b,
-        a,
-      ).length > 0
-    );
+    return this.people.eitherBlocked(a, b);
   }
 
   follows(follower: string, followee: string): boolean {
-    return this.sql.all('SELECT 1 FROM follows WHERE follower = ? AND followee = ?', follower, followee).length > 0;
+    return this.people.follows(follower, followee);
   }
 
   setFollow(follower: string, followee: string, follows: boolean): void {
-    if (follows) this.sql.run('INSERT OR IGNORE INTO follows (follower, followee) VALUES (?, ?)', follower, followee);
-    else this.sql.run('DELETE FROM follows WHERE follower = ? AND followee = ?', follower, followee);
+    this.people.setFollow(follower, followee, follows);
   }
 
-  addReport(conv: string, seq: number, reporter: string, reason: string | undefined, at: number): void {
-    this.sql.run(
-      'INSERT INTO reports (conv, seq, reporter, reason, at) VALUES (?, ?, ?, ?, ?)',
-      conv,
-      seq,
-      reporter,
-      reason ?? null,
-      at,
-    );
+  /** Without `hidden`, the reader's own blocks (this store holds them). */
+  override unreadCount(conv: string, user: string, hidden: readonly string[] = this.people.blockedBy(user)): number {
+    return super.unreadCount(conv, user, hidden);
   }
-
-  /** Stored reports, oldest first (for moderation tools and tests). */
-  reports(limit = 100): ReportRecord[] {
-    return this.sql
-      .all('SELECT conv, seq, reporter, reason, at FROM reports ORDER BY rowid LIMIT ?', limit)
-      .map((r) => {
-        const report: ReportRecord = { conv: String(r.conv), seq: Number(r.seq), reporter: String(r.reporter), at: Number(r.at) };
-        if (r.reason !== null) report.reason = String(r.reason);
-        return report;
-      });
-  }
-
-  private cached(id: string): ConversationRecord | undefined {
-    const hit = this.conversations.get(id);
-    if (hit) return hit;
-    const [row] = this.sql.all(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = ?`, id);
-    if (!row) return undefined;
-    const members = this.sql.all('SELECT user_id FROM members WHERE conv = ? ORDER BY rowid', id);
-    const record = toRecord(row, members.map((m) => String(m.user_id)));
-    // Oldest entry out first: Map keeps insertion order.
-    if (this.conversations.size >= CONVERSATION_CACHE) this.conversations.delete(this.conversations.keys().next().value!);
-    this.conversations.set(id, record);
-    return record;
-  }
-
-  /** Brings the schema to the newest version; each step in its own transaction. */
-  private migrate(): void {
-    this.sql.run('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-    const [row] = this.sql.all('SELECT max(version) AS v FROM schema_version');
-    const current = Number(row?.v ?? 0);
-    MIGRATIONS.forEach((statements, index) => {
-      const version = index + 1;
-      if (version <= current) return;
-      this.sql.transaction(() => {
-        for (const statement of statements) this.sql.run(statement);
-        this.sql.run('INSERT INTO schema_version (version) VALUES (?)', version);
-      });
-    });
-  }
-}
-
-function toUser(row: Row): User {
-  const user: User = { id: String(row.id), name: String(row.name) };
-  if (row.avatar !== null && row.avatar !== undefined) user.avatar = String(row.avatar);
-  if (Number(row.brand)) user.brand = true;
-  return user;
-}
-
-function toRecord(row: Row, members: string[]): ConversationRecord {
-  const record: ConversationRecord = {
-    id: String(row.id),
-    kind: row.kind === 'group' ? 'group' : 'direct',
-    members,
-    createdBy: String(row.created_by),
-    createdAt: Number(row.created_at),
-    lastSeq: Number(row.last_seq),
-  };
-  if (row.title !== null && row.title !== undefined) record.title = String(row.title);
-  return record;
-}
-
-function toMessage(row: Row): Message {
-  return {
-    seq: Number(row.seq),
-    id: String(row.client_id),
-    from: String(row.sender),
-    at: Number(row.at),
-    body: JSON.parse(String(row.body)) as StoredBody,
-  };
 }
