@@ -12,10 +12,10 @@ import { avatarStyles, conversationTitle, nameOf } from '../internal/people.js';
 import { tokens } from '../internal/theme.js';
 import { styles } from './conversation-panel.styles.js';
 import { Composer } from './composer.js';
-import { renderConfirm, renderHeader, renderNotice, type Confirm, type MenuAction } from './parts.js';
+import { renderConfirm, renderEmpty, renderHeader, renderNotice, renderStatus, type Confirm, type MenuAction } from './parts.js';
 import { HistoryController } from './history.js';
 import { isExternal } from './linkify.js';
-import { messageFor, type MessageRow } from './rows.js';
+import type { MessageRow } from './rows.js';
 import { lockPageScroll, unlockPageScroll } from './scroll-lock.js';
 import { renderRow } from './templates.js';
 
@@ -94,7 +94,6 @@ export class ConversationPanel extends PinElement {
     menuOpen: { state: true },
     confirm: { state: true },
     announcement: { state: true },
-    active: { state: true },
   };
 
   /**
@@ -154,10 +153,8 @@ export class ConversationPanel extends PinElement {
   private menuOpen = false;
   private confirm: Confirm | undefined;
   private announcement = '';
-  private active: string | undefined;
 
   #failed = new Set<string>();
-  #focusKey: string | undefined;
   #phone: MediaQueryList | undefined;
   /** Whether the phone layout applies: kept by the media query's change events rather than asked on every update. */
   #isPhone = false;
@@ -185,7 +182,6 @@ export class ConversationPanel extends PinElement {
     if (changed.has('conv')) {
       this.#composer.switchTo(this.conv);
       this.#failed = new Set(this.#pending().filter((e) => e.state === 'failed').map((e) => e.id));
-      this.active = undefined;
       this.menuOpen = false;
     }
     this.#noticeFailures();
@@ -195,13 +191,6 @@ export class ConversationPanel extends PinElement {
 
   protected override updated(changed: PropertyValues): void {
     if (changed.has('menuOpen') && this.menuOpen) this.renderRoot.querySelector<HTMLElement>('[role="menuitem"]')?.focus();
-    if (this.#focusKey) {
-      const row = this.renderRoot.querySelector<HTMLElement>(`.row[data-key="${CSS.escape(this.#focusKey)}"]`);
-      if (row) {
-        this.#focusKey = undefined;
-        row.focus({ preventScroll: true });
-      }
-    }
     const dialog = this.#dialog;
     if (this.confirm && dialog && !dialog.open) {
       dialog.returnValue = ''; // Escape keeps the previous value: never let it confirm
@@ -243,7 +232,7 @@ export class ConversationPanel extends PinElement {
     const button = path.find((n): n is HTMLButtonElement => n instanceof HTMLButtonElement && !!n.dataset.action);
     const rowEl = path.find((n): n is HTMLElement => n instanceof HTMLElement && !!n.dataset.key);
     if (!rowEl) return;
-    this.active = rowEl.dataset.key;
+    this.#history.activate(rowEl.dataset.key);
     const row = this.#history.rows.find((r) => r.key === rowEl.dataset.key) as MessageRow | undefined;
     if (!button || !row) return;
     const action = button.dataset.action;
@@ -258,25 +247,6 @@ export class ConversationPanel extends PinElement {
     if (!link) return;
     event.preventDefault();
     this.#followLink(link.href);
-  };
-
-  readonly #onListFocusIn = (event: FocusEvent): void => {
-    const row = (event.target as HTMLElement).closest?.<HTMLElement>('.row.message');
-    if (row?.dataset.key && row.dataset.key !== this.active) this.active = row.dataset.key;
-  };
-
-  /** Roving focus: one tab stop for the list, arrows move between messages. */
-  readonly #onListKeydown = (event: KeyboardEvent): void => {
-    const target = event.target as HTMLElement;
-    if (!target.matches('.row.message')) return;
-    const rows = this.#history.rows;
-    const here = rows.findIndex((r) => r.key === target.dataset.key);
-    const next = messageFor(rows, here, event.key);
-    if (!next) return;
-    event.preventDefault();
-    this.active = this.#focusKey = next.key;
-    this.#history.reveal(next.key);
-    if (event.key === 'ArrowUp' && here <= 1) this.#history.loadOlder();
   };
 
   readonly #onMenuAction = (action: MenuAction): void => {
@@ -302,12 +272,6 @@ export class ConversationPanel extends PinElement {
         run: () => this.#run(() => this.chat!.block(other, true)),
       };
     }
-  };
-
-  readonly #onPill = (): void => {
-    this.#history.scrollToBottom();
-    const last = this.#history.rows.findLast((r) => r.kind === 'message');
-    if (last) this.active = this.#focusKey = last.key;
   };
 
   readonly #onDialogClose = (): void => {
@@ -343,8 +307,9 @@ export class ConversationPanel extends PinElement {
     const history = this.#history;
     const blocked = !!other && this.#blocked.value.includes(other);
     const typing = (this.#typingStore.value[this.conv] ?? []).filter((u) => u !== this.#me).map((u) => nameOf(users, u));
-    const ctx = { t, users, group: conv?.kind === 'group', tabStop: this.#tabStop() };
+    const ctx = { t, users, group: conv?.kind === 'group', tabStop: history.tabStop() };
     const title = conv ? conversationTitle(conv, users, this.#me) : '';
+    const pending = this.#pending().length > 0;
     return html`
       <section class="panel" part="panel" aria-label=${t.conversation(title)} @keydown=${this.#onPanelKeydown}>
         ${guard([t, conv?.kind, conv?.title, conv?.members, conv?.muted, users, this.#me, blocked, this.menuOpen], () =>
@@ -360,7 +325,7 @@ export class ConversationPanel extends PinElement {
             onAction: this.#onMenuAction,
           }),
         )}
-        ${this.#renderStatus()}
+        ${renderStatus(t, this.#status.value, pending)}
         ${this.#blockedHere ? html`<p class="blocked-notice" part="blocked-notice" dir="auto">${t.blockedInGroup}</p>` : nothing}
         <div class="history">
           <div class="scroller" part="history" role="region" aria-label=${t.messageHistory} @scroll=${history.onScroll}>
@@ -371,8 +336,8 @@ export class ConversationPanel extends PinElement {
               role="list"
               @click=${this.#onListClick}
               @auxclick=${this.#onListAuxClick}
-              @keydown=${this.#onListKeydown}
-              @focusin=${this.#onListFocusIn}
+              @keydown=${history.onKeydown}
+              @focusin=${history.onFocusIn}
             >
               ${repeat(
                 history.visible,
@@ -383,9 +348,9 @@ export class ConversationPanel extends PinElement {
             </div>
             <div class="spacer" aria-hidden="true"></div>
           </div>
-          ${this.#renderEmpty()}
+          ${renderEmpty(t, this.#timeline.value, pending, this.#status.value === ConnectionStatus.Online)}
           ${history.unseen > 0
-            ? html`<button class="pill" part="new-messages" @click=${this.#onPill}>${t.newMessages} <span aria-hidden="true">↓</span></button>`
+            ? html`<button class="pill" part="new-messages" @click=${() => history.scrollToBottom(true)}>${t.newMessages} <span aria-hidden="true">↓</span></button>`
             : nothing}
         </div>
         <div class="typing" part="typing" dir="auto">${typing.length ? t.typing(typing.join(', ')) : ''}</div>
@@ -396,25 +361,6 @@ export class ConversationPanel extends PinElement {
         ${renderConfirm(this.confirm, t, this.#onDialogClose)}
       </section>
     `;
-  }
-
-  #renderStatus() {
-    const t = this.t;
-    const status = this.#status.value;
-    const text =
-      status === ConnectionStatus.Connecting || status === ConnectionStatus.Syncing ? t.connecting
-      : status === ConnectionStatus.Reconnecting ? (this.#pending().length ? t.offline : t.reconnecting)
-      : status === ConnectionStatus.Refused ? t.refused
-      : '';
-    return html`<div class="status ${text ? '' : 'quiet'}" part="status" role="status" dir="auto">${text}</div>`;
-  }
-
-  #renderEmpty() {
-    const t = this.t;
-    const timeline = this.#timeline.value;
-    if (timeline.messages.length || this.#pending().length) return nothing;
-    const loading = timeline.hasOlder || this.#status.value !== ConnectionStatus.Online;
-    return html`<p class="empty" part="empty" dir="auto">${loading ? t.loadingMessages : t.empty}</p>`;
   }
 
   // Helpers -----------------------------------------------------------------------
@@ -439,13 +385,6 @@ export class ConversationPanel extends PinElement {
   #other(): string | undefined {
     const c = this.#conversation();
     return c?.kind === 'direct' ? c.members.find((m) => m !== this.#me) : undefined;
-  }
-
-  /** The row that takes the list's tab stop: the active one when rendered, else one in view. */
-  #tabStop(): string | undefined {
-    const visible = this.#history.visible.filter((r) => r.kind === 'message');
-    if (this.active && visible.some((r) => r.key === this.active)) return this.active;
-    return (this.#history.stick ? visible[visible.length - 1] : visible[Math.floor(visible.length / 2)])?.key;
   }
 
   #followLink(href: string): void {

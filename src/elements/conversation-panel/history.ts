@@ -4,7 +4,7 @@ import type { ChatClient, TimelineState } from '../../state/client.js';
 import type { OutboxEntry } from '../../state/outbox.js';
 import { whenIdle } from '../internal/idle.js';
 import { Windowing, type WindowParts } from '../internal/windowing/windowing.js';
-import { RowBuilder, type Row } from './rows.js';
+import { messageFor, RowBuilder, type Row } from './rows.js';
 
 /** Fewer loaded messages than this: load older ones without waiting for a scroll. */
 const MIN_LOADED = 20;
@@ -51,10 +51,11 @@ function estimate(row: Row): number {
 
 /**
  * The panel's history: builds the rows of the conversation's messages,
- * windows them (see {@link Windowing}), loads older history when the reader
+ * windows them (see {@link Windowing}), keeps the list's one tab stop on a
+ * message (arrows, Home and End move it), loads older history when the reader
  * nears the top and marks the conversation read when they see its newest
- * messages. The element renders {@link visible} and feeds scroll events to
- * {@link onScroll}; everything else happens in its update cycle.
+ * messages. The element renders {@link visible} with {@link tabStop} and feeds
+ * the list's events to the handlers here; the rest happens in its update cycle.
  *
  * Added after the element's other controllers, so that its `hostUpdate`
  * reads stores already bound to the conversation shown, and its
@@ -77,6 +78,10 @@ export class HistoryController implements ReactiveController {
   /** Cancels the idle callback that gives the next older messages their rows. */
   #cancelIdle: (() => void) | undefined;
   #look: readonly unknown[] = [];
+  /** The message row last focused or clicked: it keeps the list's tab stop while rendered. */
+  #active: string | undefined;
+  /** A row to focus once it is rendered. */
+  #focusKey: string | undefined;
   #olderRetryAt = 0;
   /** A read marker waits for this frame: see `markReadIfSeen`. */
   #readFrame = 0;
@@ -135,6 +140,7 @@ export class HistoryController implements ReactiveController {
       this.#cancelIdle?.();
       this.#rowsFrom = undefined;
       this.#opening = true;
+      this.#active = undefined;
     }
     const look = this.#source.look();
     if (look.some((v, i) => v !== this.#look[i])) {
@@ -147,6 +153,13 @@ export class HistoryController implements ReactiveController {
 
   hostUpdated(): void {
     this.#window.settle();
+    if (this.#focusKey) {
+      const row = this.#scroller()?.querySelector<HTMLElement>(`.row[data-key="${CSS.escape(this.#focusKey)}"]`);
+      if (row) {
+        this.#focusKey = undefined;
+        row.focus({ preventScroll: true });
+      }
+    }
     this.#loadOlderIfNeeded();
     this.#markReadIfSeen();
   }
@@ -158,19 +171,44 @@ export class HistoryController implements ReactiveController {
     this.#markReadIfSeen();
   };
 
-  /** Jumps to the newest message and follows new ones again. */
-  scrollToBottom(): void {
+  readonly onFocusIn = (event: FocusEvent): void => {
+    const row = (event.target as HTMLElement).closest?.<HTMLElement>('.row.message');
+    if (row?.dataset.key) this.activate(row.dataset.key);
+  };
+
+  /** Roving focus: one tab stop for the list, arrows move between messages. */
+  readonly onKeydown = (event: KeyboardEvent): void => {
+    const target = event.target as HTMLElement;
+    if (!target.matches('.row.message')) return;
+    const rows = this.rows;
+    const here = rows.findIndex((r) => r.key === target.dataset.key);
+    const next = messageFor(rows, here, event.key);
+    if (!next) return;
+    event.preventDefault();
+    this.activate((this.#focusKey = next.key));
+    this.#window.reveal(next.key);
+    if (event.key === 'ArrowUp' && here <= 1) this.#loadOlderIfNeeded(true);
+  };
+
+  /** Makes row `key` the one that holds the list's tab stop. */
+  activate(key: string | undefined): void {
+    if (key === this.#active) return;
+    this.#active = key;
+    this.#host.requestUpdate();
+  }
+
+  /** The row that takes the list's tab stop: the active one when rendered, else one in view. */
+  tabStop(): string | undefined {
+    const visible = this.visible.filter((r) => r.kind === 'message');
+    if (this.#active && visible.some((r) => r.key === this.#active)) return this.#active;
+    return (this.stick ? visible[visible.length - 1] : visible[Math.floor(visible.length / 2)])?.key;
+  }
+
+  /** Jumps to the newest message and follows new ones again; with `focus`, that message takes the focus. */
+  scrollToBottom(focus = false): void {
     this.#window.scrollToBottom();
-  }
-
-  /** Scrolls so that row `key` is rendered and in view. */
-  reveal(key: string): void {
-    this.#window.reveal(key);
-  }
-
-  /** Loads older history (or gives loaded messages their rows) now, wherever the reader is. */
-  loadOlder(): void {
-    this.#loadOlderIfNeeded(true);
+    const last = focus ? this.rows.findLast((r) => r.kind === 'message') : undefined;
+    if (last) this.activate((this.#focusKey = last.key));
   }
 
   readonly #onVisibility = (): void => this.#markReadIfSeen();

@@ -1,5 +1,6 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import type { Conversation, User } from '../../protocol/index.js';
+import { ConnectionStatus, type TimelineState } from '../../state/client.js';
 import { conversationAvatar, conversationTitle, nameOf } from '../internal/people.js';
 import type { Strings } from '../internal/strings.js';
 
@@ -111,4 +112,20 @@ export function renderConfirm(confirm: Confirm | undefined, t: Strings, onClose:
         </form>`
       : nothing}
   </dialog>`;
+}
+
+/** The connection banner: quiet while online. */
+export function renderStatus(t: Strings, status: ConnectionStatus, pending: boolean): TemplateResult {
+  const text =
+    status === ConnectionStatus.Connecting || status === ConnectionStatus.Syncing ? t.connecting
+    : status === ConnectionStatus.Reconnecting ? (pending ? t.offline : t.reconnecting)
+    : status === ConnectionStatus.Refused ? t.refused
+    : '';
+  return html`<div class="status ${text ? '' : 'quiet'}" part="status" role="status" dir="auto">${text}</div>`;
+}
+
+/** In place of an empty history: that it is loading, or that it is empty. */
+export function renderEmpty(t: Strings, timeline: TimelineState, pending: boolean, online: boolean): TemplateResult | typeof nothing {
+  if (timeline.messages.length || pending) return nothing;
+  return html`<p class="empty" part="empty" dir="auto">${timeline.hasOlder || !online ? t.loadingMessages : t.empty}</p>`;
 }
