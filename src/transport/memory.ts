@@ -1,10 +1,7 @@
 import type { User } from '../core/types.js';
-import { Backoff, isFatalClose, type BackoffOptions } from './backoff.js';
-import { ABNORMAL_CLOSE_CODE, CLIENT_DROP_CODE, TransportTarget, createCloseEvent } from './base.js';
-import { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
+import { ABNORMAL_CLOSE_CODE, SocketTransport, type ReconnectOptions } from './base.js';
 import type { MemoryBackend, MemorySocket } from './memory-backend.js';
 import { Pipe } from './memory-pipe.js';
-import { TransportStatus, type Transport } from './types.js';
 
 export { MemoryBackend, createMemoryBackend } from './memory-backend.js';
 export type { MemoryBackendOptions, MemoryPeer, MemorySocket } from './memory-backend.js';
@@ -31,7 +28,7 @@ export interface MemoryFaults {
   dropAckRate?: number;
 }
 
-export interface MemoryTransportOptions extends MemoryFaults {
+export interface MemoryTransportOptions extends MemoryFaults, ReconnectOptions {
   backend: MemoryBackend;
   /** The signed-in person (the token's subject on a real server). */
   user: string;
@@ -39,13 +36,6 @@ export interface MemoryTransportOptions extends MemoryFaults {
   profile?: Partial<Omit<User, 'id'>>;
   /** Source of every fault decision and of the reconnect jitter. Default `Math.random`. */
   random?: () => number;
-  backoff?: Partial<BackoffOptions>;
-  /** `false` turns the heartbeat off (then a `stall()` is never detected). */
-  heartbeat?: HeartbeatOptions | false;
-  /** A socket open this long resets the backoff. */
-  stableMs?: number;
-  /** An attempt that has not opened after this long is abandoned and retried. */
-  connectTimeoutMs?: number;
 }
 
 /** Defaults of the in-memory transport: the real adapter's behaviour on a faster clock. */
@@ -67,7 +57,6 @@ interface Link {
   /** Client to server; `null` is the client's hang-up, behind the frames sent before it. */
   up: Pipe<string | null>;
   down: Pipe<Down>;
-  timeout?: ReturnType<typeof setTimeout>;
 }
 
 /**
@@ -82,27 +71,16 @@ interface Link {
  * const backend = createMemoryBackend({ users: [ada, bob] });
  * const transport = new MemoryTransport({ backend, user: 'ada', latencyMs: [100, 500], dropAckRate: 0.3 });
  */
-export class MemoryTransport extends TransportTarget implements Transport {
+export class MemoryTransport extends SocketTransport<Link> {
   private readonly options: MemoryTransportOptions;
   private faults: MemoryFaults;
   private readonly random: () => number;
-  private readonly backoff: Backoff;
-  private readonly heartbeat: Heartbeat;
-  private link: Link | undefined;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: MemoryTransportOptions) {
-    super();
+    super(options, MEMORY_DEFAULTS);
     this.options = options;
     this.faults = { ...options };
     this.random = options.random ?? Math.random;
-    const backoff = { ...MEMORY_DEFAULTS.backoff, ...options.backoff };
-    this.backoff = new Backoff(backoff, options.stableMs ?? MEMORY_DEFAULTS.stableMs, this.random);
-    this.heartbeat = new Heartbeat(
-      options.heartbeat ?? MEMORY_DEFAULTS.heartbeat,
-      (frame) => this.send(frame),
-      () => this.link && this.end(this.link, CLIENT_DROP_CODE, 'heartbeat timeout', false, 'graceful'),
-    );
   }
 
   /** The person this transport signs in as. */
@@ -115,45 +93,9 @@ export class MemoryTransport extends TransportTarget implements Transport {
     this.faults = { ...faults };
   }
 
-  connect(): void {
-    if (this.link || this.retryTimer !== undefined) return;
-    this.backoff.reset();
-    this.setStatus(TransportStatus.Connecting);
-    this.schedule();
-  }
-
-  send(frame: string): boolean {
-    const link = this.link;
-    if (!link || link.state !== 'open') return false;
-    if (link.stalled || this.chance(this.faults.dropRate, 'toServer')) return true;
-    const copies = this.chance(this.faults.duplicateRate, 'toServer') ? 2 : 1;
-    for (let i = 0; i < copies; i++) link.up.push(frame, this.latency());
-    return true;
-  }
-
-  close(): void {
-    clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    const link = this.link;
-    this.link = undefined;
-    if (link) this.end(link, 1000, 'closed by client', true, 'graceful');
-    this.heartbeat.stop();
-    this.backoff.reset();
-    this.setStatus(TransportStatus.Idle);
-  }
-
-  reconnect(): void {
-    if (this.status === TransportStatus.Idle || this.status === TransportStatus.Refused) return this.connect();
-    this.backoff.skipNext();
-    if (this.link) return this.end(this.link, CLIENT_DROP_CODE, 'reconnect', true, 'graceful');
-    clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    this.schedule();
-  }
-
   /** Cuts the socket abruptly, as a network failure would: frames in flight are lost both ways. */
   disconnect(): void {
-    if (this.link) this.end(this.link, ABNORMAL_CLOSE_CODE, 'connection lost', false, 'cut');
+    if (this.socket) this.end(this.socket, ABNORMAL_CLOSE_CODE, 'connection lost', false, 'cut');
   }
 
   /**
@@ -162,25 +104,17 @@ export class MemoryTransport extends TransportTarget implements Transport {
    * the socket it opens next works.
    */
   stall(): void {
-    if (this.link) this.link.stalled = true;
+    if (this.socket) this.socket.stalled = true;
   }
 
   /** Lets frames through the current socket again (those sent meanwhile stay lost). */
   resume(): void {
-    if (this.link) this.link.stalled = false;
+    if (this.socket) this.socket.stalled = false;
   }
 
-  // Connection life cycle -------------------------------------------------------
+  // The socket, wired to the life cycle -------------------------------------------
 
-  private schedule(): void {
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      this.open();
-    }, this.backoff.nextDelay());
-  }
-
-  private open(): void {
-    this.setStatus(TransportStatus.Connecting);
+  protected openSocket(): Link {
     const link: Link = {
       state: 'connecting',
       stalled: false,
@@ -188,9 +122,6 @@ export class MemoryTransport extends TransportTarget implements Transport {
       up: new Pipe((item) => this.toServer(link, item), () => !!this.faults.reorder),
       down: new Pipe((item) => this.toClient(link, item), () => !!this.faults.reorder),
     };
-    this.link = link;
-    const timeoutMs = this.options.connectTimeoutMs ?? MEMORY_DEFAULTS.connectTimeoutMs;
-    link.timeout = setTimeout(() => this.end(link, ABNORMAL_CLOSE_CODE, 'connect timeout', false, 'cut'), timeoutMs);
     link.down.push({ kind: 'open' }, this.latency());
     link.socket = this.options.backend.connect(
       this.options.user,
@@ -208,33 +139,46 @@ export class MemoryTransport extends TransportTarget implements Transport {
       },
       this.options.profile,
     );
-    if (!link.socket) this.end(link, ABNORMAL_CLOSE_CODE, 'server unreachable', false, 'none');
+    if (!link.socket) {
+      this.release(link, 'none');
+      // Reported once the transport holds the link.
+      queueMicrotask(() => this.closed(link, ABNORMAL_CLOSE_CODE, 'server unreachable', false));
+    }
+    return link;
+  }
+
+  protected write(link: Link, frame: string): boolean {
+    if (link.state !== 'open') return false;
+    if (link.stalled || this.chance(this.faults.dropRate, 'toServer')) return true;
+    const copies = this.chance(this.faults.duplicateRate, 'toServer') ? 2 : 1;
+    for (let i = 0; i < copies; i++) link.up.push(frame, this.latency());
+    return true;
+  }
+
+  protected hangUp(link: Link, code: number): void {
+    // An attempt abandoned before it opened is cut; anything else is a close behind the frames sent.
+    this.release(link, code === ABNORMAL_CLOSE_CODE ? 'cut' : 'graceful');
+  }
+
+  /** Ends `link` from this side or the server's, and reports it. */
+  private end(link: Link, code: number, reason: string, wasClean: boolean, server: 'graceful' | 'cut' | 'none'): void {
+    if (link.state === 'closed') return;
+    this.release(link, server);
+    this.closed(link, code, reason, wasClean);
   }
 
   /**
-   * Ends `link`. `server` says how the server learns of it: `graceful` after
-   * the frames already sent, `cut` at once with those frames lost, `none`
-   * when the server closed it itself.
+   * Closes both pipes of `link`. `server` says how the server learns of it:
+   * `graceful` after the frames already sent, `cut` at once with those frames
+   * lost, `none` when the server closed it itself.
    */
-  private end(link: Link, code: number, reason: string, wasClean: boolean, server: 'graceful' | 'cut' | 'none'): void {
-    if (link.state === 'closed') return;
+  private release(link: Link, server: 'graceful' | 'cut' | 'none'): void {
     link.state = 'closed';
-    clearTimeout(link.timeout);
     link.down.close();
     const socket = link.socket;
     if (server === 'graceful') link.up.push(null, this.latency(), true);
     else link.up.close();
     if (server === 'cut' && socket) queueMicrotask(() => socket.hangUp());
-    if (link !== this.link) return;
-    this.link = undefined;
-    this.heartbeat.stop();
-    this.backoff.closed(code);
-    const fatal = isFatalClose(code);
-    this.setStatus(fatal ? TransportStatus.Refused : TransportStatus.Reconnecting);
-    this.dispatchEvent(createCloseEvent(code, reason, wasClean));
-    if (!fatal && this.link === undefined && this.retryTimer === undefined && this.status !== TransportStatus.Idle) {
-      this.schedule();
-    }
   }
 
   // Frames ----------------------------------------------------------------------
@@ -249,19 +193,13 @@ export class MemoryTransport extends TransportTarget implements Transport {
   }
 
   private toClient(link: Link, item: Down): void {
-    if (link.stalled || link !== this.link) return;
+    if (link.stalled || link !== this.socket) return;
     if (item.kind === 'close') return this.end(link, item.code, item.reason, true, 'none');
     if (item.kind === 'open') {
       link.state = 'open';
-      clearTimeout(link.timeout);
-      this.backoff.opened();
-      this.heartbeat.start();
-      this.setStatus(TransportStatus.Open);
-      this.dispatchEvent(new Event('open'));
-      return;
+      return this.opened(link);
     }
-    this.heartbeat.seen();
-    this.emitMessage(item.frame);
+    this.frame(link, item.frame);
     this.counted(link);
   }
 
