@@ -12,17 +12,28 @@ import { avatarStyles, conversationTitle, nameOf } from '../internal/people.js';
 import { tokens } from '../internal/theme.js';
 import { styles } from './conversation-panel.styles.js';
 import { Composer } from './composer.js';
-import { renderConfirm, renderEmpty, renderHeader, renderNotice, renderStatus, type Confirm, type MenuAction } from './parts.js';
+import {
+  askBlock,
+  askLeave,
+  askLink,
+  askReport,
+  renderConfirm,
+  renderEmpty,
+  renderHeader,
+  renderNotice,
+  renderStatus,
+  type Confirm,
+  type MenuAction,
+} from './parts.js';
 import { HistoryController } from './history.js';
 import { isExternal } from './linkify.js';
+import { Notices } from './notices.js';
 import type { MessageRow } from './rows.js';
 import { lockPageScroll, unlockPageScroll } from './scroll-lock.js';
 import { renderRow } from './templates.js';
 
 const NO_TIMELINE: TimelineState = { ...EMPTY_TIMELINE, hasOlder: false, loadingOlder: false };
 const PHONE = '(max-width: 600px)';
-/** Person and group pairs told that someone they blocked is in the group: once each, whichever panel shows it. */
-const toldBlocked = new Set<string>();
 
 /**
  * One conversation: its history, with pins as cards and messages grouped by
@@ -132,12 +143,7 @@ export class ConversationPanel extends PinElement {
       conversation: () => this.#conversations.value[this.conv],
       look: () => [this.t, this.#users.value, this.#conversation()?.kind],
     },
-    {
-      scroller: () => this.#scroller,
-      spacers: () => (this.#scroller ? [this.#scroller.firstElementChild as HTMLElement, this.#scroller.lastElementChild as HTMLElement] : null),
-      // The list, between the two spacers, holds only rows (and the markers of Lit's repeat, which are not elements).
-      rows: () => (this.#scroller?.children[1]?.children ?? []) as Iterable<HTMLElement>,
-    },
+    () => this.#scroller,
   );
 
   get #dialog(): HTMLDialogElement | null | undefined {
@@ -154,14 +160,12 @@ export class ConversationPanel extends PinElement {
   private confirm: Confirm | undefined;
   private announcement = '';
 
-  #failed = new Set<string>();
+  readonly #notices = new Notices(this, (text) => this.#announce(text));
   #phone: MediaQueryList | undefined;
   /** Whether the phone layout applies: kept by the media query's change events rather than asked on every update. */
   #isPhone = false;
   /** The history's scroller, rendered with the first update and kept. */
   #scrollerEl: HTMLElement | null = null;
-  /** Whether the reader blocked someone in this group. */
-  #blockedHere = false;
 
   // Lifecycle ---------------------------------------------------------------------
 
@@ -181,11 +185,10 @@ export class ConversationPanel extends PinElement {
   protected override update(changed: PropertyValues): void {
     if (changed.has('conv')) {
       this.#composer.switchTo(this.conv);
-      this.#failed = new Set(this.#pending().filter((e) => e.state === 'failed').map((e) => e.id));
+      this.#notices.switchTo(this.#pending());
       this.menuOpen = false;
     }
-    this.#noticeFailures();
-    this.#noticeBlocked();
+    this.#notices.check(this.t, this.#pending(), this.#conversation(), this.#blocked.value, this.#me);
     super.update(changed);
   }
 
@@ -222,13 +225,8 @@ export class ConversationPanel extends PinElement {
 
   /** Links are followed through the link check; buttons in rows act on their message. */
   readonly #onListClick = (event: MouseEvent): void => {
+    if (this.#followLink(event)) return;
     const path = event.composedPath();
-    const link = path.find((n): n is HTMLAnchorElement => n instanceof HTMLAnchorElement && !!n.href);
-    if (link) {
-      event.preventDefault();
-      this.#followLink(link.href);
-      return;
-    }
     const button = path.find((n): n is HTMLButtonElement => n instanceof HTMLButtonElement && !!n.dataset.action);
     const rowEl = path.find((n): n is HTMLElement => n instanceof HTMLElement && !!n.dataset.key);
     if (!rowEl) return;
@@ -236,18 +234,18 @@ export class ConversationPanel extends PinElement {
     const row = this.#history.rows.find((r) => r.key === rowEl.dataset.key) as MessageRow | undefined;
     if (!button || !row) return;
     const action = button.dataset.action;
+    const t = this.t;
+    const conv = this.conv;
     if (action === 'retry' && row.entry) this.chat?.retry(row.entry.id);
     else if (action === 'discard' && row.entry) this.chat?.discard(row.entry.id);
-    else if (action === 'report' && row.message) this.#askReport(row.message.seq);
+    else if (action === 'report' && row.message) {
+      const seq = row.message.seq;
+      this.confirm = askReport(t, () => this.#run(() => this.chat!.report(conv, seq).then(() => this.#announce(t.reportSent))));
+    }
   };
 
   /** Middle clicks open links too: send them through the same check. */
-  readonly #onListAuxClick = (event: MouseEvent): void => {
-    const link = event.composedPath().find((n): n is HTMLAnchorElement => n instanceof HTMLAnchorElement && !!n.href);
-    if (!link) return;
-    event.preventDefault();
-    this.#followLink(link.href);
-  };
+  readonly #onListAuxClick = (event: MouseEvent): void => void this.#followLink(event);
 
   readonly #onMenuAction = (action: MenuAction): void => {
     this.menuOpen = false;
@@ -256,23 +254,13 @@ export class ConversationPanel extends PinElement {
     const t = this.t;
     if (action === 'mute' && c) void this.#run(() => this.chat!.mute(c.id, !c.muted));
     else if (action === 'unblock' && other) void this.#run(() => this.chat!.block(other, false));
-    else if (action === 'leave') {
-      this.confirm = {
-        title: t.leaveConfirm,
-        detail: t.leaveConfirmDetail,
-        action: t.leave,
-        run: () => this.#run(() => this.chat!.leave(this.conv).then(() => this.close())),
-      };
-    } else if (action === 'block' && other) {
-      const name = nameOf(this.#users.value, other);
-      this.confirm = {
-        title: t.blockConfirm(name),
-        detail: t.blockConfirmDetail(name),
-        action: t.block(name),
-        run: () => this.#run(() => this.chat!.block(other, true)),
-      };
+    else if (action === 'leave') this.confirm = askLeave(t, () => this.#run(() => this.chat!.leave(this.conv).then(() => this.close())));
+    else if (action === 'block' && other) {
+      this.confirm = askBlock(t, nameOf(this.#users.value, other), () => this.#run(() => this.chat!.block(other, true)));
     }
   };
+
+  readonly #onPill = (): void => this.#history.scrollToBottom(true);
 
   readonly #onDialogClose = (): void => {
     const confirm = this.confirm;
@@ -326,7 +314,7 @@ export class ConversationPanel extends PinElement {
           }),
         )}
         ${renderStatus(t, this.#status.value, pending)}
-        ${this.#blockedHere ? html`<p class="blocked-notice" part="blocked-notice" dir="auto">${t.blockedInGroup}</p>` : nothing}
+        ${this.#notices.blockedHere ? html`<p class="blocked-notice" part="blocked-notice" dir="auto">${t.blockedInGroup}</p>` : nothing}
         <div class="history">
           <div class="scroller" part="history" role="region" aria-label=${t.messageHistory} @scroll=${history.onScroll}>
             <div class="spacer" aria-hidden="true"></div>
@@ -350,7 +338,7 @@ export class ConversationPanel extends PinElement {
           </div>
           ${renderEmpty(t, this.#timeline.value, pending, this.#status.value === ConnectionStatus.Online)}
           ${history.unseen > 0
-            ? html`<button class="pill" part="new-messages" @click=${() => history.scrollToBottom(true)}>${t.newMessages} <span aria-hidden="true">↓</span></button>`
+            ? html`<button class="pill" part="new-messages" @click=${this.#onPill}>${t.newMessages} <span aria-hidden="true">↓</span></button>`
             : nothing}
         </div>
         <div class="typing" part="typing" dir="auto">${typing.length ? t.typing(typing.join(', ')) : ''}</div>
@@ -387,24 +375,18 @@ export class ConversationPanel extends PinElement {
     return c?.kind === 'direct' ? c.members.find((m) => m !== this.#me) : undefined;
   }
 
-  #followLink(href: string): void {
+  /** Sends a click on a link through the link check; whether there was a link. */
+  #followLink(event: MouseEvent): boolean {
+    const link = event.composedPath().find((n): n is HTMLAnchorElement => n instanceof HTMLAnchorElement && !!n.href);
+    if (!link) return false;
+    event.preventDefault();
+    const href = link.href;
     const host = displayHost(href) ?? '';
-    if (!this.dispatchEvent(new PinLinkRequestEvent({ url: href, host }))) return;
+    if (!this.dispatchEvent(new PinLinkRequestEvent({ url: href, host }))) return true;
     const open = () => void window.open(href, '_blank', 'noopener,noreferrer');
-    if (!isExternal(href)) return open();
-    const t = this.t;
-    this.confirm = { title: t.leavingSite, detail: t.leavingSiteDetail(host), action: t.continueTo(host), run: open };
-  }
-
-  #askReport(seq: number): void {
-    const t = this.t;
-    const conv = this.conv;
-    this.confirm = {
-      title: t.reportConfirm,
-      detail: t.reportConfirmDetail,
-      action: t.report,
-      run: () => this.#run(() => this.chat!.report(conv, seq).then(() => this.#announce(t.reportSent))),
-    };
+    if (isExternal(href)) this.confirm = askLink(this.t, host, open);
+    else open();
+    return true;
   }
 
   async #run(action: () => Promise<unknown>): Promise<void> {
@@ -418,27 +400,6 @@ export class ConversationPanel extends PinElement {
   /** Says something once through the live region (repeating a message still announces it). */
   #announce(text: string): void {
     this.announcement = this.announcement === text ? `${text}\u00a0` : text;
-  }
-
-  /** Announces messages of this conversation that have just failed to send. */
-  #noticeFailures(): void {
-    const failed = new Set(this.#pending().filter((e) => e.state === 'failed').map((e) => e.id));
-    if ([...failed].some((id) => !this.#failed.has(id))) this.#announce(this.t.sendFailed);
-    this.#failed = failed;
-  }
-
-  /** Whether someone in this group has their messages come hidden; tells the reader once per conversation. */
-  #noticeBlocked(): void {
-    const conv = this.#conversation();
-    const blocked = this.#blocked.value;
-    this.#blockedHere = conv?.kind === 'group' && conv.members.some((m) => blocked.includes(m));
-    if (!this.#blockedHere) return;
-    // A live region announces changes, not the text it is created with: say it once the region exists.
-    if (!this.hasUpdated) return void this.updateComplete.then(() => this.requestUpdate());
-    const key = this.#me + ' ' + this.conv;
-    if (toldBlocked.has(key)) return;
-    toldBlocked.add(key);
-    this.#announce(this.t.blockedInGroup);
   }
 
   #connectedPhone(): boolean {

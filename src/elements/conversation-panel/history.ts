@@ -3,7 +3,7 @@ import type { Conversation } from '../../protocol/index.js';
 import type { ChatClient, TimelineState } from '../../state/client.js';
 import type { OutboxEntry } from '../../state/outbox.js';
 import { whenIdle } from '../internal/idle.js';
-import { Windowing, type WindowParts } from '../internal/windowing/windowing.js';
+import { partsIn, Windowing } from '../internal/windowing/windowing.js';
 import { messageFor, RowBuilder, type Row } from './rows.js';
 
 /** Fewer loaded messages than this: load older ones without waiting for a scroll. */
@@ -86,11 +86,12 @@ export class HistoryController implements ReactiveController {
   /** A read marker waits for this frame: see `markReadIfSeen`. */
   #readFrame = 0;
 
-  constructor(host: ReactiveControllerHost & HTMLElement, source: HistorySource, parts: WindowParts) {
+  /** `scroller` holds the list between two spacers (see {@link partsIn}). */
+  constructor(host: ReactiveControllerHost & HTMLElement, source: HistorySource, scroller: () => HTMLElement | null) {
     this.#host = host;
     this.#source = source;
-    this.#scroller = parts.scroller;
-    this.#window = new Windowing(host, parts, {
+    this.#scroller = scroller;
+    this.#window = new Windowing(host, partsIn(scroller), {
       estimate,
       anchors: (row) => row.kind === 'message',
       counts: (row) => row.kind === 'message' && row.from !== source.me() && !row.message?.hidden,

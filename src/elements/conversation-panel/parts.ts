@@ -129,3 +129,28 @@ export function renderEmpty(t: Strings, timeline: TimelineState, pending: boolea
   if (timeline.messages.length || pending) return nothing;
   return html`<p class="empty" part="empty" dir="auto">${timeline.hasOlder || !online ? t.loadingMessages : t.empty}</p>`;
 }
+
+// The questions asked before leaving a group, blocking someone, reporting a message and opening a link out.
+
+export const askLeave = (t: Strings, run: () => unknown): Confirm => ({ title: t.leaveConfirm, detail: t.leaveConfirmDetail, action: t.leave, run });
+
+export const askBlock = (t: Strings, name: string, run: () => unknown): Confirm => ({
+  title: t.blockConfirm(name),
+  detail: t.blockConfirmDetail(name),
+  action: t.block(name),
+  run,
+});
+
+export const askReport = (t: Strings, run: () => unknown): Confirm => ({
+  title: t.reportConfirm,
+  detail: t.reportConfirmDetail,
+  action: t.report,
+  run,
+});
+
+export const askLink = (t: Strings, host: string, run: () => unknown): Confirm => ({
+  title: t.leavingSite,
+  detail: t.leavingSiteDetail(host),
+  action: t.continueTo(host),
+  run,
+});

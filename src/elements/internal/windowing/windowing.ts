@@ -15,6 +15,21 @@ export interface WindowParts {
   rows(): Iterable<HTMLElement>;
 }
 
+/**
+ * The parts of the usual layout: a scroller that holds a spacer, the element the items render into (nothing
+ * else: the markers of Lit's `repeat` are not elements), and a spacer.
+ */
+export function partsIn(scroller: () => HTMLElement | null): WindowParts {
+  return {
+    scroller,
+    spacers: () => {
+      const el = scroller();
+      return el ? [el.firstElementChild as HTMLElement, el.lastElementChild as HTMLElement] : null;
+    },
+    rows: () => (scroller()?.children[1]?.children ?? []) as Iterable<HTMLElement>,
+  };
+}
+
 /** What a {@link Windowing} needs to know about its items; all of it is the caller's business. */
 export interface WindowItems<T> {
   /** An item's height before it has been rendered: close guesses size the first render and the scrollbar. */
