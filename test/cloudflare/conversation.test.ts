@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Conversation } from '../../server/cloudflare/worker/conversation.js';
 import type { Env } from '../../server/cloudflare/worker/env.js';
 import type { Inbox } from '../../server/cloudflare/worker/inbox.js';
-import type { Delivery, Envelope, Facts } from '../../server/cloudflare/worker/wire.js';
+import type { InboxDelivery, Envelope, Facts } from '../../server/cloudflare/worker/wire.js';
 import type { ServerFrame, ServerFrameOf } from '../../src/protocol/index.js';
 import { Socket } from './helpers.js';
 
@@ -60,7 +60,7 @@ async function listed(user: string, conv: string) {
 }
 
 /** The frames meant for the sending socket itself, parsed. */
-const replies = (out: Delivery[]) => out.filter((d) => d.only === 's1').map((d) => JSON.parse(d.frame) as ServerFrame);
+const replies = (out: InboxDelivery[]) => out.filter((d) => d.only === 's1').map((d) => JSON.parse(d.frame) as ServerFrame);
 
 describe('a conversation object', () => {
   it('numbers messages without gaps and stores a resent one once', async () => {
@@ -86,6 +86,26 @@ describe('a conversation object', () => {
         { seq: 3, sender: 'bo' },
       ]);
     });
+  });
+
+  it('keeps the conversation’s tables only, and its inboxes the people’s', async () => {
+    const conv = env.Conversation.get(env.Conversation.idFromName('dm:gus:hal'));
+    await conv.receive([send('gus', 'dm:gus:hal', 'tttttttttttt', 'hi', { to: ['hal'] }, facts('gus', 'hal'))]);
+    await listed('hal', 'dm:gus:hal');
+    const tables = (stub: DurableObjectStub) =>
+      runInDurableObject(stub, (_instance, state) =>
+        state.storage.sql
+          .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+          .toArray()
+          .map((t) => t.name)
+          .filter((name) => !name.startsWith('_cf_')),
+      );
+    const own = await tables(conv);
+    expect(own).toEqual(expect.arrayContaining(['conversations', 'members', 'messages', 'reads', 'mutes', 'reports']));
+    expect(own.filter((name) => ['users', 'blocks', 'follows'].includes(name))).toEqual([]);
+    const inbox = await tables(env.Inbox.get(env.Inbox.idFromName('hal')));
+    expect(inbox).toEqual(expect.arrayContaining(['users', 'blocks', 'follows', 'inbox']));
+    expect(inbox.filter((name) => ['conversations', 'members', 'messages', 'reads', 'mutes', 'reports'].includes(name))).toEqual([]);
   });
 
   it('refuses a send the sender’s facts forbid, and stores nothing', async () => {

@@ -6,7 +6,7 @@ import { abortAllDurableObjects, env, runInDurableObject } from 'cloudflare:test
 import { describe, expect, it, vi } from 'vitest';
 import type { Env } from '../../server/cloudflare/worker/env.js';
 import type { Inbox } from '../../server/cloudflare/worker/inbox.js';
-import type { Delivery, Envelope } from '../../server/cloudflare/worker/wire.js';
+import type { InboxDelivery, Envelope } from '../../server/cloudflare/worker/wire.js';
 import type { Conversation, Message, ServerFrame, ServerFrameOf } from '../../src/protocol/index.js';
 import { Socket } from './helpers.js';
 
@@ -16,7 +16,7 @@ function view(lastSeq = 0): Conversation {
   return { id: CONV, kind: 'group', members: ['gil', 'hal', 'ida'], createdBy: 'hal', createdAt: 1, lastSeq, unread: 0, muted: false, reads: {} };
 }
 
-function msg(seq: number, from: string): Delivery {
+function msg(seq: number, from: string): InboxDelivery {
   const m: Message = { seq, id: `client-id-${seq}`.padEnd(12, 'x'), from, at: 1000 + seq, body: { kind: 'text', text: `m${seq}` } };
   return { frame: JSON.stringify({ t: 'msg', conv: CONV, m }), seq };
 }

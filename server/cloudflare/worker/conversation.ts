@@ -3,11 +3,13 @@ import type { Conversation as ConversationView, Message, ServerFrame } from '../
 import { ChatCore, type ChatCoreOptions } from '../../../src/core/core.js';
 import type { Connection, ReportRecord, ServerLimits } from '../../../src/core/types.js';
 import { conversationView } from '../../../src/core/views.js';
-import { ConversationStore } from './conversation-store.js';
+import { SqlConversations } from '../../shared/storage/sql-conversations.js';
+import { Bridge } from './bridge.js';
 import { UNLIMITED } from './inbox-budget.js';
 import { directoryOf, inboxOf, limitsOf, policyOf, type Env } from './env.js';
+import { FactsDirectory } from './facts-directory.js';
 import { durableSql } from './sql.js';
-import type { Delivery, Envelope, Origin } from './wire.js';
+import type { Envelope, Facts, InboxDelivery, Origin } from './wire.js';
 
 /** Members behind by more than this get the newest ones and page for the rest. */
 const REDELIVER = 100;
@@ -41,7 +43,7 @@ const UNDO = new Error('nothing to keep');
 interface Turn {
   origin: Connection;
   socket: string;
-  out: Delivery[];
+  out: InboxDelivery[];
   /** A `conv` frame for the sender is among `out`. */
   listed: boolean;
 }
@@ -77,14 +79,17 @@ class ConversationCore extends ChatCore {
  */
 export class Conversation extends Server<Env> {
   private state?: {
-    store: ConversationStore;
+    /** The conversation's rows: this object is their only writer. */
+    store: SqlConversations;
+    /** People, as the facts forwarded with the frame being handled tell them. */
+    facts: FactsDirectory;
     core: ConversationCore;
     connections: Map<string, { conn: Connection; seen: number }>;
     /** Members whose inbox missed a delivery: the next one to them is a catch-up. */
     behind: Set<string>;
   };
-  private turn: Turn | undefined;
-  private readonly queues = new Map<string, Delivery[]>();
+  private readonly bridge = new Bridge<Facts | undefined, Turn>((facts) => this.live().facts.use(facts));
+  private readonly queues = new Map<string, InboxDelivery[]>();
   private readonly sending = new Set<string>();
   private alarmSet = false;
   /** The conversation's id, when the runtime did not give the object its name (see `name`). */
@@ -108,14 +113,14 @@ export class Conversation extends Server<Env> {
   }
 
   /** Handles forwarded frames in order; for each, what goes back to the sender's inbox. */
-  async receive(batch: Envelope[]): Promise<Delivery[][]> {
+  async receive(batch: Envelope[]): Promise<InboxDelivery[][]> {
     try {
       if (this.holdsAnything()) return this.handle(batch);
       // Only a creating send can make an empty object hold something. Its
       // inbox checked it already, but the core has the last word: unless the
       // conversation now exists, every write of the batch (tables included) is
       // undone, so a refused creation stores nothing.
-      let replies: Delivery[][] = [];
+      let replies: InboxDelivery[][] = [];
       try {
         this.ctx.storage.transactionSync(() => {
           replies = this.handle(batch);
@@ -131,22 +136,16 @@ export class Conversation extends Server<Env> {
     }
   }
 
-  private handle(batch: Envelope[]): Delivery[][] {
-    const { store, core } = this.live();
-    const replies: Delivery[][] = [];
+  private handle(batch: Envelope[]): InboxDelivery[][] {
+    const { core } = this.live();
+    const replies: InboxDelivery[][] = [];
     /** Senders whose inbox got the conversation's view in this batch. */
     const shown = new Set<string>();
     for (const envelope of batch) {
       const conn = this.connection(envelope.origin);
-      const turn: Turn = { origin: conn, socket: envelope.origin.socket, out: [], listed: false };
-      store.use(envelope.facts);
-      this.turn = turn;
-      try {
-        core.receive(conn, envelope.raw);
-      } finally {
-        this.turn = undefined;
-        store.use();
-      }
+      const turn = this.bridge.run(envelope.facts, { origin: conn, socket: envelope.origin.socket, out: [], listed: false }, () =>
+        core.receive(conn, envelope.raw),
+      );
       if (turn.listed) shown.add(conn.user);
       else if (envelope.unlisted && !shown.has(conn.user)) {
         const view = this.viewFor(conn.user);
@@ -231,15 +230,16 @@ export class Conversation extends Server<Env> {
   private live() {
     if (this.state) return this.state;
     const { sql } = this.ctx.storage;
-    const store = new ConversationStore(durableSql(this.ctx.storage));
+    const store = new SqlConversations(durableSql(this.ctx.storage));
+    const facts = new FactsDirectory();
     sql.exec('CREATE TABLE IF NOT EXISTS fanout (user_id TEXT PRIMARY KEY, seq INTEGER NOT NULL)');
     sql.exec('CREATE TABLE IF NOT EXISTS behind (user_id TEXT PRIMARY KEY)');
     const behind = new Set(sql.exec<{ user_id: string }>('SELECT user_id FROM behind').toArray().map((r) => r.user_id));
     const core = new ConversationCore(
-      { storage: store, policy: policyOf(this.env), limits: { ...limitsOf(this.env), ...UNMETERED }, onError: (e) => console.error('[pin-messaging] conversation', e) },
+      { directory: facts, conversations: store, policy: policyOf(this.env), limits: { ...limitsOf(this.env), ...UNMETERED }, onError: (e) => console.error('[pin-messaging] conversation', e) },
       (users, frame, skip) => this.route(users, frame, skip),
     );
-    this.state = { store, core, connections: new Map(), behind };
+    this.state = { store, facts, core, connections: new Map(), behind };
     return this.state;
   }
 
@@ -264,8 +264,8 @@ export class Conversation extends Server<Env> {
     const conn: Connection = {
       id,
       user: origin.user,
-      send: (frame) => this.turn?.out.push({ frame, only: origin.socket }),
-      close: (code) => this.turn?.out.push({ frame: '', only: origin.socket, close: code }),
+      send: (frame) => this.bridge.turn?.out.push({ frame, only: origin.socket }),
+      close: (code) => this.bridge.turn?.out.push({ frame: '', only: origin.socket, close: code }),
     };
     core.open(conn);
     connections.set(id, { conn, seen: now });
@@ -273,10 +273,10 @@ export class Conversation extends Server<Env> {
   }
 
   private route(users: readonly string[], frame: ServerFrame, skip?: Connection): void {
-    const turn = this.turn;
+    const turn = this.bridge.turn;
     const data = JSON.stringify(frame);
     for (const user of users) {
-      const delivery: Delivery = { frame: data };
+      const delivery: InboxDelivery = { frame: data };
       if (frame.t === 'msg') delivery.seq = frame.m.seq;
       if (frame.t === 'read' && frame.user === user) {
         const store = this.live().store;
@@ -296,7 +296,7 @@ export class Conversation extends Server<Env> {
     }
   }
 
-  private push(user: string, delivery: Delivery): void {
+  private push(user: string, delivery: InboxDelivery): void {
     let queue = this.queues.get(user);
     if (!queue) this.queues.set(user, (queue = []));
     queue.push(delivery);
@@ -341,7 +341,7 @@ export class Conversation extends Server<Env> {
   }
 
   /** The next batch for a member: what is queued, or for a member behind, a catch-up that covers it. */
-  private async take(user: string): Promise<Delivery[]> {
+  private async take(user: string): Promise<InboxDelivery[]> {
     if (!this.live().behind.has(user)) {
       const queue = this.queues.get(user) ?? [];
       this.queues.delete(user);
@@ -363,7 +363,7 @@ export class Conversation extends Server<Env> {
    * REDELIVER at most (the client pages for the rest). Typing frames missed
    * are stale anyway. Nothing for someone no longer a member.
    */
-  private async catchUp(user: string): Promise<Delivery[]> {
+  private async catchUp(user: string): Promise<InboxDelivery[]> {
     const { store } = this.live();
     const members = store.getConversation(this.name)?.members;
     if (!members?.includes(user)) return [];
@@ -380,7 +380,7 @@ export class Conversation extends Server<Env> {
     const conv: ServerFrame = { t: 'conv', conv: conversationView(this.live().core, record, user) };
     if (users) conv.users = users;
     const after = Math.max(this.delivered().get(user) ?? 0, record.lastSeq - REDELIVER);
-    const out: Delivery[] = [{ frame: JSON.stringify(conv) }];
+    const out: InboxDelivery[] = [{ frame: JSON.stringify(conv) }];
     for (const m of store.messagesAfter(this.name, after, REDELIVER)) {
       out.push({ frame: JSON.stringify({ t: 'msg', conv: this.name, m } satisfies ServerFrame), seq: m.seq });
     }

@@ -1,6 +1,6 @@
 import { Server } from 'partyserver';
 import type { User } from '../../../src/core/types.js';
-import { SqlStorage } from '../../shared/storage/sql.js';
+import { SqlDirectory } from '../../shared/storage/sql-directory.js';
 import type { Env } from './env.js';
 import { durableSql } from './sql.js';
 
@@ -11,7 +11,7 @@ import { durableSql } from './sql.js';
  * object per deployment: see docs/scaling.md for when to split it.
  */
 export class Directory extends Server<Env> {
-  private store?: SqlStorage;
+  private store?: SqlDirectory;
 
   async put(user: User): Promise<void> {
     this.live().putUser(user);
@@ -37,9 +37,9 @@ export class Directory extends Server<Env> {
     this.ctx.storage.sql.exec("INSERT OR IGNORE INTO directory_flags (name) VALUES ('seeded')");
   }
 
-  private live(): SqlStorage {
+  private live(): SqlDirectory {
     if (!this.store) {
-      this.store = new SqlStorage(durableSql(this.ctx.storage));
+      this.store = new SqlDirectory(durableSql(this.ctx.storage));
       this.ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS directory_flags (name TEXT PRIMARY KEY)');
     }
     return this.store;

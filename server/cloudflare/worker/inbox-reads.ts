@@ -1,16 +1,18 @@
 import {
-  directConversationId,
   directMembers,
+  ErrorCode,
   LIMITS,
   type ClientFrame,
   type ClientFrameOf,
   type Message,
 } from '../../../src/protocol/index.js';
 import { refusal, type Refusal } from '../../../src/core/context.js';
+import { checkMembers, creationShape } from '../../../src/core/creation.js';
 import { privatePin } from '../../../src/core/send.js';
 import type { MessagingPolicy, User } from '../../../src/core/types.js';
 import { conversationOf, directoryOf, inboxOf, type Env } from './env.js';
-import type { InboxStore, Prefetched } from './inbox-store.js';
+import { FactsDirectory } from './facts-directory.js';
+import type { InboxDirectory, InboxList, Prefetched } from './inbox-store.js';
 import type { Facts } from './wire.js';
 
 /** Conversation objects asked at once while a socket resumes. */
@@ -23,38 +25,40 @@ const CONTACT_SCAN = 60;
 /** An inbox, as the reads below see it. */
 export interface Reads {
   env: Env;
-  store: InboxStore;
+  people: InboxDirectory;
+  list: InboxList;
   /** The inbox's person. */
   me: string;
 }
 
 /** Profiles, blocks and follows between the sender and whoever a send names. */
-export async function factsFor({ env, store, me }: Reads, frame: ClientFrameOf<'send'>): Promise<Facts> {
+export async function factsFor({ env, people, me }: Reads, frame: ClientFrameOf<'send'>): Promise<Facts> {
   const others = new Set([...(frame.to ?? []), ...(directMembers(frame.conv) ?? [])]);
   others.delete(me);
-  const missing = [...others].filter((id) => !store.getUser(id));
-  if (missing.length > 0) store.cacheUsers(await directoryOf(env).get(missing));
-  const users = [me, ...others].map((id) => store.getUser(id)).filter((u): u is User => u !== undefined);
+  const missing = [...others].filter((id) => !people.getUser(id));
+  if (missing.length > 0) people.cacheUsers(await directoryOf(env).get(missing));
+  const users = [me, ...others].map((id) => people.getUser(id)).filter((u): u is User => u !== undefined);
   const facts: Facts = { users, blocks: [], follows: [] };
   for (const other of others) {
     for (const [a, b] of [
       [me, other],
       [other, me],
     ] as const) {
-      if (store.blockedBy(a).includes(b)) facts.blocks.push([a, b]);
-      if (store.follows(a, b)) facts.follows.push([a, b]);
+      if (people.blockedBy(a).includes(b)) facts.blocks.push([a, b]);
+      if (people.follows(a, b)) facts.follows.push([a, b]);
     }
   }
   return facts;
 }
 
 /**
- * The checks the core makes before it creates a conversation, made here so
- * that a refused creation never reaches (and so never makes) a conversation
- * object: recipients known, nobody blocked between the sender and anyone, nor
- * between any two of the others (their inboxes are asked), the policy, and pin
- * URLs. Same order and wording as the core's. The facts to forward the send
- * with when it passes.
+ * The core's checks before it creates a conversation (`creationShape`, then
+ * `checkMembers`), made here too so that a refused creation never reaches
+ * (and so never makes) a conversation object. The members are checked on the
+ * facts the send is then forwarded with, so the conversation's core sees the
+ * same answer; blocks between two recipients are asked of their inboxes only
+ * once everyone has passed the checks with the sender. Pin URLs first, as the
+ * core checks them. The facts to forward the send with when it passes.
  */
 export async function checkCreation(
   reads: Reads,
@@ -62,32 +66,20 @@ export async function checkCreation(
   policy: MessagingPolicy,
   allowPrivateUrls: boolean,
 ): Promise<{ refusal: Refusal } | { facts: Facts }> {
-  const { env, store, me } = reads;
+  const { env, me } = reads;
   const unsafe = allowPrivateUrls ? undefined : privatePin(frame);
   if (unsafe) return { refusal: unsafe };
-  const members = [...new Set([me, ...(frame.to ?? [])])];
-  if (members.length < 2) return { refusal: refusal('bad_frame', 'a conversation needs someone besides you') };
-  if (members.length > LIMITS.members) return { refusal: refusal('too_many_members', `a conversation has at most ${LIMITS.members} people`) };
-  if (frame.conv.startsWith('dm:')) {
+  const shape = creationShape(me, frame);
+  if ('code' in shape) {
     const pair = directMembers(frame.conv);
-    if (!pair?.includes(me)) return { refusal: await strangersPair(reads, frame.conv, pair) };
-    if (members.length !== 2 || directConversationId(members[0], members[1]) !== frame.conv) {
-      return { refusal: refusal('conflict', 'a direct conversation id must name you and the one recipient') };
-    }
+    const strangers = shape.code === ErrorCode.Conflict && frame.conv.startsWith('dm:') && !pair?.includes(me);
+    return { refusal: strangers ? await strangersPair(reads, frame.conv, pair) : shape };
   }
   const facts = await factsFor(reads, frame);
-  const profiles = new Map(facts.users.map((u) => [u.id, u]));
-  const sender = profiles.get(me);
-  for (const other of members.slice(1)) {
-    const recipient = profiles.get(other);
-    if (!recipient) return { refusal: refusal('unknown_user', `unknown user ${JSON.stringify(other)}`) };
-    if (!sender) return { refusal: refusal('unknown_user', 'your profile is not in the directory') };
-    if (store.eitherBlocked(me, other)) return { refusal: refusal('blocked', `you cannot message ${recipient.name}`) };
-    const verdict = policy.canMessage(sender, recipient, store);
-    if (verdict !== true) return { refusal: refusal('forbidden', verdict) };
-  }
-  const others = members.slice(1);
-  if (others.length > 1) {
+  const directory = new FactsDirectory(facts);
+  let problem = checkMembers(directory, policy, shape.members);
+  const others = shape.members.slice(1);
+  if (!problem && others.length > 1) {
     // Each person's inbox holds both directions of their blocks: asking all but one covers every pair.
     const answers = await Promise.all(others.slice(0, -1).map((user) => inboxOf(env, user).blocksAmong(others)));
     const pairs = new Set(facts.blocks.map(([a, b]) => `${a} ${b}`));
@@ -95,11 +87,10 @@ export async function checkCreation(
       if (!pairs.has(`${a} ${b}`)) facts.blocks.push([a, b]);
       pairs.add(`${a} ${b}`);
     }
-    if (answers.some((found) => found.length > 0)) {
-      return { refusal: refusal('blocked', 'some of these people cannot be in one conversation') };
-    }
+    directory.use(facts);
+    problem = checkMembers(directory, policy, shape.members);
   }
-  return { facts };
+  return problem ? { refusal: problem } : { facts };
 }
 
 /**
@@ -121,14 +112,14 @@ export type Spend = (cost: number) => boolean;
 
 /** What the core will read, for a frame answered by the inbox, that lives in other objects. */
 export async function prefetch(reads: Reads, frame: ClientFrame, spend: Spend, first: boolean): Promise<Prefetched> {
-  const { env, store, me } = reads;
+  const { env, people, me } = reads;
   switch (frame.t) {
     case 'hello':
       return resume(reads, frame, spend, first);
     case 'contacts':
       return { found: await directoryOf(env).search((frame.q ?? '').trim(), CONTACT_SCAN) };
     case 'block':
-      if (frame.user !== me && !store.getUser(frame.user)) store.cacheUsers(await directoryOf(env).get([frame.user]));
+      if (frame.user !== me && !people.getUser(frame.user)) people.cacheUsers(await directoryOf(env).get([frame.user]));
       return {};
     default:
       return {};
@@ -141,17 +132,17 @@ export async function prefetch(reads: Reads, frame: ClientFrame, spend: Spend, f
  * is not fetched at all. What was decided is handed to the core in the order
  * it asks (see Prefetched.replay): the welcome first, then each stale cursor.
  */
-async function resume({ env, store, me }: Reads, frame: ClientFrameOf<'hello'>, spend: Spend, first: boolean): Promise<Prefetched> {
+async function resume({ env, list, me }: Reads, frame: ClientFrameOf<'hello'>, spend: Spend, first: boolean): Promise<Prefetched> {
   const pages = new Map<string, Message[]>();
   const sent = new Map<string, Message>();
-  const listing = 1 + Math.floor(store.conversationsOf().length / LISTED_PER_UNIT);
+  const listing = 1 + Math.floor(list.conversationsOf().length / LISTED_PER_UNIT);
   // A socket's first welcome is never refused: a client cannot work without it.
   const welcomed = spend(listing) || first;
   const replay = [welcomed ? 0 : 1];
   if (!welcomed) return { replay };
   const calls: (() => Promise<void>)[] = [];
   for (const [conv, cursor] of Object.entries(frame.cursors ?? {})) {
-    const entry = store.entry(conv);
+    const entry = list.entry(conv);
     if (!entry || entry.left || cursor >= entry.view.lastSeq) continue;
     // Unpaid: the core answers it with an empty page that has more, and the client pages on.
     if (!spend(1)) {
@@ -165,7 +156,7 @@ async function resume({ env, store, me }: Reads, frame: ClientFrameOf<'hello'>, 
   }
   const pending = new Map<string, string[]>();
   for (const { conv, id } of frame.pending ?? []) {
-    if (store.entry(conv)) pending.set(conv, [...(pending.get(conv) ?? []), id]);
+    if (list.entry(conv)) pending.set(conv, [...(pending.get(conv) ?? []), id]);
   }
   for (const [conv, ids] of pending) {
     // Unpaid: no ack again now; the client sends those again and the conversation deduplicates them.

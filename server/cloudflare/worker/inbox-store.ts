@@ -1,7 +1,11 @@
 import type { Conversation as ConversationView, Message, ServerFrame, User } from '../../../src/protocol/index.js';
-import type { ConversationRecord } from '../../../src/core/types.js';
-import { SqlStorage, type Sql } from '../../shared/storage/sql.js';
-import type { Delivery } from './wire.js';
+import type { AppendResult, ConversationPort, ConversationRecord } from '../../../src/core/types.js';
+import type { Sql } from '../../shared/storage/migrate.js';
+import { SqlDirectory } from '../../shared/storage/sql-directory.js';
+import type { InboxDelivery } from './wire.js';
+
+/** Conversations' rows are written by their own objects, never through an inbox. */
+const OBJECTS_WRITE = 'conversations are kept by their objects';
 
 /** One conversation in a person's list, as that person sees it. */
 interface Entry {
@@ -28,29 +32,28 @@ export interface Prefetched {
 }
 
 /**
- * The SQL store of one person's inbox. Profiles (a cache of the directory's),
- * blocks and follows use the shared store's tables, holding only rows this
- * person is part of, in both directions. Conversations are kept as the views
- * the conversation objects sent, patched by every delivery; what the core
- * reads about messages (a resume page, a lost ack) is fetched from the
- * conversation objects beforehand.
+ * One person's rows of the directory: their profile, profiles of the people
+ * they talk to (a cache of the directory object's), and the blocks and
+ * follows they are part of, in both directions. Directory searches read the
+ * results fetched before the frame.
  */
-export class InboxStore extends SqlStorage {
+export class InboxDirectory extends SqlDirectory {
   /** Set when the core stored a changed profile of the person: the directory needs it. */
   profileChanged: User | undefined;
-  prefetched: Prefetched = {};
-  private entries: Map<string, Entry> | undefined;
-  private opened: Set<string> | undefined;
+  private found: User[] | undefined;
   /** Profiles read so far (a welcome names every member of every conversation). */
   private readonly profiles = new Map<string, User | undefined>();
 
   constructor(
-    private readonly db: Sql,
+    sql: Sql,
     private readonly me: string,
   ) {
-    super(db);
-    db.run('CREATE TABLE IF NOT EXISTS inbox (conv TEXT PRIMARY KEY, entry TEXT NOT NULL)');
-    db.run('CREATE TABLE IF NOT EXISTS opening (conv TEXT PRIMARY KEY)');
+    super(sql);
+  }
+
+  /** What was fetched for the next frame; nothing between frames. */
+  use(fetched: Prefetched = {}): void {
+    this.found = fetched.found;
   }
 
   override getUser(id: string): User | undefined {
@@ -78,44 +81,106 @@ export class InboxStore extends SqlStorage {
   }
 
   override searchUsers(_query: string, limit: number): User[] {
-    return (this.prefetched.found ?? []).slice(0, limit);
+    return (this.found ?? []).slice(0, limit);
+  }
+}
+
+/**
+ * One person's conversation list, as the conversation port the inbox's core
+ * reads: the views the conversation objects sent, patched by every delivery.
+ * What the core reads about messages (a resume page, a lost ack) is fetched
+ * from the conversation objects beforehand. Read-only to the core: the
+ * conversations' rows are their objects' to write, and the inbox's core
+ * answers only frames that do not change them.
+ */
+export class InboxList implements ConversationPort {
+  private fetched: Prefetched = {};
+  private entries: Map<string, Entry> | undefined;
+  private opened: Set<string> | undefined;
+
+  /** `people`: where the profiles a `conv` delivery carries are cached. */
+  constructor(
+    private readonly db: Sql,
+    private readonly me: string,
+    private readonly people: Pick<InboxDirectory, 'cacheUsers'>,
+  ) {
+    db.run('CREATE TABLE IF NOT EXISTS inbox (conv TEXT PRIMARY KEY, entry TEXT NOT NULL)');
+    db.run('CREATE TABLE IF NOT EXISTS opening (conv TEXT PRIMARY KEY)');
   }
 
-  override getConversation(id: string): ConversationRecord | undefined {
+  /** What was fetched for the next frame; nothing between frames. */
+  use(fetched: Prefetched = {}): void {
+    this.fetched = fetched;
+  }
+
+  getConversation(id: string): ConversationRecord | undefined {
     const entry = this.all().get(id);
     return entry && !entry.left ? recordOf(entry.view) : undefined;
   }
 
-  override conversationsOf(): ConversationRecord[] {
+  conversationsOf(): ConversationRecord[] {
     return [...this.all().values()]
       .filter((e) => !e.left)
       .sort((a, b) => activity(b.view) - activity(a.view) || (a.view.id < b.view.id ? -1 : 1))
       .map((e) => recordOf(e.view));
   }
 
-  override getMessage(conv: string, seq: number): Message | undefined {
+  getMessage(conv: string, seq: number): Message | undefined {
     const last = this.all().get(conv)?.view.last;
     return last?.seq === seq ? last : undefined;
   }
 
-  override messagesAfter(conv: string, after: number, limit: number): Message[] {
-    return (this.prefetched.pages?.get(`${conv} ${after}`) ?? []).slice(0, limit);
+  messagesAfter(conv: string, after: number, limit: number): Message[] {
+    return (this.fetched.pages?.get(`${conv} ${after}`) ?? []).slice(0, limit);
   }
 
-  override findByClientId(conv: string, from: string, id: string): Message | undefined {
-    return from === this.me ? this.prefetched.sent?.get(`${conv} ${id}`) : undefined;
+  messagesBefore(): Message[] {
+    return [];
   }
 
-  override reads(conv: string): Record<string, number> {
+  findByClientId(conv: string, from: string, id: string): Message | undefined {
+    return from === this.me ? this.fetched.sent?.get(`${conv} ${id}`) : undefined;
+  }
+
+  reads(conv: string): Record<string, number> {
     return { ...this.all().get(conv)?.view.reads };
   }
 
-  override unreadCount(conv: string): number {
+  /** As the conversation counted it, people the person blocked left out already. */
+  unreadCount(conv: string): number {
     return this.all().get(conv)?.view.unread ?? 0;
   }
 
-  override isMuted(conv: string): boolean {
+  isMuted(conv: string): boolean {
     return this.all().get(conv)?.view.muted ?? false;
+  }
+
+  createConversation(): void {
+    throw new Error(OBJECTS_WRITE);
+  }
+
+  removeMember(): void {
+    throw new Error(OBJECTS_WRITE);
+  }
+
+  addMember(): void {
+    throw new Error(OBJECTS_WRITE);
+  }
+
+  append(): AppendResult {
+    throw new Error(OBJECTS_WRITE);
+  }
+
+  setRead(): number {
+    throw new Error(OBJECTS_WRITE);
+  }
+
+  setMuted(): void {
+    throw new Error(OBJECTS_WRITE);
+  }
+
+  addReport(): void {
+    throw new Error(OBJECTS_WRITE);
   }
 
   /** The person's entry for `conv`, left or not. */
@@ -152,13 +217,13 @@ export class InboxStore extends SqlStorage {
   }
 
   /** Updates the list from a frame a conversation object delivered. */
-  apply(conv: string, delivery: Delivery): void {
+  apply(conv: string, delivery: InboxDelivery): void {
     const frame = JSON.parse(delivery.frame) as ServerFrame;
     const entry = this.all().get(conv);
     switch (frame.t) {
       case 'conv':
         // Others' copies of this person's profile may be older than the inbox's own.
-        if (frame.users) this.cacheUsers(frame.users.filter((u) => u.id !== this.me));
+        if (frame.users) this.people.cacheUsers(frame.users.filter((u) => u.id !== this.me));
         return this.save(conv, { view: frame.conv, counted: frame.conv.lastSeq });
       case 'msg': {
         if (!entry) return;

@@ -21,10 +21,11 @@ import type { Connection, ServerLimits } from '../../../src/core/types.js';
 import { withheldPage, type ProfileClaims } from '../../../src/core/views.js';
 import { conversationOf, directoryOf, inboxOf, limitsOf, policyOf, socketsPerUserOf, type Env } from './env.js';
 import { PersonBudget, UNLIMITED } from './inbox-budget.js';
+import { Bridge } from './bridge.js';
 import { checkCreation, factsFor, prefetch, type Reads } from './inbox-reads.js';
-import { InboxStore } from './inbox-store.js';
+import { InboxDirectory, InboxList, type Prefetched } from './inbox-store.js';
 import { durableSql } from './sql.js';
-import { decodeClaims, PROFILE_HEADER, type Delivery, type Envelope } from './wire.js';
+import { decodeClaims, PROFILE_HEADER, type Envelope, type InboxDelivery } from './wire.js';
 
 /** Frames about one conversation: its object handles them. */
 const CONVERSATION_FRAMES = new Set<ClientFrame['t']>(['send', 'history', 'read', 'typing', 'leave', 'mute', 'report']);
@@ -88,7 +89,7 @@ class InboxCore extends ChatCore {
 export class Inbox extends Server<Env> {
   static override options = { hibernate: true };
 
-  private state?: { store: InboxStore; core: InboxCore; budget: PersonBudget };
+  private state?: { people: InboxDirectory; list: InboxList; core: InboxCore; budget: PersonBudget };
   /** Refused frames in a row, by socket id (see `tally`). */
   private readonly strikes = new Map<string, number>();
   /** Sockets that have had their first welcome (it is never refused). */
@@ -110,8 +111,17 @@ export class Inbox extends Server<Env> {
    * behind the refused one, long before the object could be evicted.
    */
   private readonly gates = new Map<string, Map<string, SendGate>>();
-  /** Frames the core sends while one is being handled, released when its side effects are done. */
-  private capture: [Socket, string][] | undefined;
+  /**
+   * Runs a frame through the core over what was fetched for it; the frames
+   * the core sends meanwhile are held, and released once its side effects
+   * are done.
+   */
+  private readonly bridge = new Bridge<Prefetched, [Socket, string][]>((fetched) => {
+    const { people, list, core } = this.live();
+    people.use(fetched);
+    list.use(fetched);
+    core.prepaid = fetched?.replay;
+  });
 
   override onConnect(socket: Socket, ctx: ConnectionContext): Promise<void> {
     let open = 0;
@@ -156,36 +166,36 @@ export class Inbox extends Server<Env> {
   // RPC from conversation objects, other inboxes and the worker --------------
 
   /** Frames from a conversation for this person's sockets. */
-  async deliver(conv: string, deliveries: Delivery[]): Promise<void> {
+  async deliver(conv: string, deliveries: InboxDelivery[]): Promise<void> {
     this.apply(conv, deliveries);
   }
 
   /** Someone blocked (or unblocked) this person. */
   async noteBlock(blocker: string, blocked: boolean): Promise<void> {
-    if (blocker !== this.name && USER_ID.test(blocker)) this.live().store.setBlocked(blocker, this.name, blocked === true);
+    if (blocker !== this.name && USER_ID.test(blocker)) this.live().people.setBlocked(blocker, this.name, blocked === true);
   }
 
   /** A follow between this person and someone else changed (the site's follow graph). */
   async setFollow(follower: string, followee: string, follows: boolean): Promise<void> {
     if (!USER_ID.test(follower) || !USER_ID.test(followee)) return;
-    if ((follower === this.name) !== (followee === this.name)) this.live().store.setFollow(follower, followee, follows === true);
+    if ((follower === this.name) !== (followee === this.name)) this.live().people.setFollow(follower, followee, follows === true);
   }
 
   /** Whether the person's list has the conversation (left or not), or a send that may have made it is unanswered. */
   async lists(conv: string): Promise<boolean> {
-    const { store } = this.live();
-    return store.entry(conv) !== undefined || store.opening(conv);
+    const { list } = this.live();
+    return list.entry(conv) !== undefined || list.opening(conv);
   }
 
   /** Blocks between this person and any of `users`, in either direction, as [blocker, blocked]. */
   async blocksAmong(users: string[]): Promise<[string, string][]> {
-    const { store } = this.live();
+    const { people } = this.live();
     const me = this.name;
     const pairs: [string, string][] = [];
     for (const user of users.slice(0, LIMITS.members)) {
       if (user === me) continue;
-      if (store.blockedBy(me).includes(user)) pairs.push([me, user]);
-      if (store.blockedBy(user).includes(me)) pairs.push([user, me]);
+      if (people.blockedBy(me).includes(user)) pairs.push([me, user]);
+      if (people.blockedBy(user).includes(me)) pairs.push([user, me]);
     }
     return pairs;
   }
@@ -209,17 +219,20 @@ export class Inbox extends Server<Env> {
 
   private live() {
     if (!this.state) {
-      const store = new InboxStore(durableSql(this.ctx.storage), this.name);
+      const sql = durableSql(this.ctx.storage);
+      const people = new InboxDirectory(sql, this.name);
+      const list = new InboxList(sql, this.name, people);
       const limits = limitsOf(this.env);
       const budget = new PersonBudget(this.name, limits);
       const core = new InboxCore({
-        storage: store,
+        directory: people,
+        conversations: list,
         policy: policyOf(this.env),
         limits: { ...limits, ...GATED },
         onError: (e) => console.error('[pin-messaging] inbox', e),
       });
       core.budget = budget;
-      this.state = { store, core, budget };
+      this.state = { people, list, core, budget };
       // Pings without a counter are answered without waking the object.
       this.ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"t":"ping"}', '{"t":"pong"}'));
     }
@@ -227,7 +240,8 @@ export class Inbox extends Server<Env> {
   }
 
   private reads(): Reads {
-    return { env: this.env, store: this.live().store, me: this.name };
+    const { people, list } = this.live();
+    return { env: this.env, people, list, me: this.name };
   }
 
   /** Runs `task` after the socket's earlier frames, so each socket's frames are handled in order. */
@@ -239,13 +253,13 @@ export class Inbox extends Server<Env> {
   }
 
   private async open(socket: Socket, claims: ProfileClaims): Promise<void> {
-    const { store } = this.live();
+    const { people } = this.live();
     const directory = directoryOf(this.env);
     // The directory's profile is the base the token's claims are merged into.
-    if (!store.getUser(this.name)) store.cacheUsers(await directory.get([this.name]));
-    store.profileChanged = undefined;
+    if (!people.getUser(this.name)) people.cacheUsers(await directory.get([this.name]));
+    people.profileChanged = undefined;
     this.connection(socket, claims);
-    const changed = store.profileChanged;
+    const changed = people.profileChanged;
     // Others can find and message this person once the directory has the profile.
     if (changed) await directory.put(changed);
   }
@@ -257,7 +271,11 @@ export class Inbox extends Server<Env> {
     const conn: Connection = {
       id: socket.id,
       user: this.name,
-      send: (frame) => (this.capture ? this.capture.push([socket, frame]) : sendTo(socket, frame)),
+      send: (frame) => {
+        const held = this.bridge.turn;
+        if (held) held.push([socket, frame]);
+        else sendTo(socket, frame);
+      },
       close: (code, reason) => {
         this.forget(socket);
         socket.close(code, reason);
@@ -283,7 +301,7 @@ export class Inbox extends Server<Env> {
     const parsed = parseClientFrame(raw);
     const frame = parsed.ok ? parsed.frame : undefined;
     const ref = frame ? refOf(frame) : !parsed.ok ? parsed.ref : {};
-    const { core, store, budget } = this.live();
+    const { core, list, budget } = this.live();
     const origin = { user: this.name, socket: socket.id };
     // Every frame spends from its person's budget first, whatever becomes of it.
     let refused = budget.frame();
@@ -309,10 +327,10 @@ export class Inbox extends Server<Env> {
         console.error('[pin-messaging] inbox read failed', error instanceof Error ? error.message : error);
         return this.forward(frame.conv, { envelope: { origin, raw }, ref, unready: true });
       }
-      const opens = frame.t === 'send' && !store.listed(frame.conv);
+      const opens = frame.t === 'send' && !list.listed(frame.conv);
       // Stored before the call leaves: until its answer is applied, the frames
       // behind it follow it to the object, even across a restart or a lost reply.
-      if (opens) store.setOpening(frame.conv, true);
+      if (opens) list.setOpening(frame.conv, true);
       return this.forward(frame.conv, { envelope: { origin, raw, facts }, ref, opens });
     }
     if (refused) {
@@ -320,8 +338,9 @@ export class Inbox extends Server<Env> {
       return this.tally(socket, true);
     }
     const first = !this.greeted.has(socket.id);
+    let fetched: Prefetched = {};
     try {
-      if (frame) store.prefetched = await prefetch(this.reads(), frame, (cost) => !budget.replay(cost, 'too many hellos'), first);
+      if (frame) fetched = await prefetch(this.reads(), frame, (cost) => !budget.replay(cost, 'too many hellos'), first);
     } catch (error) {
       // Another object did not answer (the directory, a conversation): the frame may be sent again.
       console.error('[pin-messaging] inbox read failed', error instanceof Error ? error.message : error);
@@ -329,16 +348,7 @@ export class Inbox extends Server<Env> {
       return;
     }
     if (frame?.t === 'hello') this.greeted.add(socket.id);
-    const held: [Socket, string][] = [];
-    this.capture = held;
-    core.prepaid = store.prefetched.replay;
-    try {
-      core.receive(conn, raw);
-    } finally {
-      this.capture = undefined;
-      core.prepaid = undefined;
-      store.prefetched = {};
-    }
+    const held = this.bridge.run(fetched, [], () => core.receive(conn, raw));
     if (frame?.t === 'block') await this.shareBlock(frame);
     for (const [target, data] of held) sendTo(target, data);
     // The core closed the socket itself (invalid frames) when it is gone from `opened`.
@@ -351,8 +361,8 @@ export class Inbox extends Server<Env> {
    * answer to a send that may have created it.
    */
   private creates(frame: ClientFrameOf<'send'>): boolean {
-    const { store } = this.live();
-    return frame.to !== undefined && store.entry(frame.conv) === undefined && !store.opening(frame.conv);
+    const { list } = this.live();
+    return frame.to !== undefined && list.entry(frame.conv) === undefined && !list.opening(frame.conv);
   }
 
   /**
@@ -380,10 +390,10 @@ export class Inbox extends Server<Env> {
    * A send behind a refused one goes the same way, to be admitted in its turn.
    */
   private forwardable(frame: Conversational, socket: string): boolean {
-    const { store } = this.live();
-    if (this.queues.has(frame.conv) || store.opening(frame.conv)) return true;
+    const { list } = this.live();
+    if (this.queues.has(frame.conv) || list.opening(frame.conv)) return true;
     if (frame.t === 'send' && this.gates.get(socket)?.get(frame.conv)?.closed) return true;
-    const entry = store.entry(frame.conv);
+    const entry = list.entry(frame.conv);
     if (entry && !entry.left) return true;
     if (frame.t !== 'send') return false;
     return frame.to !== undefined || (entry?.left === true && (directMembers(frame.conv)?.includes(this.name) ?? false));
@@ -400,7 +410,7 @@ export class Inbox extends Server<Env> {
 
   /** One call in flight per conversation; frames that arrive meanwhile go in the next batch. */
   private async pump(conv: string): Promise<void> {
-    const { store } = this.live();
+    const { list } = this.live();
     const queue = this.queues.get(conv)!;
     const target = conversationOf(this.env, conv);
     while (queue.length > 0) {
@@ -408,8 +418,8 @@ export class Inbox extends Server<Env> {
       if (batch.length === 0) continue;
       // A list without the conversation gets its view with the reply, if the person
       // is a member: it was created, or rejoined, by a send whose answer was lost.
-      const unlisted = !store.listed(conv);
-      let replies: Delivery[][] | undefined;
+      const unlisted = !list.listed(conv);
+      let replies: InboxDelivery[][] | undefined;
       try {
         replies = await target.receive(batch.map((f) => (unlisted ? { ...f.envelope, unlisted } : f.envelope)));
       } catch (error) {
@@ -428,7 +438,7 @@ export class Inbox extends Server<Env> {
       });
       // Answered: the list now has the conversation, or its object said no. A lost
       // answer keeps the mark, so the next frames still go to the object.
-      if (replies && !queue.some((f) => f.opens)) store.setOpening(conv, false);
+      if (replies && !queue.some((f) => f.opens)) list.setOpening(conv, false);
     }
     this.queues.delete(conv);
   }
@@ -457,8 +467,8 @@ export class Inbox extends Server<Env> {
 
   /** Whether the person may be a member of the conversation: only then is its object asked (and so made). */
   private reachable(conv: string): boolean {
-    const { store } = this.live();
-    return store.entry(conv) !== undefined || store.opening(conv);
+    const { list } = this.live();
+    return list.entry(conv) !== undefined || list.opening(conv);
   }
 
   /** Whether a frame may go on: anything but a send passes; a send passes unless it is behind a refused one. */
@@ -510,8 +520,8 @@ export class Inbox extends Server<Env> {
     if (target) sendTo(target, JSON.stringify(frame));
   }
 
-  private apply(conv: string, deliveries: Delivery[]): void {
-    const { store } = this.live();
+  private apply(conv: string, deliveries: InboxDelivery[]): void {
+    const { list } = this.live();
     for (const delivery of deliveries) {
       // One bad delivery must not cost the person the others.
       try {
@@ -523,7 +533,7 @@ export class Inbox extends Server<Env> {
           else sendTo(socket, d.frame);
           continue;
         }
-        store.apply(conv, d);
+        list.apply(conv, d);
         for (const socket of this.getConnections()) if (socket.id !== d.except) sendTo(socket, d.frame);
       } catch (error) {
         console.error('[pin-messaging] inbox delivery', error instanceof Error ? error.message : error);
@@ -536,12 +546,12 @@ export class Inbox extends Server<Env> {
    * their list as placeholders (see `withheldPage`): conversation objects know
    * nothing of blocks, so each reader's inbox withholds them.
    */
-  private withholding(conv: string, d: Delivery): Delivery {
+  private withholding(conv: string, d: InboxDelivery): InboxDelivery {
     if (conv.startsWith('dm:') || !CARRIES_MESSAGES.test(d.frame)) return d;
-    const { store } = this.live();
-    if (store.blockedBy(this.name).length === 0) return d;
+    const { people } = this.live();
+    if (people.blockedBy(this.name).length === 0) return d;
     const frame = JSON.parse(d.frame) as ServerFrame;
-    const hide = (messages: Message[]) => withheldPage(store, conv, this.name, messages);
+    const hide = (messages: Message[]) => withheldPage(people, conv, this.name, messages);
     let shown: ServerFrame | undefined;
     if (frame.t === 'msg') shown = { ...frame, m: hide([frame.m])[0] };
     else if (frame.t === 'history') shown = { ...frame, messages: hide(frame.messages) };
@@ -551,8 +561,8 @@ export class Inbox extends Server<Env> {
 
   /** The other person's inbox must know before the `ok`: their next send is checked against it. */
   private async shareBlock(frame: ClientFrameOf<'block'>): Promise<void> {
-    const { store } = this.live();
-    if (frame.user === this.name || !store.getUser(frame.user)) return;
+    const { people } = this.live();
+    if (frame.user === this.name || !people.getUser(frame.user)) return;
     await inboxOf(this.env, frame.user).noteBlock(this.name, frame.blocked);
   }
 }

@@ -57,10 +57,11 @@ export interface Envelope {
 }
 
 /**
- * One frame for a person's sockets. Without `only` the inbox also updates its
- * conversation list from it (`conv`, `msg`, `read`, `gone`).
+ * One frame from a conversation object for a person's sockets, by way of
+ * their inbox. Without `only` the inbox also updates its conversation list
+ * from it (`conv`, `msg`, `read`, `gone`).
  */
-export interface Delivery {
+export interface InboxDelivery {
   frame: string;
   /** Only this socket gets it: a reply, no state change. */
   only?: string;
