@@ -1,13 +1,14 @@
 import {
+  checkClientFrame,
   CloseCode,
   ErrorCode,
-  parseClientFrame,
+  readClientFrame,
   RETRYABLE_ERRORS,
   type ClientFrame,
   type FrameRef,
   type ServerFrame,
 } from '../protocol/index.js';
-import type { CoreContext, Refusal } from './context.js';
+import { within, type CoreContext, type Refusal } from './context.js';
 import { GATED_MESSAGE, SendGate } from './gate.js';
 import { handleHello } from './hello.js';
 import { anyoneInDirectory } from './policies.js';
@@ -33,6 +34,9 @@ import type {
   ServerLimits,
 } from './types.js';
 import { mergeProfile, type ProfileClaims } from './views.js';
+
+/** Cursors of a repeated `hello` per unit of replay budget (as conversations listed, in hello.ts). */
+const HELLO_CURSORS_PER_UNIT = 50;
 
 export const DEFAULT_LIMITS: Readonly<Required<ServerLimits>> = {
   rateBurst: 20,
@@ -130,23 +134,42 @@ export class ChatCore implements ConnectionHandler, CoreContext {
     if (!session) return;
     // Every frame spends from its person's budget, across all their sockets,
     // whatever becomes of it: refused and invalid frames cost the server work too.
-    const parsed = parseClientFrame(raw);
-    const ref = parsed.ok ? refOf(parsed.frame) : parsed.ref;
+    // The budget is charged after the cheap reading (size, shape, JSON) and
+    // before the schema, so a flood over budget costs no validation.
+    const read = readClientFrame(raw);
     session.refused = false;
     const wait = this.frameRate.take(conn.user);
-    if (wait > 0) this.fail(conn, { code: ErrorCode.RateLimited, message: 'too many frames', retryAfter: wait }, ref);
-    else if (!parsed.ok) {
-      this.fail(conn, parsed, ref);
-      if (++session.bad > this.limits.abuseThreshold) return this.drop(conn, CloseCode.Abuse, 'too many invalid frames');
-    } else {
-      session.bad = 0;
-      // Sends also wait behind a refused one (the ordering gate).
-      if (parsed.frame.t !== 'send' || this.passGate(session, parsed.frame.id)) this.handle(session, parsed.frame, ref);
+    if (wait > 0) this.fail(conn, { code: ErrorCode.RateLimited, message: 'too many frames', retryAfter: wait }, read.ref);
+    else if (!read.ok) this.invalid(session, read);
+    else if (this.repeatedHelloAffordable(session, read.value)) {
+      const parsed = checkClientFrame(read.value, read.ref);
+      if (!parsed.ok) this.invalid(session, parsed);
+      else {
+        session.bad = 0;
+        // Sends also wait behind a refused one (the ordering gate).
+        if (parsed.frame.t !== 'send' || this.passGate(session, parsed.frame.id)) this.handle(session, parsed.frame, refOf(parsed.frame));
+      }
     }
+    if (!this.sessions.has(conn.id)) return;
     if (!session.refused) session.strikes = 0;
-    else if (++session.strikes > this.limits.refusalThreshold && this.sessions.has(conn.id)) {
-      this.drop(conn, CloseCode.Abuse, 'too many refused frames');
-    }
+    else if (++session.strikes > this.limits.refusalThreshold) this.drop(conn, CloseCode.Abuse, 'too many refused frames');
+  }
+
+  private invalid(session: Session, failure: Refusal & { ref: FrameRef }): void {
+    this.fail(session.conn, failure, failure.ref);
+    if (++session.bad > this.limits.abuseThreshold) this.drop(session.conn, CloseCode.Abuse, 'too many invalid frames');
+  }
+
+  /**
+   * A socket's first `hello` is always answered; a later one pays for its
+   * cursors from the replay budget before it is even validated, or is refused.
+   */
+  private repeatedHelloAffordable(session: Session, value: unknown): boolean {
+    const frame = value as { t?: unknown; cursors?: unknown };
+    if (frame.t !== 'hello' || !session.greeted) return true;
+    const cursors = typeof frame.cursors === 'object' && frame.cursors !== null ? Object.keys(frame.cursors).length : 0;
+    const wait = this.replayRate.take(session.conn.user, 1 + Math.floor(cursors / HELLO_CURSORS_PER_UNIT));
+    return within(this, session.conn, wait, 'too many hellos', {});
   }
 
   private handle(session: Session, frame: ClientFrame, ref: FrameRef): void {

@@ -82,12 +82,10 @@ function describe(issue: v.BaseIssue<unknown>): string {
   return path ? `${path}: ${message}` : message;
 }
 
-function parseWith<F>(
-  raw: string,
-  schema: v.GenericSchema<unknown, F>,
-  types: Set<string>,
-  untrusted: boolean,
-): ParseResult<F> {
+/** A frame read as JSON, its type known, not yet checked against its schema. */
+export type ReadResult = { ok: true; value: unknown; ref: FrameRef } | { ok: false; code: ErrorCode; message: string; ref: FrameRef };
+
+function read(raw: string, types: Set<string>, untrusted: boolean): ReadResult {
   if (untrusted) {
     if (utf8Length(raw) > LIMITS.frameBytes) {
       return { ok: false, code: ErrorCode.FrameTooLarge, message: `frames are limited to ${LIMITS.frameBytes} bytes`, ref: {} };
@@ -106,18 +104,38 @@ function parseWith<F>(
   if (typeof t !== 'string' || !types.has(t)) {
     return { ok: false, code: ErrorCode.UnknownType, message: `unknown frame type ${JSON.stringify(t)?.slice(0, 40)}`, ref };
   }
+  return { ok: true, value, ref };
+}
+
+function check<F>(value: unknown, ref: FrameRef, schema: v.GenericSchema<unknown, F>): ParseResult<F> {
   const result = v.safeParse(schema, value);
   if (result.success) return { ok: true, frame: result.output };
   const issue = result.issues[0];
   return { ok: false, code: codeOf(issue), message: describe(issue), ref };
 }
 
-/** Parses and validates a frame a client sent. Servers call this on every frame. */
+/**
+ * The cheap half of reading a client frame: size and shape, JSON, type, and
+ * what it refers to. A server charges the sender's budget between this and
+ * {@link checkClientFrame}, so a flood over budget never reaches the schema.
+ */
+export function readClientFrame(raw: string): ReadResult {
+  return read(raw, (clientTypes ??= typesOf(ClientFrameSchema)), true);
+}
+
+/** The schema check of a frame {@link readClientFrame} accepted. */
+export function checkClientFrame(value: unknown, ref: FrameRef): ParseResult<ClientFrame> {
+  return check(value, ref, ClientFrameSchema);
+}
+
+/** Parses and validates a frame a client sent. */
 export function parseClientFrame(raw: string): ParseResult<ClientFrame> {
-  return parseWith(raw, ClientFrameSchema, (clientTypes ??= typesOf(ClientFrameSchema)), true);
+  const frame = readClientFrame(raw);
+  return frame.ok ? checkClientFrame(frame.value, frame.ref) : frame;
 }
 
 /** Parses and validates a frame a server sent. Clients call this on every frame. */
 export function parseServerFrame(raw: string): ParseResult<ServerFrame> {
-  return parseWith(raw, ServerFrameSchema, (serverTypes ??= typesOf(ServerFrameSchema)), false);
+  const frame = read(raw, (serverTypes ??= typesOf(ServerFrameSchema)), false);
+  return frame.ok ? check(frame.value, frame.ref, ServerFrameSchema) : frame;
 }

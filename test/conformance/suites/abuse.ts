@@ -120,7 +120,8 @@ export function abuseSuite(backend: Backend): void {
     assert.ok(page.t === 'history');
     assert.deepEqual(page.messages.map((m) => [m.seq, m.hidden ?? null]), [[1, null], [seq, 'blocked']], 'one gapless log');
     assert.ok(!JSON.stringify(page).includes('secret words'));
-    const again = await TestClient.connect(server, a.user);
+    const again = await TestClient.open(server, a.user);
+    await again.opened;
     const welcome = await again.hello();
     const listed = welcome.conversations.find((v) => v.id === conv);
     assert.equal(listed?.last?.hidden, 'blocked', 'the list shows no preview of it either');
@@ -173,6 +174,19 @@ export function abuseSuite(backend: Backend): void {
     const paged = await back.history(deferred[0].conv, { after: 0 });
     assert.equal(paged.t === 'history' && paged.messages.length, 1, 'after the wait the page comes');
     await closeAll(back, ...senders);
+  });
+
+  test('a hello repeated on one socket is paid for from the replay budget, and refused beyond it (B14)', async () => {
+    const a = await TestClient.connect(server, uid('a'));
+    const cursors = Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`g:stale${String(i).padStart(6, '0')}`, 0]));
+    for (let i = 0; i < 6; i++) a.send({ t: 'hello', v: 1, cursors });
+    const answers = [];
+    for (let i = 0; i < 6; i++) answers.push(await a.next((f) => f.t === 'welcome' || (f.t === 'error' && /hello/.test(f.message))));
+    const refused = answers.filter((f) => f.t === 'error');
+    assert.ok(refused.length >= 3, `${refused.length} of 6 refused`);
+    assert.ok(refused.every((f) => f.t === 'error' && f.code === 'rate_limited' && (f.retryAfter ?? 0) > 0));
+    await alive(a);
+    await a.close();
   });
 
   test('tokens that live longer than the maximum, or were issued in the future, are refused (B16)', async () => {
