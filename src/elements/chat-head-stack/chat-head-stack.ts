@@ -76,9 +76,9 @@ export class ChatHeadStack extends PinElement {
     side: { reflect: true },
     titleBadge: { type: Boolean, attribute: 'title-badge' },
     sound: { type: Boolean },
-    openConv: { state: true, attribute: false },
-    menuOpen: { state: true, attribute: false },
-    announcements: { state: true, attribute: false },
+    openConv: { state: true },
+    menuOpen: { state: true },
+    announcements: { state: true },
   };
 
   readonly #headIds = this.bind((c) => c.$heads, []);

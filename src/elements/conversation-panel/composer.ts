@@ -28,15 +28,17 @@ export class Composer implements ReactiveController {
   readonly #drafts = new Map<string, string>();
   #grown = '';
 
-  constructor(
-    private readonly host: ReactiveElement,
-    private readonly options: ComposerOptions,
-  ) {
+  readonly #host: ReactiveElement;
+  readonly #options: ComposerOptions;
+
+  constructor(host: ReactiveElement, options: ComposerOptions) {
+    this.#host = host;
+    this.#options = options;
     host.addController(this);
   }
 
   get #input(): HTMLTextAreaElement | null {
-    return this.host.renderRoot.querySelector('textarea');
+    return this.#host.renderRoot.querySelector('textarea');
   }
 
   /** Keeps the current draft and shows the one of `conv`. */
@@ -58,8 +60,8 @@ export class Composer implements ReactiveController {
 
   readonly #onInput = (event: InputEvent): void => {
     this.draft = (event.target as HTMLTextAreaElement).value;
-    this.host.requestUpdate();
-    if (this.draft.trim() && this.#conv) this.options.chat()?.typing(this.#conv);
+    this.#host.requestUpdate();
+    if (this.draft.trim() && this.#conv) this.#options.chat()?.typing(this.#conv);
   };
 
   readonly #onKeydown = (event: KeyboardEvent): void => {
@@ -77,17 +79,17 @@ export class Composer implements ReactiveController {
   /** Queues the draft; the composer empties at once and gets the draft back if queueing fails. */
   async send(): Promise<void> {
     const text = this.draft;
-    const chat = this.options.chat();
+    const chat = this.#options.chat();
     if (!text.trim() || tooLong(text) || !chat || !this.#conv) return;
     this.draft = '';
-    this.host.requestUpdate();
-    this.options.sent();
+    this.#host.requestUpdate();
+    this.#options.sent();
     try {
       await chat.sendText(this.#conv, text);
     } catch {
       if (!this.draft) this.draft = text;
-      this.host.requestUpdate();
-      this.options.failed();
+      this.#host.requestUpdate();
+      this.#options.failed();
     }
   }
 

@@ -1,34 +1,22 @@
 import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
 import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
-import { displayHost, type Conversation } from '../../protocol/index.js';
+import type { Conversation } from '../../protocol/index.js';
 import { ConnectionStatus, type TimelineState } from '../../state/client.js';
 import type { OutboxEntry } from '../../state/outbox.js';
 import { EMPTY_TIMELINE } from '../../state/timeline.js';
 import { PinElement } from '../internal/base.js';
-import { PinConversationCloseEvent, PinLinkRequestEvent } from '../internal/events.js';
+import { PinConversationCloseEvent } from '../internal/events.js';
 import { warmFormatters } from '../internal/format.js';
 import { avatarStyles, conversationTitle, nameOf } from '../internal/people.js';
 import { tokens } from '../internal/theme.js';
 import { styles } from './conversation-panel.styles.js';
 import { Composer } from './composer.js';
-import {
-  askBlock,
-  askLeave,
-  askLink,
-  askReport,
-  renderConfirm,
-  renderEmpty,
-  renderHeader,
-  renderNotice,
-  renderStatus,
-  type Confirm,
-  type MenuAction,
-} from './parts.js';
 import { HistoryController } from './history.js';
-import { isExternal } from './linkify.js';
+import { followLink } from './link-check.js';
 import { Notices } from './notices.js';
 import type { MessageRow } from './rows.js';
+import { askBlock, askLeave, askReport, renderConfirm, renderEmpty, renderHeader, renderNotice, renderStatus, type Confirm, type MenuAction } from './parts.js';
 import { lockPageScroll, unlockPageScroll } from './scroll-lock.js';
 import { renderRow } from './templates.js';
 
@@ -375,18 +363,8 @@ export class ConversationPanel extends PinElement {
     return c?.kind === 'direct' ? c.members.find((m) => m !== this.#me) : undefined;
   }
 
-  /** Sends a click on a link through the link check; whether there was a link. */
   #followLink(event: MouseEvent): boolean {
-    const link = event.composedPath().find((n): n is HTMLAnchorElement => n instanceof HTMLAnchorElement && !!n.href);
-    if (!link) return false;
-    event.preventDefault();
-    const href = link.href;
-    const host = displayHost(href) ?? '';
-    if (!this.dispatchEvent(new PinLinkRequestEvent({ url: href, host }))) return true;
-    const open = () => void window.open(href, '_blank', 'noopener,noreferrer');
-    if (isExternal(href)) this.confirm = askLink(this.t, host, open);
-    else open();
-    return true;
+    return followLink(this, event, this.t, (confirm) => (this.confirm = confirm));
   }
 
   async #run(action: () => Promise<unknown>): Promise<void> {

@@ -70,12 +70,12 @@ export class PinSendDialog extends PinElement {
   // Reactive properties, declared here rather than with decorators (see PinElement).
   static override properties: PropertyDeclarations = {
     pin: { attribute: false },
-    note: { state: true, attribute: false },
-    mode: { state: true, attribute: false },
-    groupTitle: { state: true, attribute: false },
-    deliveries: { state: true, attribute: false },
-    error: { state: true, attribute: false },
-    announcement: { state: true, attribute: false },
+    note: { state: true },
+    mode: { state: true },
+    groupTitle: { state: true },
+    deliveries: { state: true },
+    error: { state: true },
+    announcement: { state: true },
   };
 
   readonly #status = this.bind((c) => c.$status, ConnectionStatus.Idle as ConnectionStatus);
