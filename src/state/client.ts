@@ -72,26 +72,26 @@ export interface SendPinOptions {
  */
 export class ChatClient {
   readonly user: string;
-  readonly $status: WritableAtom<ConnectionStatus>;
-  readonly $me: WritableAtom<User | undefined>;
-  readonly $users: WritableAtom<Readonly<Record<string, User>>>;
-  readonly $conversations: WritableAtom<Readonly<Record<string, Conversation>>>;
+  declare readonly $status: WritableAtom<ConnectionStatus>;
+  declare readonly $me: WritableAtom<User | undefined>;
+  declare readonly $users: WritableAtom<Readonly<Record<string, User>>>;
+  declare readonly $conversations: WritableAtom<Readonly<Record<string, Conversation>>>;
   /** Conversations, most recent activity first. */
-  readonly $conversationList: ReadableAtom<Conversation[]>;
-  readonly $outbox: WritableAtom<readonly OutboxEntry[]>;
+  declare readonly $conversationList: ReadableAtom<Conversation[]>;
+  declare readonly $outbox: WritableAtom<readonly OutboxEntry[]>;
   /** Who is typing, per conversation. */
-  readonly $typing: WritableAtom<Readonly<Record<string, readonly string[]>>>;
+  declare readonly $typing: WritableAtom<Readonly<Record<string, readonly string[]>>>;
   /** Conversations shown as chat heads, front first. */
-  readonly $heads: WritableAtom<readonly string[]>;
-  readonly $blocked: WritableAtom<readonly string[]>;
+  declare readonly $heads: WritableAtom<readonly string[]>;
+  declare readonly $blocked: WritableAtom<readonly string[]>;
   /**
    * A message from someone else that just became its conversation's newest:
    * news to announce, as opposed to history loaded or a catch-up after a
    * (re)connect, which only the unread counts show. Read it with `listen`.
    */
-  readonly $incoming: ReadableAtom<Incoming | undefined>;
+  declare readonly $incoming: ReadableAtom<Incoming | undefined>;
   /** The last error the server sent that no pending send or request claimed. */
-  readonly $lastError: WritableAtom<ChatError | undefined>;
+  declare readonly $lastError: WritableAtom<ChatError | undefined>;
 
   readonly #connection: Connection;
   readonly #requests: Requests;
@@ -138,14 +138,10 @@ export class ChatClient {
         requests.fail('disconnected');
       },
     });
-    this.$status = this.#connection.$status;
-    ({ $me: this.$me, $users: this.$users, $conversations: this.$conversations, $blocked: this.$blocked } = directory);
-    this.$conversationList = directory.$conversationList;
-    this.$incoming = directory.$incoming;
-    this.$heads = heads.$heads;
-    this.$typing = typing.$typing;
-    this.$outbox = delivery.$outbox;
-    this.$lastError = atom<ChatError | undefined>(undefined);
+    // Each slice's stores, under the names the elements have always read.
+    Object.assign(this, this.#connection.stores, directory.stores, heads.stores, typing.stores, delivery.stores, {
+      $lastError: atom<ChatError | undefined>(undefined),
+    });
     this.#snapshot = options.snapshotStorage && keepSnapshots(this, options.snapshotStorage);
     // Lazy connection: the first subscriber to these stores (an element) opens it, and the
     // last one to leave closes it, unless `start()` asked for it explicitly.
@@ -338,8 +334,8 @@ export class ChatClient {
         return this.#timelines.merge(frame.conv, [m]);
       }
       case 'history':
-        if (this.#requests.has(frame.req)) return this.#requests.settle(frame.req, frame);
-        return this.#timelines.replayed(frame);
+        // Unrequested pages are the replay after `hello`.
+        return void (this.#requests.settle(frame.req, frame) || this.#timelines.replayed(frame));
       case 'read':
         return this.#onRead(frame.conv, frame.user, frame.seq);
       case 'typing':
@@ -350,7 +346,7 @@ export class ChatClient {
         return this.#onError(frame);
       case 'contacts':
       case 'ok':
-        return this.#requests.settle(frame.req, frame);
+        return void this.#requests.settle(frame.req, frame);
       case 'pong':
         return this.#connection.pong();
     }

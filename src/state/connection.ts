@@ -41,7 +41,7 @@ export interface ConnectionHooks {
  * replies are in, and only then sending).
  */
 export interface Connection {
-  readonly $status: WritableAtom<ConnectionStatus>;
+  readonly stores: { readonly $status: WritableAtom<ConnectionStatus> };
   open(): void;
   close(): void;
   /** The server's welcome arrived. */
@@ -119,7 +119,7 @@ export function createConnection(ctx: SliceContext, hooks: ConnectionHooks): Con
   }
 
   return {
-    $status,
+    stores: { $status },
     open() {
       listen(true);
       transport.connect();

@@ -18,7 +18,7 @@ export interface DeliveryOptions {
  * or refused for good, kept in a storage that other tabs of theirs share.
  */
 export interface Delivery {
-  readonly $outbox: WritableAtom<readonly OutboxEntry[]>;
+  readonly stores: { readonly $outbox: WritableAtom<readonly OutboxEntry[]> };
   readonly storage: OutboxStorage;
   /** Starts sending what this tab and closed ones left unsent, when the connection says so. */
   start(): void;
@@ -57,7 +57,7 @@ export function createDelivery(ctx: SliceContext, options: DeliveryOptions): Del
   }
 
   return {
-    $outbox,
+    stores: { $outbox },
     storage,
     outbox,
     start() {

@@ -13,12 +13,15 @@ export interface Incoming {
  * which changes are news: `$incoming`.
  */
 export interface Directory {
-  readonly $me: WritableAtom<User | undefined>;
-  readonly $users: WritableAtom<Readonly<Record<string, User>>>;
-  readonly $conversations: WritableAtom<Readonly<Record<string, Conversation>>>;
-  readonly $conversationList: ReadableAtom<Conversation[]>;
-  readonly $blocked: WritableAtom<readonly string[]>;
-  readonly $incoming: ReadableAtom<Incoming | undefined>;
+  readonly stores: {
+    readonly $me: WritableAtom<User | undefined>;
+    readonly $users: WritableAtom<Readonly<Record<string, User>>>;
+    readonly $conversations: WritableAtom<Readonly<Record<string, Conversation>>>;
+    /** Conversations, most recent activity first. */
+    readonly $conversationList: ReadableAtom<Conversation[]>;
+    readonly $blocked: WritableAtom<readonly string[]>;
+    readonly $incoming: ReadableAtom<Incoming | undefined>;
+  };
   get(conv: string): Conversation | undefined;
   /** Replaces everything with what a welcome says: a catch-up, never news. */
   welcome(frame: ServerFrameOf<'welcome'>): void;
@@ -65,12 +68,14 @@ export function createDirectory(user: string): Directory {
   }
 
   return {
-    $me,
-    $users,
-    $conversations,
-    $conversationList: computed($conversations, (all) => Object.values(all).sort((a, b) => activity(b) - activity(a))),
-    $blocked,
-    $incoming,
+    stores: {
+      $me,
+      $users,
+      $conversations,
+      $conversationList: computed($conversations, (all) => Object.values(all).sort((a, b) => activity(b) - activity(a))),
+      $blocked,
+      $incoming,
+    },
     get,
     welcome(frame) {
       $me.set(frame.me);

@@ -9,7 +9,7 @@ export type HeadsStorage = Pick<Storage, 'getItem' | 'setItem'>;
  * head back, across reloads where a storage is given.
  */
 export interface Heads {
-  readonly $heads: WritableAtom<readonly string[]>;
+  readonly stores: { readonly $heads: WritableAtom<readonly string[]> };
   /** Brings a head to the front, forgetting its dismissal. */
   show(conv: string): void;
   dismiss(conv: string, lastSeq: number): void;
@@ -45,7 +45,7 @@ export function createHeads(user: string, storage: HeadsStorage | undefined): He
   const remove = (conv: string): void => $heads.set($heads.get().filter((h) => h !== conv));
 
   return {
-    $heads,
+    stores: { $heads },
     show(conv) {
       if (dismissed.delete(conv)) save();
       const heads = $heads.get();

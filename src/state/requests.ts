@@ -12,8 +12,8 @@ export type RequestFrame = ClientFrameOf<'history' | 'leave' | 'mute' | 'block' 
 /** Request correlation: each request's answer, refusal or silence settles its promise once. */
 export interface Requests {
   request<T extends ServerFrame['t']>(frame: RequestFrame): Promise<ServerFrameOf<T>>;
-  has(req: string | undefined): boolean;
-  settle(req: string | undefined, frame: ServerFrame): void;
+  /** Answers a pending request; false when `req` names none. */
+  settle(req: string | undefined, frame: ServerFrame): boolean;
   /** Takes an error frame naming a pending request; false when it names none. */
   refused(frame: ServerFrameOf<'error'>): boolean;
   /** Rejects every pending request (the socket is gone). */
@@ -53,8 +53,11 @@ export function createRequests(ctx: SliceContext, timeoutMs: number): Requests {
         pending.set(req, { resolve: resolve as (f: ServerFrame) => void, reject: rejectWith, timer, frame: out, deadline: ctx.now() + timeoutMs });
       });
     },
-    has: (req) => req !== undefined && pending.has(req),
-    settle: (req, frame) => finish(req)?.resolve(frame),
+    settle(req, frame) {
+      const p = finish(req);
+      p?.resolve(frame);
+      return !!p;
+    },
     refused(frame) {
       const req = frame.req;
       const p = req === undefined ? undefined : pending.get(req);

@@ -1,5 +1,6 @@
 import { batch, onSet, type WritableAtom } from 'nanostores';
 import { parseServerFrame, type Conversation, type User } from '../protocol/index.js';
+import { activity } from './directory.js';
 import { done, openStore, request } from './idb.js';
 
 /**
@@ -179,8 +180,4 @@ export function keepSnapshots(client: SnapshotSource, storage: SnapshotStorage):
       flush();
     },
   };
-}
-
-function activity(c: Conversation): number {
-  return c.last?.at ?? c.createdAt;
 }

@@ -6,7 +6,7 @@ const TYPING_SEND_EVERY_MS = 3_000;
 
 /** Who is typing where, shown for a few seconds after each signal, and the person's own signals, throttled. */
 export interface Typing {
-  readonly $typing: WritableAtom<Readonly<Record<string, readonly string[]>>>;
+  readonly stores: { readonly $typing: WritableAtom<Readonly<Record<string, readonly string[]>>> };
   /** Tells the others that the person is typing in `conv`. */
   send(conv: string): void;
   /** Someone else's signal from the server. */
@@ -41,7 +41,7 @@ export function createTyping(ctx: SliceContext): Typing {
   }
 
   return {
-    $typing,
+    stores: { $typing },
     send(conv) {
       if (ctx.now() - (sent.get(conv) ?? 0) < TYPING_SEND_EVERY_MS) return;
       if (ctx.send({ t: 'typing', conv })) sent.set(conv, ctx.now());
