@@ -15,7 +15,9 @@
  *   PIN_HEADERS_TIMEOUT_MS (5000), PIN_REQUEST_TIMEOUT_MS (15000),
  *   PIN_IDLE_TIMEOUT_MS (5000, keep-alive), PIN_MAX_CONNECTIONS (10000, plain
  *   HTTP and sockets together), PIN_MAX_SOCKETS_PER_USER (20),
- *   PIN_MAX_HEADER_BYTES (16384).
+ *   PIN_MAX_HEADER_BYTES (16384), PIN_HELLO_TIMEOUT_MS (10000: a socket that sends
+ *   nothing is closed with 4010), PIN_ABUSE_PENALTY_MS (30000: upgrades refused with 429
+ *   after a 4008 close).
  */
 import { randomBytes } from 'node:crypto';
 import { CloseCode } from '../src/protocol/index.js';
@@ -75,6 +77,8 @@ const server = await startServer({
   maxConnections: numberFromEnv('PIN_MAX_CONNECTIONS'),
   maxSocketsPerUser: numberFromEnv('PIN_MAX_SOCKETS_PER_USER'),
   maxHeaderBytes: numberFromEnv('PIN_MAX_HEADER_BYTES'),
+  helloTimeoutMs: numberFromEnv('PIN_HELLO_TIMEOUT_MS'),
+  abusePenaltyMs: numberFromEnv('PIN_ABUSE_PENALTY_MS'),
   tokenLimits: {
     maxLifetimeSeconds: numberFromEnv('PIN_TOKEN_MAX_LIFETIME_SEC'),
     clockSkewSeconds: numberFromEnv('PIN_CLOCK_SKEW_SEC'),

@@ -62,6 +62,10 @@ export interface ServerOptions {
   maxSocketsPerUser?: number;
   /** Largest request line plus headers, in bytes; larger requests get 431. Default 16 KiB. */
   maxHeaderBytes?: number;
+  /** A socket that sends no frame this long after opening is closed with 4010. Default 10 s. */
+  helloTimeoutMs?: number;
+  /** After a person's socket is closed as abusive (4008), their upgrades get 429 this long. Default 30 s. */
+  abusePenaltyMs?: number;
   /** Connection log; receives no tokens and no message contents. Default console.info. */
   log?: (line: string) => void;
 }
@@ -74,6 +78,8 @@ export const CONNECTION_DEFAULTS = {
   maxConnections: 10_000,
   maxSocketsPerUser: 20,
   maxHeaderBytes: 16 * 1024,
+  helloTimeoutMs: 10_000,
+  abusePenaltyMs: 30_000,
 } as const;
 
 /** Seconds a client refused at the connection cap is asked to wait. */
@@ -126,6 +132,8 @@ export async function startServer(options: ServerOptions): Promise<PinServer> {
     allowNoOrigin: options.allowNoOrigin ?? false,
     heartbeatMs: options.heartbeatMs ?? 30_000,
     maxSocketsPerUser: settings.maxSocketsPerUser,
+    helloTimeoutMs: settings.helloTimeoutMs,
+    abusePenaltyMs: settings.abusePenaltyMs,
     log,
   });
   let open = 0;
@@ -227,6 +235,8 @@ function connectionSettings(options: ServerOptions): { [K in keyof typeof CONNEC
     maxConnections: options.maxConnections ?? d.maxConnections,
     maxSocketsPerUser: options.maxSocketsPerUser ?? d.maxSocketsPerUser,
     maxHeaderBytes: options.maxHeaderBytes ?? d.maxHeaderBytes,
+    helloTimeoutMs: options.helloTimeoutMs ?? d.helloTimeoutMs,
+    abusePenaltyMs: options.abusePenaltyMs ?? d.abusePenaltyMs,
   };
   if (settings.headersTimeoutMs > settings.requestTimeoutMs) throw new Error('headersTimeoutMs must not exceed requestTimeoutMs');
   if (settings.maxConnections < 1 || settings.maxSocketsPerUser < 1) throw new Error('maxConnections and maxSocketsPerUser must be at least 1');

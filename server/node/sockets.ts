@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { CloseCode, LIMITS, randomId } from '../../src/protocol/index.js';
 import type { ChatCore } from '../../src/core/core.js';
+import { RateLimiter } from '../../src/core/rate.js';
 import type { Connection } from '../../src/core/types.js';
 import type { ProfileClaims } from '../../src/core/views.js';
 import type { TokenAuthority, Verdict } from '../shared/auth.js';
@@ -22,6 +23,10 @@ export interface SocketHostOptions {
   heartbeatMs: number;
   /** Open sockets one person may have; the next is closed with 4009. */
   maxSocketsPerUser: number;
+  /** After a socket of a person is closed as abusive (4008), their upgrades are refused (429) this long. */
+  abusePenaltyMs?: number;
+  /** A socket that sends no frame this long after it opened is closed with 4010. */
+  helloTimeoutMs?: number;
   log: (line: string) => void;
 }
 
@@ -34,6 +39,11 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
  */
 const REFUSAL_LINGER_MS = 1_000;
 const ROOM_PATH = /^\/parties\/inbox\/([^/]+)\/?$/;
+/** Sockets one person may open in a burst, then per second: each costs a token check, a profile merge and a welcome. */
+const OPENS_BURST = 60;
+const OPENS_PER_SECOND = 10;
+/** Penalties kept before expired ones are swept. */
+const PENALTY_SWEEP_AT = 10_000;
 
 /** Whether `pathname` is an inbox socket URL (partysocket's /parties/<party>/<room> scheme). */
 export function isInboxPath(pathname: string): boolean {
@@ -86,6 +96,9 @@ export class SocketHost {
   /** Open sockets per person, for the per-person cap. */
   private readonly byUser = new Map<string, Set<WebSocket>>();
   private readonly heartbeat: NodeJS.Timeout;
+  /** Until when each person's upgrades are refused after an abuse close. */
+  private readonly penalties = new Map<string, number>();
+  private readonly opens = new RateLimiter(OPENS_BURST, OPENS_PER_SECOND, Date.now);
 
   constructor(private readonly options: SocketHostOptions) {
     this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs);
@@ -99,6 +112,10 @@ export class SocketHost {
     if (!match) return endWithStatus(socket, 404);
     // RFC 6455 is version 13 (answered this way, section 4.4); `ws` alone would also take draft version 8.
     if (req.headers['sec-websocket-version'] !== '13') return endWithStatus(socket, 426, ['Sec-WebSocket-Version: 13']);
+    // A person whose socket was just closed as abusive is turned away before any work: their
+    // client does not reconnect after 4008, so only a client that ignores the close is refused.
+    const penalty = (this.penalties.get(match[1]) ?? 0) - Date.now();
+    if (penalty > 0) return endWithStatus(socket, 429, [`Retry-After: ${Math.ceil(penalty / 1000)}`]);
     this.admit(req, match[1], target.query.get('token'))
       .then((verdict) => this.complete(req, socket, head, verdict))
       .catch((error: unknown) => {
@@ -168,6 +185,10 @@ export class SocketHost {
         log(`refused code=${verdict.code} reason=${verdict.reason} origin=${originOf(req)}`);
         return closeRefused(ws, verdict.code, verdict.reason);
       }
+      if (this.opens.take(verdict.user) > 0) {
+        log(`refused code=${CloseCode.TryAgainLater} reason=reconnecting too fast user=${verdict.user}`);
+        return closeRefused(ws, CloseCode.TryAgainLater, 'reconnecting too fast');
+      }
       const open = this.byUser.get(verdict.user)?.size ?? 0;
       if (open >= maxSocketsPerUser) {
         log(`refused code=${CloseCode.TooManySockets} reason=too many sockets user=${verdict.user} open=${open}`);
@@ -188,12 +209,19 @@ export class SocketHost {
       id: randomId(12),
       user,
       send: (frame) => commits.send(() => sendText(ws, frame)),
-      close: (code, reason) => ws.close(code, reason),
+      close: (code, reason) => {
+        if (code === CloseCode.Abuse) this.penalise(user);
+        ws.close(code, reason);
+      },
     };
+    // A socket that never says anything holds memory and a slot of the person's cap for nothing.
+    const silent = setTimeout(() => ws.close(CloseCode.HelloTimeout, 'no hello'), this.options.helloTimeoutMs ?? 10_000);
+    silent.unref();
     const sockets = this.byUser.get(user) ?? new Set<WebSocket>();
     this.byUser.set(user, sockets.add(ws));
     this.alive.add(ws);
     ws.on('close', (code) => {
+      clearTimeout(silent);
       if (sockets.delete(ws) && sockets.size === 0) this.byUser.delete(user);
       try {
         core.close(conn);
@@ -204,6 +232,7 @@ export class SocketHost {
     });
     ws.on('message', (data) => {
       if (ws.readyState !== WebSocket.OPEN) return;
+      clearTimeout(silent);
       this.alive.add(ws);
       try {
         // Binary frames are read as UTF-8 text too; the core validates either way.
@@ -217,6 +246,14 @@ export class SocketHost {
     ws.on('pong', () => this.alive.add(ws));
     commits.run(() => core.open(conn, profile));
     log(`open user=${user} conn=${conn.id} origin=${originOf(req)}`);
+  }
+
+  private penalise(user: string): void {
+    const now = Date.now();
+    if (this.penalties.size >= PENALTY_SWEEP_AT) {
+      for (const [who, until] of this.penalties) if (until <= now) this.penalties.delete(who);
+    }
+    this.penalties.set(user, now + (this.options.abusePenaltyMs ?? 30_000));
   }
 
   /** Stops serving a socket whose state is now unknown; the client resumes from its cursors. */

@@ -73,7 +73,9 @@ export const CloseCode = {
   Abuse: 4008,
   /** The person already has as many open sockets as the server allows; close one, or retry later. */
   TooManySockets: 4009,
-  /** The server is at its connection cap (RFC 6455 1013, "try again later"); retry with backoff. */
+  /** No frame came within the server's deadline after the socket opened; reconnect. */
+  HelloTimeout: 4010,
+  /** The server is at its connection cap, or the person reconnects too fast (RFC 6455 1013, "try again later"); retry with backoff. */
   TryAgainLater: 1013,
   /** The server is shutting down; reconnect. */
   GoingAway: 1001,

@@ -279,6 +279,62 @@ describe('Node host hardening', () => {
   });
 });
 
+describe('Node host: abusers and silent sockets', () => {
+  test('after a 4008 close the person is turned away with 429 for a while; others are not', async () => {
+    const { server } = await start({ abusePenaltyMs: 1_500, limits: { abuseThreshold: 2 } });
+    try {
+      const user = uid('abuser');
+      const token = await server.issueToken(user);
+      const abuser = await TestClient.connect(server, user, { token });
+      for (let i = 0; i < 3; i++) abuser.send('not json');
+      assert.equal((await within(abuser.closed, 'abuse close')).code, CloseCode.Abuse);
+      const url = `${server.url.replace(/^http/, 'ws')}/parties/inbox/${user}?token=${encodeURIComponent(token)}`;
+      await assert.rejects(closeCode(url), /HTTP 429/);
+      const bystander = await TestClient.connect(server, uid('b'));
+      await pong(bystander);
+      await new Promise((resolve) => setTimeout(resolve, 1_700));
+      const back = await TestClient.connect(server, user, { token });
+      await pong(back);
+      await Promise.all([bystander.close(), back.close()]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a socket that never sends a frame is closed with 4010; one that says hello stays', async () => {
+    const { server } = await start({ helloTimeoutMs: 300 });
+    try {
+      const silent = await TestClient.open(server, uid('silent'));
+      const talker = await TestClient.connect(server, uid('talker'));
+      assert.equal((await within(silent.closed, 'close of the silent socket', 3_000)).code, CloseCode.HelloTimeout);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await pong(talker);
+      await talker.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a person reconnecting faster than the open budget gets 1013 (try again later)', async () => {
+    const { server } = await start({ maxSocketsPerUser: 100 });
+    try {
+      const user = uid('flap');
+      const token = await server.issueToken(user);
+      const clients = [];
+      for (let i = 0; i < 80; i++) clients.push(await TestClient.open(server, user, { token }));
+      await Promise.all(clients.map((c) => c.opened));
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const refused = clients.filter((c) => !c.isOpen);
+      const codes = await Promise.all(refused.map(async (c) => (await c.closed).code));
+      assert.ok(refused.length >= 5, `${refused.length} of 80 refused`);
+      assert.ok(codes.every((code) => code === CloseCode.TryAgainLater), `refusals: ${codes.join(',')}`);
+      await Promise.all(clients.filter((c) => c.isOpen).map((c) => c.close()));
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('Node host connection cap', () => {
   test('over the cap, requests get 503 with Retry-After and upgrades 1013; sockets already open keep working', async () => {
     const { server } = await start({ maxConnections: 3 });
