@@ -1,109 +1,62 @@
 // A transport over the browser's own WebSocket, without PartySocket: the
-// worked example of docs/transport.md. It keeps the contract of
-// `pin-messaging/transport` (status events, `open` for every new socket,
-// `send` honest about whether the frame went out) and reuses the library's
-// jittered backoff and heartbeat. Type-checked against the package by
-// test/package/types.
-import {
-  Backoff,
-  CLIENT_DROP_CODE,
-  createCloseEvent,
-  Heartbeat,
-  isFatalClose,
-  TransportStatus,
-  TransportTarget,
-  type Transport,
-} from 'pin-messaging/transport';
+// worked example of docs/transport.md. `SocketTransport` keeps the contract
+// of `pin-messaging/transport` (jittered backoff, heartbeat, fatal close
+// codes, status events, `open` for every new socket, `send` honest about
+// whether the frame went out); this class only makes sockets and reports
+// what they do. Type-checked against the package by test/package/types.
+import { ABNORMAL_CLOSE_CODE, SocketTransport, type ReconnectOptions } from 'pin-messaging/transport';
 
-export interface PlainWebSocketTransportOptions {
+export interface PlainWebSocketTransportOptions extends ReconnectOptions {
   /** The person's inbox socket, without the token: `wss://chat.example.com/parties/inbox/ada`. */
   url: string;
   /** Fetches a fresh token from your backend; called before every connection attempt. */
   token: () => Promise<string>;
 }
 
-export class PlainWebSocketTransport extends TransportTarget implements Transport {
-  private socket: WebSocket | undefined;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly backoff = new Backoff({ baseMs: 500, capMs: 15_000 }, 5_000, Math.random);
-  private readonly heartbeat = new Heartbeat(
-    { intervalMs: 15_000, timeoutMs: 10_000 },
-    (frame) => this.send(frame),
-    () => this.socket?.close(CLIENT_DROP_CODE, 'heartbeat timeout'),
-  );
+/**
+ * One connection attempt. The token comes first, so the WebSocket is made
+ * later; the attempt is what the life cycle tracks, and a hang-up before the
+ * token arrives means no WebSocket is made at all.
+ */
+interface Attempt {
+  ws?: WebSocket;
+  abandoned?: boolean;
+}
 
+export class PlainWebSocketTransport extends SocketTransport<Attempt> {
   constructor(private readonly options: PlainWebSocketTransportOptions) {
-    super();
+    super(options, {
+      backoff: { baseMs: 500, capMs: 15_000 },
+      heartbeat: { intervalMs: 15_000, timeoutMs: 10_000 },
+      stableMs: 5_000,
+    });
   }
 
-  connect(): void {
-    if (this.socket || this.timer !== undefined) return;
-    this.backoff.reset();
-    this.setStatus(TransportStatus.Connecting);
-    this.schedule();
+  protected openSocket(): Attempt {
+    const attempt: Attempt = {};
+    this.options.token().then(
+      (token) => {
+        if (attempt.abandoned) return;
+        const ws = new WebSocket(`${this.options.url}?token=${encodeURIComponent(token)}`);
+        attempt.ws = ws;
+        ws.onopen = () => this.opened(attempt); // the client sends `hello` now
+        ws.onmessage = (event) => typeof event.data === 'string' && this.frame(attempt, event.data);
+        ws.onclose = (event) => this.closed(attempt, event.code, event.reason, event.wasClean);
+      },
+      // Your backend is unreachable: a failed attempt like any other, retried after the backoff.
+      () => this.closed(attempt, ABNORMAL_CLOSE_CODE, 'no token', false),
+    );
+    return attempt;
   }
 
-  send(frame: string): boolean {
-    // Never buffer: the state bus resends what did not go out after the next `open`.
-    if (this.socket?.readyState !== WebSocket.OPEN) return false;
-    this.socket.send(frame);
+  protected write(attempt: Attempt, frame: string): boolean {
+    if (attempt.ws?.readyState !== WebSocket.OPEN) return false;
+    attempt.ws.send(frame);
     return true;
   }
 
-  close(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const socket = this.socket;
-    this.socket = undefined;
-    this.heartbeat.stop();
-    socket?.close(1000, 'closed by client');
-    this.backoff.reset();
-    this.setStatus(TransportStatus.Idle);
-  }
-
-  reconnect(): void {
-    if (this.status === TransportStatus.Idle || this.status === TransportStatus.Refused) return this.connect();
-    this.backoff.skipNext();
-    if (this.socket) return this.socket.close(CLIENT_DROP_CODE, 'reconnect');
-    clearTimeout(this.timer);
-    this.schedule();
-  }
-
-  private schedule(): void {
-    this.timer = setTimeout(() => void this.open(), this.backoff.nextDelay());
-  }
-
-  private async open(): Promise<void> {
-    this.timer = undefined;
-    let token: string;
-    try {
-      token = await this.options.token();
-    } catch {
-      return this.schedule(); // the backend is unreachable: try again later
-    }
-    if (this.status === TransportStatus.Idle) return; // closed meanwhile
-    this.setStatus(TransportStatus.Connecting);
-    const socket = new WebSocket(`${this.options.url}?token=${encodeURIComponent(token)}`);
-    this.socket = socket;
-    socket.onopen = () => {
-      this.backoff.opened();
-      this.heartbeat.start();
-      this.setStatus(TransportStatus.Open);
-      this.dispatchEvent(new Event('open')); // the client sends `hello` now
-    };
-    socket.onmessage = (event) => {
-      this.heartbeat.seen();
-      if (typeof event.data === 'string') this.emitMessage(event.data);
-    };
-    socket.onclose = (event) => {
-      if (socket !== this.socket) return;
-      this.socket = undefined;
-      this.heartbeat.stop();
-      this.backoff.closed(event.code);
-      const fatal = isFatalClose(event.code); // bad token or Origin: retrying cannot help
-      this.setStatus(fatal ? TransportStatus.Refused : TransportStatus.Reconnecting);
-      this.dispatchEvent(createCloseEvent(event.code, event.reason, event.wasClean));
-      if (!fatal) this.schedule();
-    };
+  protected hangUp(attempt: Attempt, code: number, reason: string): void {
+    attempt.abandoned = true;
+    attempt.ws?.close(code, reason);
   }
 }

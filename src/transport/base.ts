@@ -64,8 +64,6 @@ export interface ReconnectOptions {
   heartbeat?: HeartbeatOptions | false;
   /** A socket open this long resets the backoff. */
   stableMs?: number;
-  /** An attempt that has not opened after this long (token fetch included) is abandoned and retried. */
-  connectTimeoutMs?: number;
   /** Source of the reconnect jitter (tests make it deterministic). Default `Math.random`. */
   random?: () => number;
 }
@@ -75,7 +73,6 @@ export interface ReconnectDefaults {
   backoff: BackoffOptions;
   heartbeat: HeartbeatOptions | false;
   stableMs: number;
-  connectTimeoutMs: number;
 }
 
 /**
@@ -98,11 +95,10 @@ export interface ReconnectDefaults {
  */
 export abstract class SocketTransport<S extends object> extends TransportTarget implements Transport {
   #socket: S | undefined;
-  /** The wait before the next attempt, or the current attempt's connect timeout: never both. */
+  /** The wait before the next attempt. */
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #backoff: Backoff;
   readonly #heartbeat: Heartbeat;
-  readonly #connectTimeoutMs: number;
 
   constructor(options: ReconnectOptions, defaults: ReconnectDefaults) {
     super();
@@ -116,17 +112,12 @@ export abstract class SocketTransport<S extends object> extends TransportTarget 
       (frame) => this.send(frame),
       () => this.#drop(CLIENT_DROP_CODE, 'heartbeat timeout', false),
     );
-    this.#connectTimeoutMs = options.connectTimeoutMs ?? defaults.connectTimeoutMs;
-  }
-
-  /** The socket of the current attempt, connecting or open. */
-  protected get socket(): S | undefined {
-    return this.#socket;
   }
 
   /**
    * Starts one connection attempt, called after the backoff wait. Fetch a
-   * fresh token here. Must not report on the new socket before returning it.
+   * fresh token here, and give up on an attempt that does not open in time
+   * (report it `closed`). Must not report on the new socket before returning it.
    */
   protected abstract openSocket(): S;
 
@@ -135,30 +126,31 @@ export abstract class SocketTransport<S extends object> extends TransportTarget 
 
   /**
    * Closes a socket the transport is leaving (`close()`, `reconnect()`, a
-   * heartbeat or connect timeout). The transport reports the close itself
-   * and ignores whatever the socket reports from now on, its own close too. `code` is
-   * `ABNORMAL_CLOSE_CODE` when the attempt is abandoned before it opened: a
-   * WebSocket cannot send that code, so close without one.
+   * heartbeat timeout) with `code`, which a WebSocket can send. The
+   * transport reports the close itself unless the socket reports it from
+   * inside this call; it ignores whatever the socket reports afterwards.
    */
   protected abstract hangUp(socket: S, code: number, reason: string): void;
 
   connect(): void {
-    if (this.status !== TransportStatus.Idle && this.status !== TransportStatus.Refused) return;
+    // Already on a socket, or waiting to open one.
+    if (this.#socket || this.#timer) return;
     this.#backoff.reset();
     this.setStatus(TransportStatus.Connecting);
     this.#schedule();
   }
 
   send(frame: string): boolean {
-    const socket = this.#socket;
     // Never queue for a later socket: the state bus keeps a durable outbox and resends after `open`.
-    return !!socket && this.status === TransportStatus.Open && this.write(socket, frame);
+    // `open` is only ever the status of the current socket.
+    return this.status === TransportStatus.Open && this.write(this.#socket!, frame);
   }
 
   close(): void {
     const socket = this.#socket;
     this.#socket = undefined;
-    this.#clearTimer();
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     this.#heartbeat.stop();
     if (socket) this.hangUp(socket, 1000, 'closed by client');
     this.#backoff.reset();
@@ -166,17 +158,16 @@ export abstract class SocketTransport<S extends object> extends TransportTarget 
   }
 
   reconnect(): void {
-    if (this.status === TransportStatus.Idle || this.status === TransportStatus.Refused) return this.connect();
+    if (!this.#socket && !this.#timer) return this.connect();
     this.#backoff.skipNext();
     if (this.#socket) return this.#drop(CLIENT_DROP_CODE, 'reconnect', true);
-    this.#clearTimer();
+    clearTimeout(this.#timer);
     this.#schedule();
   }
 
   /** The adapter's socket opened. */
   protected opened(socket: S): void {
     if (socket !== this.#socket) return;
-    this.#clearTimer();
     this.#backoff.opened();
     this.#heartbeat.start();
     this.setStatus(TransportStatus.Open);
@@ -194,41 +185,29 @@ export abstract class SocketTransport<S extends object> extends TransportTarget 
   protected closed(socket: S, code: number, reason: string, wasClean: boolean): void {
     if (socket !== this.#socket) return;
     this.#socket = undefined;
-    this.#left(code, reason, wasClean);
-  }
-
-  #schedule(): void {
-    this.#timer = setTimeout(() => {
-      const socket = this.openSocket();
-      this.#socket = socket;
-      this.#timer = setTimeout(() => this.#drop(ABNORMAL_CLOSE_CODE, 'connect timeout', false), this.#connectTimeoutMs);
-      // Last, as a `status` listener may close the transport.
-      this.setStatus(TransportStatus.Connecting);
-    }, this.#backoff.nextDelay());
-  }
-
-  /** Leaves the current socket, as if it had closed with `code`. */
-  #drop(code: number, reason: string, wasClean: boolean): void {
-    const socket = this.#socket;
-    if (!socket) return;
-    // Forgotten first: a socket that reports its own close from inside `hangUp` is not heard.
-    this.#socket = undefined;
-    this.hangUp(socket, code, reason);
-    this.#left(code, reason, wasClean);
-  }
-
-  #left(code: number, reason: string, wasClean: boolean): void {
-    this.#clearTimer();
     this.#heartbeat.stop();
     this.#backoff.closed(code);
     this.setStatus(isFatalClose(code) ? TransportStatus.Refused : TransportStatus.Reconnecting);
     this.dispatchEvent(createCloseEvent(code, reason, wasClean));
     // Unless a listener has meanwhile closed, refused or rescheduled it.
-    if (this.status === TransportStatus.Reconnecting && this.#timer === undefined) this.#schedule();
+    if (this.status === TransportStatus.Reconnecting && !this.#timer) this.#schedule();
   }
 
-  #clearTimer(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+  #schedule(): void {
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#socket = this.openSocket();
+      // Last, as a `status` listener may close the transport.
+      this.setStatus(TransportStatus.Connecting);
+    }, this.#backoff.nextDelay());
+  }
+
+  /** Leaves the current socket, reporting it closed with `code`. */
+  #drop(code: number, reason: string, wasClean: boolean): void {
+    const socket = this.#socket;
+    if (!socket) return;
+    this.hangUp(socket, code, reason);
+    // Not reported twice if the socket reported its own close from inside `hangUp`.
+    this.closed(socket, code, reason, wasClean);
   }
 }

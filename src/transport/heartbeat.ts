@@ -40,7 +40,7 @@ export class Heartbeat {
         this.stop();
         this.#dead();
       }, timeoutMs);
-      this.#ping(JSON.stringify({ t: 'ping', n: ++this.#count }));
+      this.#ping(`{"t":"ping","n":${++this.#count}}`);
     }, intervalMs);
   }
 

@@ -75,6 +75,8 @@ export class MemoryTransport extends SocketTransport<Link> {
   private readonly options: MemoryTransportOptions;
   private faults: MemoryFaults;
   private readonly random: () => number;
+  /** The last socket made: the one in use until it is closed (see `current`). */
+  private link: Link | undefined;
 
   constructor(options: MemoryTransportOptions) {
     super(options, MEMORY_DEFAULTS);
@@ -95,7 +97,7 @@ export class MemoryTransport extends SocketTransport<Link> {
 
   /** Cuts the socket abruptly, as a network failure would: frames in flight are lost both ways. */
   disconnect(): void {
-    if (this.socket) this.end(this.socket, ABNORMAL_CLOSE_CODE, 'connection lost', false, 'cut');
+    if (this.current) this.end(this.current, ABNORMAL_CLOSE_CODE, 'connection lost', false, 'cut');
   }
 
   /**
@@ -104,15 +106,20 @@ export class MemoryTransport extends SocketTransport<Link> {
    * the socket it opens next works.
    */
   stall(): void {
-    if (this.socket) this.socket.stalled = true;
+    if (this.current) this.current.stalled = true;
   }
 
   /** Lets frames through the current socket again (those sent meanwhile stay lost). */
   resume(): void {
-    if (this.socket) this.socket.stalled = false;
+    if (this.current) this.current.stalled = false;
   }
 
   // The socket, wired to the life cycle -------------------------------------------
+
+  /** The socket in use, if any. Every socket the life cycle leaves is closed here first. */
+  private get current(): Link | undefined {
+    return this.link?.state === 'closed' ? undefined : this.link;
+  }
 
   protected openSocket(): Link {
     const link: Link = {
@@ -122,6 +129,7 @@ export class MemoryTransport extends SocketTransport<Link> {
       up: new Pipe((item) => this.toServer(link, item), () => !!this.faults.reorder),
       down: new Pipe((item) => this.toClient(link, item), () => !!this.faults.reorder),
     };
+    this.link = link;
     link.down.push({ kind: 'open' }, this.latency());
     link.socket = this.options.backend.connect(
       this.options.user,
@@ -193,7 +201,8 @@ export class MemoryTransport extends SocketTransport<Link> {
   }
 
   private toClient(link: Link, item: Down): void {
-    if (link.stalled || link !== this.socket) return;
+    // A link the transport left has its pipes closed, so only the current one gets here.
+    if (link.stalled) return;
     if (item.kind === 'close') return this.end(link, item.code, item.reason, true, 'none');
     if (item.kind === 'open') {
       link.state = 'open';

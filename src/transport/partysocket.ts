@@ -1,5 +1,5 @@
 import PartySocket from 'partysocket';
-import { ABNORMAL_CLOSE_CODE, SocketTransport, type ReconnectOptions } from './base.js';
+import { SocketTransport, type ReconnectOptions } from './base.js';
 
 /** A token, or a function that fetches a fresh one (called before every connection attempt). */
 export type TokenProvider = string | (() => string | Promise<string>);
@@ -23,6 +23,8 @@ export interface PartySocketTransportOptions extends ReconnectOptions {
   protocol?: 'ws' | 'wss';
   /** Needed where there is no global WebSocket (Node 20: pass `ws`). */
   WebSocket?: WebSocketConstructor;
+  /** An attempt that has not opened after this long is abandoned and retried. */
+  connectTimeoutMs?: number;
 }
 
 export const DEFAULTS = {
@@ -32,8 +34,6 @@ export const DEFAULTS = {
   stableMs: 5_000,
   connectTimeoutMs: 4_000,
 } as const;
-
-const OPEN = 1;
 
 /**
  * The default transport: one WebSocket at a time to the user's inbox room.
@@ -56,7 +56,6 @@ export class PartySocketTransport extends SocketTransport<PartySocket> {
 
   protected openSocket(): PartySocket {
     const o = this.#options;
-    const connectTimeoutMs = o.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
     const socket: PartySocket = new PartySocket({
       host: o.host,
       room: o.room,
@@ -64,30 +63,28 @@ export class PartySocketTransport extends SocketTransport<PartySocket> {
       prefix: o.prefix,
       protocol: o.protocol,
       WebSocket: o.WebSocket,
-      // Runs right before the socket is made; a socket given up meanwhile fetches no token and is never made.
-      query: async () => (socket === this.socket ? { token: typeof o.token === 'function' ? await o.token() : o.token } : {}),
-      // One attempt per PartySocket: waits, retries and the connect timeout are the base class's
-      // (its own timeout, started later, never fires first). A queue would outlive neither socket nor page.
+      // Runs right before the socket is made (PartySocket makes none once closed): a fresh token per attempt.
+      query: async () => ({ token: typeof o.token === 'function' ? await o.token() : o.token }),
+      // One attempt per PartySocket: the waits and retries are the base class's. A queue would
+      // outlive neither socket nor page.
       maxRetries: 0,
       maxEnqueuedMessages: 0,
-      connectionTimeout: connectTimeoutMs,
+      connectionTimeout: o.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
     });
     // The on* handlers get PartySocket's own events; the ones it dispatches
     // are clones, which lose `code` in browsers for the closes it makes up.
     socket.onopen = () => this.opened(socket);
     socket.onmessage = (event) => typeof event.data === 'string' && this.frame(socket, event.data);
-    socket.onclose = (event) => this.closed(socket, event.code, event.reason ?? '', event.wasClean ?? false);
+    socket.onclose = (event) => this.closed(socket, event.code, event.reason, event.wasClean);
     return socket;
   }
 
   protected write(socket: PartySocket, frame: string): boolean {
-    // PartySocket's own send() would buffer a frame for a socket not yet open: check the real state first.
-    if (socket.readyState !== OPEN) return false;
-    socket.send(frame);
-    return true;
+    // True only when the frame went out on an open socket: with no queue, anything else is dropped.
+    return socket.send(frame);
   }
 
   protected hangUp(socket: PartySocket, code: number, reason: string): void {
-    socket.close(code === ABNORMAL_CLOSE_CODE ? undefined : code, reason);
+    socket.close(code, reason);
   }
 }
