@@ -1,12 +1,12 @@
 import type { ReactiveElement } from 'lit';
 import type { Conversation } from '../../protocol/index.js';
-import { SendState, type OutboxEntry } from '../../state/outbox.js';
+import type { OutboxEntry } from '../../state/outbox.js';
 import type { Strings } from '../internal/strings.js';
 
 /** Person and group pairs told that someone they blocked is in the group: once each, whichever panel shows it. */
 const toldBlocked = new Set<string>();
 
-const failedIds = (pending: readonly OutboxEntry[]) => new Set(pending.filter((e) => e.state === SendState.Failed).map((e) => e.id));
+const failedIds = (pending: readonly OutboxEntry[]) => new Set(pending.filter((e) => e.state === 'failed').map((e) => e.id));
 
 /**
  * What the panel says through its live region unasked: that messages have
