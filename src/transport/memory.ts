@@ -36,6 +36,8 @@ export interface MemoryTransportOptions extends MemoryFaults, ReconnectOptions {
   profile?: Partial<Omit<User, 'id'>>;
   /** Source of every fault decision and of the reconnect jitter. Default `Math.random`. */
   random?: () => number;
+  /** An attempt that has not opened after this long is abandoned and retried. */
+  connectTimeoutMs?: number;
 }
 
 /** Defaults of the in-memory transport: the real adapter's behaviour on a faster clock. */
@@ -57,6 +59,7 @@ interface Link {
   /** Client to server; `null` is the client's hang-up, behind the frames sent before it. */
   up: Pipe<string | null>;
   down: Pipe<Down>;
+  timeout?: ReturnType<typeof setTimeout>;
 }
 
 /**
@@ -130,6 +133,8 @@ export class MemoryTransport extends SocketTransport<Link> {
       down: new Pipe((item) => this.toClient(link, item), () => !!this.faults.reorder),
     };
     this.link = link;
+    const timeoutMs = this.options.connectTimeoutMs ?? MEMORY_DEFAULTS.connectTimeoutMs;
+    link.timeout = setTimeout(() => this.end(link, ABNORMAL_CLOSE_CODE, 'connect timeout', false, 'cut'), timeoutMs);
     link.down.push({ kind: 'open' }, this.latency());
     link.socket = this.options.backend.connect(
       this.options.user,
@@ -163,9 +168,8 @@ export class MemoryTransport extends SocketTransport<Link> {
     return true;
   }
 
-  protected hangUp(link: Link, code: number): void {
-    // An attempt abandoned before it opened is cut; anything else is a close behind the frames sent.
-    this.release(link, code === ABNORMAL_CLOSE_CODE ? 'cut' : 'graceful');
+  protected hangUp(link: Link): void {
+    this.release(link, 'graceful');
   }
 
   /** Ends `link` from this side or the server's, and reports it. */
@@ -182,6 +186,7 @@ export class MemoryTransport extends SocketTransport<Link> {
    */
   private release(link: Link, server: 'graceful' | 'cut' | 'none'): void {
     link.state = 'closed';
+    clearTimeout(link.timeout);
     link.down.close();
     const socket = link.socket;
     if (server === 'graceful') link.up.push(null, this.latency(), true);
@@ -206,6 +211,7 @@ export class MemoryTransport extends SocketTransport<Link> {
     if (item.kind === 'close') return this.end(link, item.code, item.reason, true, 'none');
     if (item.kind === 'open') {
       link.state = 'open';
+      clearTimeout(link.timeout);
       return this.opened(link);
     }
     this.frame(link, item.frame);

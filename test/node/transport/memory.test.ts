@@ -227,6 +227,20 @@ describe('MemoryTransport', () => {
     assert.equal(live.rec.closes.at(-1)?.code, CloseCode.Revoked);
   });
 
+  test('an attempt that does not open within connectTimeoutMs is abandoned (1006) and retried', async () => {
+    const backend = createMemoryBackend({ users });
+    const { transport, rec } = connect(backend, { connectTimeoutMs: 30, latencyMs: 200, backoff: { baseMs: 5, capMs: 10 } });
+    await waitFor(() => rec.closes.length >= 2, 'two abandoned attempts');
+    assert.equal(rec.opens.length, 0);
+    assert.deepEqual(rec.closes.slice(0, 2).map((c) => [c.code, c.reason]), [
+      [1006, 'connect timeout'],
+      [1006, 'connect timeout'],
+    ]);
+    transport.setFaults({});
+    await waitFor(() => rec.of('welcome').length, 'welcome once the link is fast again');
+    assert.equal(transport.status, 'open');
+  });
+
   test('disconnect loses frames in flight both ways and reconnects', async () => {
     const backend = createMemoryBackend({ users });
     const { transport, rec } = connect(backend, { latencyMs: 20 });
