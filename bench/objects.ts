@@ -7,12 +7,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConversationStore } from '../server/cloudflare/worker/conversation-store.js';
-import { InboxStore } from '../server/cloudflare/worker/inbox-store.js';
+import { FactsDirectory } from '../server/cloudflare/worker/facts-directory.js';
+import { InboxDirectory, InboxList } from '../server/cloudflare/worker/inbox-store.js';
 import { ChatCore } from '../src/core/core.js';
 import type { Connection } from '../src/core/types.js';
 import { openLibsql, type LibsqlBinding } from '../server/node/libsql.js';
-import { SqlStorage } from '../server/shared/storage/sql.js';
+import { SqlConversations, SqlDirectory, SqlStorage } from '../server/shared/storage/sql.js';
 import { newGroupId, type Conversation, type Message } from '../src/protocol/index.js';
 import { fmtInt, median, table } from './stats.js';
 
@@ -53,9 +53,8 @@ const row = (name: string, object: string, us: number) => rows.push([name, objec
 // A conversation object: a group of 10, each member with one socket (its inbox, in the split).
 {
   const members = Array.from({ length: 10 }, (_, i) => `m${i}`);
-  const store = new ConversationStore(db('conversation'));
-  store.use({ users: members.map((id) => ({ id, name: id })), blocks: [], follows: [] });
-  const core = new ChatCore({ storage: store, limits: UNLIMITED });
+  const facts = new FactsDirectory({ users: members.map((id) => ({ id, name: id })), blocks: [], follows: [] });
+  const core = new ChatCore({ directory: facts, conversations: new SqlConversations(db('conversation')), limits: UNLIMITED });
   const sockets = members.map((m) => socket(m));
   sockets.forEach((s) => core.open(s));
   const conv = newGroupId();
@@ -68,12 +67,14 @@ const row = (name: string, object: string, us: number) => rows.push([name, objec
 // An inbox: one person in 500 conversations, kept as the views the conversations delivered.
 {
   const me = 'ana';
-  const store = new InboxStore(db('inbox'), me);
-  store.cacheUsers([{ id: me, name: 'Ana' }]);
+  const sql = db('inbox');
+  const people = new InboxDirectory(sql, me);
+  const store = new InboxList(sql, me, people);
+  people.cacheUsers([{ id: me, name: 'Ana' }]);
   const at = Date.now();
   for (let c = 0; c < 500; c++) {
     const members = [me, ...Array.from({ length: c % 10 === 0 ? 9 : 1 }, (_, k) => `p${c}-${k}`)];
-    store.cacheUsers(members.map((id) => ({ id, name: `Person ${id}` })));
+    people.cacheUsers(members.map((id) => ({ id, name: `Person ${id}` })));
     const view: Conversation = { id: `g:conv${c}`, kind: 'group', members, createdBy: me, createdAt: at, lastSeq: 0, unread: 0, muted: false, reads: {} };
     store.apply(view.id, { frame: JSON.stringify({ t: 'conv', conv: view }) });
   }
@@ -83,7 +84,7 @@ const row = (name: string, object: string, us: number) => rows.push([name, objec
     return { frame: JSON.stringify({ t: 'msg', conv: 'g:conv0', m }), seq: m.seq };
   };
   row('apply a delivered message (list + unread)', 'inbox', measure(2_000, (i) => store.apply('g:conv0', delivery(i))));
-  const core = new ChatCore({ storage: store, limits: UNLIMITED });
+  const core = new ChatCore({ directory: people, conversations: store, limits: UNLIMITED });
   const conn = socket(me);
   core.open(conn);
   conn.bytes = 0;
@@ -93,7 +94,7 @@ const row = (name: string, object: string, us: number) => rows.push([name, objec
 
 // The directory: profiles of everyone, searched for the contact picker.
 {
-  const store = new SqlStorage(db('directory'));
+  const store = new SqlDirectory(db('directory'));
   for (let i = 0; i < 10_000; i++) store.putUser({ id: `user${i}`, name: `Person ${i} ${i % 7 === 0 ? 'Rosa' : 'Lind'}` });
   row('search 10,000 profiles (60 rows)', 'directory', measure(200, (i) => store.searchUsers(`Person ${i % 100}`, 60)));
   row('10 profiles by id', 'directory', measure(2_000, (i) => Array.from({ length: 10 }, (_, k) => store.getUser(`user${(i * 10 + k) % 10_000}`))));
