@@ -1,4 +1,4 @@
-import type { ChatStorage, User } from '../../src/core/types.js';
+import type { DirectoryPort, User } from '../../src/core/types.js';
 
 /** People of the demo directory. Avatars are filled in with the server's own URL. */
 export const SAMPLE_USERS: readonly Omit<User, 'avatar'>[] = [
@@ -43,7 +43,7 @@ function mutual(a: string, others: string[]): [string, string][] {
 }
 
 /** Puts the sample people and their follows into `storage` (idempotent). */
-export function seedSampleUsers(storage: ChatStorage, baseUrl: string): void {
+export function seedSampleUsers(storage: DirectoryPort, baseUrl: string): void {
   for (const user of SAMPLE_USERS) storage.putUser({ ...user, avatar: `${baseUrl}/avatars/${user.id}.svg` });
   for (const [follower, followee] of FOLLOWS) storage.setFollow(follower, followee, true);
 }
