@@ -182,8 +182,8 @@ export class ConversationPanel extends PinElement {
 
   protected override updated(changed: PropertyValues): void {
     if (changed.has('menuOpen') && this.menuOpen) this.renderRoot.querySelector<HTMLElement>('[role="menuitem"]')?.focus();
-    const dialog = this.#dialog;
-    if (this.confirm && dialog && !dialog.open) {
+    const dialog = this.confirm && this.#dialog;
+    if (dialog && !dialog.open) {
       dialog.returnValue = ''; // Escape keeps the previous value: never let it confirm
       dialog.showModal();
     }
