@@ -2,7 +2,14 @@ import { chromium, type Browser, type CDPSession, type Page } from 'playwright-c
 import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
 import './harness.js'; // the page's `window.bench` type
 
-export type SideName = 'panel' | 'peer';
+/** A subject: its page is `<name>.html` (vaadin's is peer.html, the first peer this bench had). */
+export const SIDES = ['panel', 'lit-virtualizer', 'virtuoso', 'vaadin'] as const;
+export type SideName = (typeof SIDES)[number];
+const PAGE: Record<SideName, string> = { panel: 'panel', 'lit-virtualizer': 'lit-virtualizer', virtuoso: 'virtuoso', vaadin: 'peer' };
+
+/** `box`: the 360 x 520 stage in a 1280 x 800 window; `full`: the stage fills a 1024 x 768 window. */
+export type View = 'box' | 'full';
+const WINDOW: Record<View, { width: number; height: number }> = { box: { width: 1280, height: 800 }, full: { width: 1024, height: 768 } };
 
 /** Debian's Chromium (or CHROME_PATH's), headless, with the project's flags. */
 export function launch(): Promise<Browser> {
@@ -26,8 +33,13 @@ export async function mainThreadMs(cdp: CDPSession): Promise<number> {
 }
 
 /** A fresh context and page on one side's benchmark page, with its CDP session. */
-export async function openPage(browser: Browser, origin: string, side: SideName): Promise<{ page: Page; cdp: CDPSession; close(): Promise<void> }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+export async function openPage(
+  browser: Browser,
+  origin: string,
+  side: SideName,
+  view: View = 'box',
+): Promise<{ page: Page; cdp: CDPSession; close(): Promise<void> }> {
+  const context = await browser.newContext({ viewport: WINDOW[view] });
   const page = await context.newPage();
   page.on('pageerror', (error) => console.error(`[${side}] page error: ${error.message}`));
   page.on('console', (msg) => {
@@ -38,7 +50,7 @@ export async function openPage(browser: Browser, origin: string, side: SideName)
   });
   const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
-  await page.goto(`${origin}/${side}.html`);
+  await page.goto(`${origin}/${PAGE[side]}.html?view=${view}`);
   await page.waitForFunction(() => 'bench' in window && self.crossOriginIsolated);
   return { page, cdp, close: () => context.close() };
 }

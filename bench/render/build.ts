@@ -1,11 +1,12 @@
-// Bundles the two benchmark pages with Vite, as a site would ship them:
+// Bundles the benchmark pages with Vite, as a site would ship them:
 // production mode for Lit and nanostores, minified.
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+const PAGES = ['panel', 'peer', 'lit-virtualizer', 'virtuoso'];
 
-/** Builds panel.html and peer.html into `outDir`. `minify: false` keeps function names for profiles. */
+/** Builds every subject's page into `outDir`. `minify: false` keeps function names for profiles. */
 export async function buildPages(outDir: string, options: { minify?: boolean } = {}): Promise<void> {
   await build({
     configFile: false,
@@ -21,7 +22,7 @@ export async function buildPages(outDir: string, options: { minify?: boolean } =
       reportCompressedSize: false,
       chunkSizeWarningLimit: 2_000,
       rolldownOptions: {
-        input: { panel: `${here}panel.html`, peer: `${here}peer.html` },
+        input: Object.fromEntries(PAGES.map((p) => [p, `${here}${p}.html`])),
         checks: { pluginTimings: false },
       },
     },

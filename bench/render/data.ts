@@ -1,4 +1,4 @@
-import type { Body } from '../../src/protocol/index.js';
+import type { StoredBody } from '../../src/protocol/index.js';
 import { randomId } from '../../src/protocol/index.js';
 import { seededRandom, type TestChat } from '../../src/testing/index.js';
 
@@ -20,13 +20,23 @@ function text(rand: () => number, n: number): string {
   return out.join(' ');
 }
 
+/** One message in this many is a pin card (its image is what makes a row tall and costly). */
+export const PIN_EVERY = 10;
+
+/** Pin images come from the benchmark's own server (see serve.ts), one distinct file per pin. */
+export function pinImage(origin: string, n: number): string {
+  return `${origin}/pin/${n % 97}.svg`;
+}
+
 /**
- * A direct conversation between `a` and `b` with `count` text messages stored
- * straight in the backend: runs of one to four messages per sender, gaps from
+ * A direct conversation between `a` and `b` with `count` messages stored
+ * straight in the backend, one in PIN_EVERY a pin card with an image and a
+ * note, the rest text: runs of one to four messages per sender, gaps from
  * seconds to hours (so there are sender groups and day separators), the
- * newest a few minutes ago. Returns the conversation id.
+ * newest a few minutes ago. Every text and note starts with `#<seq>`.
+ * Returns the conversation id.
  */
-export function seedHistory(chat: TestChat, a: string, b: string, count: number): string {
+export function seedHistory(chat: TestChat, a: string, b: string, count: number, origin = location.origin): string {
   const conv = chat.seed({ members: [a, b], messages: 0 });
   const rand = random(20_240_611);
   const gaps: number[] = [];
@@ -41,7 +51,14 @@ export function seedHistory(chat: TestChat, a: string, b: string, count: number)
     }
     run -= 1;
     at += gaps[i];
-    const body: Body = { kind: 'text', text: text(rand, i + 1) };
+    const body: StoredBody =
+      (i + 1) % PIN_EVERY === 0
+        ? {
+            kind: 'pin',
+            pin: { url: `https://www.example.com/pin/${i + 1}`, image: pinImage(origin, i + 1), title: text(rand, i + 1).slice(0, 60), domain: 'example.com' },
+            note: `#${i + 1} this one`,
+          }
+        : { kind: 'text', text: text(rand, i + 1) };
     chat.backend.storage.append(conv, from, randomId(), body, Math.round(at));
   }
   return conv;

@@ -1,12 +1,37 @@
 // Page side of the render benchmark, shared by both pages: the same chat
 // (in-memory backend, the real client), the same history, and one way to
 // time a change until the frame that shows it. Each page plugs in a `Side`:
-// <conversation-panel> or <vaadin-message-list> fed from the same client.
+// <conversation-panel>, or a peer list fed from the same client by its glue.
 import type { Message } from '../../src/protocol/index.js';
 import { ChatClient, ConnectionStatus } from '../../src/state/client.js';
 import { memoryOutboxStorage } from '../../src/state/outbox-storage.js';
 import { MemoryTransport, TestChat } from '../../src/testing/index.js';
 import { seedHistory } from './data.js';
+
+/**
+ * The page's view: `box` is the benchmark's 360 x 520 stage, `full` a stage
+ * filling the window (the runner gives such pages a 1024 x 768 window).
+ */
+// The runner imports this module too (for its constants): no page there.
+const inPage = typeof document !== 'undefined';
+export const VIEW = inPage && new URLSearchParams(location.search).get('view') === 'full' ? 'full' : 'box';
+if (inPage && VIEW === 'full') {
+  const stage = document.getElementById('stage')!.style;
+  stage.inset = '0';
+  stage.inlineSize = '100%';
+  stage.blockSize = '100%';
+}
+
+/**
+ * Every task over 50 ms since the page loaded (start, duration). The runner
+ * reads those in one phase's window: seeding the history is not measured.
+ */
+const longTasks: { start: number; ms: number }[] = [];
+if (inPage) {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) longTasks.push({ start: e.startTime, ms: e.duration });
+  }).observe({ type: 'longtask', buffered: true });
+}
 
 /** Messages per page of older history (the client's default page). */
 export const OLDER_PAGE = 50;
@@ -22,7 +47,7 @@ export interface Context {
   /** The other person, who sends the appended messages. */
   other: ChatClient;
   conv: string;
-  /** Where the element goes (a 360 x 520 box). */
+  /** Where the element goes (a 360 x 520 box, or the whole window: see VIEW). */
   stage: HTMLElement;
 }
 
@@ -55,6 +80,9 @@ export interface OlderResult {
   kept: boolean;
   /** How far it moved, px. */
   shift: number;
+  /** The same once the page has settled after showing the change. */
+  keptSettled: boolean;
+  settledShift: number;
   /** Messages loaded by the time the change showed. */
   loaded: number;
 }
@@ -225,7 +253,12 @@ export function install(side: Side): void {
       );
       const after = anchor ? side.topOf(anchor.seq) : undefined;
       const shift = anchor && after !== undefined ? after - anchor.top : Number.NaN;
-      return { ...timing, kept: Math.abs(shift) < 2, shift, loaded: before - timeline().lo };
+      const loaded = before - timeline().lo;
+      // A list may show the page with the view moved, then put it back once it has measured the new rows.
+      await api.settle();
+      const later = anchor ? side.topOf(anchor.seq) : undefined;
+      const settledShift = anchor && later !== undefined ? later - anchor.top : Number.NaN;
+      return { ...timing, kept: Math.abs(shift) < 2, shift, keptSettled: Math.abs(settledShift) < 2, settledShift, loaded };
     },
 
     /**
@@ -249,6 +282,8 @@ export function install(side: Side): void {
     },
 
     rendered: () => side.rendered(),
+    now: () => performance.now(),
+    longTasks: (since: number) => longTasks.filter((t) => t.start >= since).map((t) => t.ms),
     loaded: () => timeline().messages.length,
     profile: (on: boolean) => void (profiling = on),
   };
@@ -269,6 +304,10 @@ export type BenchApi = {
   older(): Promise<Timing & OlderResult>;
   settle(): Promise<void>;
   rendered(): number;
+  /** The page's clock, to mark the start of a window for `longTasks`. */
+  now(): number;
+  /** Durations of the tasks over 50 ms that started at `since` or later. */
+  longTasks(since: number): number[];
   loaded(): number;
   /** Brackets every measurement with `console.profile` and `bench-start`/`bench-end` marks. */
   profile(on: boolean): void;

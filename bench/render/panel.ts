@@ -2,7 +2,7 @@
 import type { Message } from '../../src/protocol/index.js';
 import { ConversationPanel } from '../../src/elements/conversation-panel/conversation-panel.js';
 import { defineElement } from '../../src/elements/internal/define.js';
-import { install, type Context, type Side } from './harness.js';
+import { install, VIEW, type Context, type Side } from './harness.js';
 
 // Registered here rather than by importing define.js: package.json's `sideEffects` names only
 // dist/ files, so a bundler drops a bare import of the source define.js.
@@ -31,6 +31,10 @@ const side: Side = {
     el = document.createElement('conversation-panel') as ConversationPanel;
     el.client = context.client;
     el.conv = context.conv;
+    if (VIEW === 'full') {
+      el.style.setProperty('--pin-panel-width', '100%');
+      el.style.setProperty('--pin-panel-height', '100%');
+    }
     context.stage.append(el);
   },
   close() {
