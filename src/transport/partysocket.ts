@@ -1,5 +1,5 @@
 import PartySocket from 'partysocket';
-import { SocketTransport, type ReconnectOptions } from './base.js';
+import { ABNORMAL_CLOSE_CODE, SocketTransport, type ReconnectOptions } from './base.js';
 
 /** A token, or a function that fetches a fresh one (called before every connection attempt). */
 export type TokenProvider = string | (() => string | Promise<string>);
@@ -69,13 +69,17 @@ export class PartySocketTransport extends SocketTransport<PartySocket> {
       // outlive neither socket nor page.
       maxRetries: 0,
       maxEnqueuedMessages: 0,
-      connectionTimeout: o.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+      // Unset, PartySocket's own default applies: the same 4 s as DEFAULTS.connectTimeoutMs.
+      connectionTimeout: o.connectTimeoutMs,
     });
     // The on* handlers get PartySocket's own events; the ones it dispatches
     // are clones, which lose `code` in browsers for the closes it makes up.
     socket.onopen = () => this.opened(socket);
     socket.onmessage = (event) => typeof event.data === 'string' && this.frame(socket, event.data);
     socket.onclose = (event) => this.closed(socket, event.code, event.reason, event.wasClean);
+    // After the close it makes up for a failed socket (then ignored), or alone when no socket was
+    // made: the token provider failed, and with no retries of its own PartySocket would wait forever.
+    socket.onerror = (event) => this.closed(socket, ABNORMAL_CLOSE_CODE, event.message, false);
     return socket;
   }
 

@@ -146,6 +146,17 @@ describe('PartySocketTransport', () => {
     }
   });
 
+  test('a token provider that fails is retried after the backoff', async () => {
+    const server = await serve();
+    let calls = 0;
+    const token = () => (++calls === 1 ? Promise.reject(new Error('token service down')) : Promise.resolve('token-2'));
+    const { t, rec } = transport(server.host, { token });
+    await waitFor(() => t.status === 'open', 'open after the second token');
+    assert.equal(calls, 2);
+    assert.deepEqual(server.sockets.map((s) => s.token), ['token-2']);
+    assert.deepEqual(rec.closes.map((c) => [c.code, c.reason]), [[1006, 'token service down']]);
+  });
+
   test('a fatal close code stops reconnecting with status refused', async () => {
     const server = await serve((s) => s.ws.close(4001, 'bad token'));
     const { t, rec } = transport(server.host);
