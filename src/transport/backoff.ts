@@ -43,9 +43,7 @@ export class Backoff {
       this.#immediate = false;
       return 0;
     }
-    const window = Math.min(this.#options.capMs, this.#options.baseMs * 2 ** this.#attempt);
-    this.#attempt++;
-    return Math.floor(this.#random() * window);
+    return Math.floor(this.#random() * Math.min(this.#options.capMs, this.#options.baseMs * 2 ** this.#attempt++));
   }
 
   /** The next attempt goes at once ("retry now", a new session). */

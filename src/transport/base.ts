@@ -1,4 +1,5 @@
-import { Backoff, isFatalClose, type BackoffOptions } from './backoff.js';
+import { FATAL_CLOSE_CODES } from '../protocol/codes.js';
+import { Backoff, type BackoffOptions } from './backoff.js';
 import { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 import { TransportStatus, type Transport, type TransportEventMap } from './types.js';
 
@@ -187,7 +188,7 @@ export abstract class SocketTransport<S extends object> extends TransportTarget 
     this.#socket = undefined;
     this.#heartbeat.stop();
     this.#backoff.closed(code);
-    this.setStatus(isFatalClose(code) ? TransportStatus.Refused : TransportStatus.Reconnecting);
+    this.setStatus(FATAL_CLOSE_CODES.has(code) ? TransportStatus.Refused : TransportStatus.Reconnecting);
     this.dispatchEvent(createCloseEvent(code, reason, wasClean));
     // Unless a listener has meanwhile closed, refused or rescheduled it.
     if (this.status === TransportStatus.Reconnecting && !this.#timer) this.#schedule();

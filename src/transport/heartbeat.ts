@@ -36,7 +36,6 @@ export class Heartbeat {
     this.#interval = setInterval(() => {
       if (this.#deadline !== undefined) return;
       this.#deadline = setTimeout(() => {
-        this.#deadline = undefined;
         this.stop();
         this.#dead();
       }, timeoutMs);
@@ -53,8 +52,7 @@ export class Heartbeat {
   /** The socket closed. */
   stop(): void {
     clearInterval(this.#interval);
-    clearTimeout(this.#deadline);
-    this.#interval = undefined;
-    this.#deadline = undefined;
+    // No deadline either, as after a frame.
+    this.seen();
   }
 }
