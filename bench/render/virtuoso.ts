@@ -1,10 +1,13 @@
 // A peer: react-virtuoso's <Virtuoso> (the list under Stream's React chat
-// list) fed from the same client, set up as its docs set up a chat: newest at
-// the bottom (initialTopMostItemIndex, alignToBottom), appends followed while
-// at the bottom (followOutput), prepends kept in place by lowering
-// firstItemIndex by the number of messages added. Older history is asked for
-// by the same glue as the other peers' (near the top, scrolling up). Plain
-// createElement calls: the page needs no JSX set-up.
+// list) fed from the same client, set up as its docs set up a chat: aligned
+// to the bottom, appends followed while at the bottom (followOutput),
+// prepends kept in place by lowering firstItemIndex by the number of
+// messages added. The newest message is scrolled to once mounted, through
+// the list's handle: given as initialTopMostItemIndex it pulled the view
+// back to the bottom whenever rows of varying height were measured, so the
+// reader could not scroll up. Older history is asked for by the same glue
+// as the other peers' (near the top, scrolling up). Plain createElement
+// calls: the page needs no JSX set-up.
 import { createElement as h, useLayoutEffect, useRef, useSyncExternalStore, type ReactNode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso';
@@ -16,7 +19,7 @@ document.head.append(Object.assign(document.createElement('style'), { textConten
 
 /** firstItemIndex must stay positive: counted down from here as older messages arrive. */
 const BASE = 10_000_000;
-/** One object for every render: the list scrolls to it again whenever it gets a new one. */
+/** Where a newly opened conversation shows: its newest message on the bottom edge. */
 const NEWEST = { index: 'LAST', align: 'end' } as const;
 
 let root: Root | undefined;
