@@ -25,6 +25,12 @@
 // bus), the outbox's ordering under rate limits and paced catch-up (0.6 kB),
 // links shown as their real host and path with bidi controls escaped, and
 // placeholders for blocked senders (0.5 kB of the panel); budgets rose to match.
+// The restructuring that followed (the state client as a facade over slices,
+// the panel's history as one controller over a generic windowing engine, one
+// socket life cycle in the transport base) left the whole library where it was
+// (48.7 kB) and the panel smaller (24.18 -> 23.88 kB), but the state bus alone
+// grew by 0.67 kB (11.66 -> 12.33 kB): the wiring between its slices; its
+// budget rose to match.
 // Until the library reaches the target, its budget guards against growth.
 import { fileURLToPath } from 'node:url';
 
@@ -48,7 +54,7 @@ export default [
   check('import "pin-messaging/chat-head-stack" (with the panel it opens)', '28.2 kB', {
     path: 'dist/src/elements/chat-head-stack/define.js',
   }),
-  check('import { ChatClient } from "pin-messaging/state"', '11.9 kB', { import: { [dist('src/state/index.js')]: '{ ChatClient }' } }),
+  check('import { ChatClient } from "pin-messaging/state"', '12.6 kB', { import: { [dist('src/state/index.js')]: '{ ChatClient }' } }),
   check('import { PartySocketTransport } from "pin-messaging/transport/partysocket"', '5.7 kB', {
     import: { [dist('src/transport/partysocket.js')]: '{ PartySocketTransport }' },
   }),
