@@ -79,7 +79,7 @@ const side: Side = {
   },
   showsNewest(newest) {
     const last = list!.lastElementChild;
-    const text = newest.body.kind === 'text' ? newest.body.text : '';
+    const text = newest.body.kind === 'text' ? newest.body.text : (newest.body.note ?? newest.body.pin.title);
     return !!last && last.textContent?.trim() === text && list!.scrollHeight - list!.scrollTop - list!.clientHeight < 2;
   },
   scrollTo(top) {
