@@ -114,7 +114,7 @@ function afterFrame(callback: () => void): void {
  * run on the main thread. The time counts from `start()` when given (the
  * moment a frame from the server reached the client), else from the trigger.
  */
-export function untilShown(trigger: () => void, done: () => boolean, start?: () => number | undefined, timeoutMs = 120_000): Promise<Timing> {
+export function untilShown(trigger: () => void, done: () => boolean, start?: () => number | undefined, timeoutMs = 30_000): Promise<Timing> {
   return new Promise((resolve, reject) => {
     let t0 = 0;
     let count = 0;

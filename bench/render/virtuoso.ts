@@ -29,7 +29,6 @@ let ctx: Context | undefined;
 /** The messages of the last commit. */
 let committed: readonly Message[] | undefined;
 
-const atBottom = (el: HTMLElement) => el.scrollHeight - el.scrollTop - el.clientHeight < 2;
 const rows = () => [...host!.querySelectorAll<HTMLElement>('.b-row')];
 
 function row(messages: readonly Message[], i: number): ReactNode {
@@ -109,7 +108,9 @@ const side: Side = {
   },
   idle: () => !!scroller && committed === ctx!.client.timeline(ctx!.conv).get().messages,
   showsNewest(newest) {
-    return rows().at(-1)?.dataset.seq === String(newest.seq) && atBottom(scroller!);
+    // The newest row on the bottom edge (the scroll range comes from estimated heights too).
+    const last = rows().at(-1);
+    return last?.dataset.seq === String(newest.seq) && Math.abs(last.getBoundingClientRect().bottom - scroller!.getBoundingClientRect().bottom) < 2;
   },
   scrollTo(top) {
     scroller!.scrollTop = top;
