@@ -173,17 +173,11 @@ export class ChatCore implements ConnectionHandler, CoreContext {
   }
 
   private handle(session: Session, frame: ClientFrame, ref: FrameRef): void {
-    const { conn } = session;
     try {
-      if (frame.t === 'hello') {
-        const first = !session.greeted;
-        session.greeted = true;
-        return handleHello(this, conn, frame, first);
-      }
-      this.dispatch(conn, frame);
+      this.dispatch(session, frame);
     } catch (error) {
       this.onError(error);
-      this.fail(conn, { code: ErrorCode.Internal, message: 'the server failed; try again' }, ref);
+      this.fail(session.conn, { code: ErrorCode.Internal, message: 'the server failed; try again' }, ref);
     }
   }
 
@@ -270,10 +264,14 @@ export class ChatCore implements ConnectionHandler, CoreContext {
     return false;
   }
 
-  private dispatch(conn: Connection, frame: ClientFrame): void {
+  private dispatch(session: Session, frame: ClientFrame): void {
+    const { conn } = session;
     switch (frame.t) {
-      case 'hello':
-        return handleHello(this, conn, frame, false);
+      case 'hello': {
+        const first = !session.greeted;
+        session.greeted = true;
+        return handleHello(this, conn, frame, first);
+      }
       case 'send':
         return handleSend(this, conn, frame);
       case 'history':

@@ -33,7 +33,7 @@ export function handleHello(ctx: CoreContext, conn: Connection, f: ClientFrameOf
     t: 'welcome',
     v: 1,
     me,
-    conversations: records.map((r) => conversationView(ctx, r, conn.user)),
+    conversations: records.map((r) => conversationView(ctx, r, conn.user, blocked)),
     users,
     blocked,
   });
@@ -47,7 +47,7 @@ export function handleHello(ctx: CoreContext, conn: Connection, f: ClientFrameOf
     else if (ctx.takeReplay(conn.user, 1) > 0) ctx.reply(conn, { t: 'history', conv, messages: [], hasMore: true });
     else {
       const page = pageAfter(ctx, conv, cursor, LIMITS.resumePage);
-      ctx.reply(conn, { t: 'history', conv, ...page, messages: withheldPage(directory, conv, conn.user, page.messages) });
+      ctx.reply(conn, { t: 'history', conv, ...page, messages: withheldPage(directory, conv, conn.user, page.messages, blocked) });
     }
   }
 

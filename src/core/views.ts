@@ -14,11 +14,12 @@ export function withheld(message: Message): Message {
 /**
  * `messages` of group `conv` as `reader` may see them: messages from people
  * the reader blocked are withheld. Direct conversations need no filter: a
- * blocked pair cannot write to each other there.
+ * blocked pair cannot write to each other there. `blocked`, the reader's
+ * blocks, when the caller has already read them.
  */
-export function withheldPage(directory: DirectoryPort, conv: string, reader: string, messages: Message[]): Message[] {
+export function withheldPage(directory: DirectoryPort, conv: string, reader: string, messages: Message[], blocked?: readonly string[]): Message[] {
   if (messages.length === 0 || conv.startsWith('dm:')) return messages;
-  return hideFrom(directory.blockedBy(reader), conv, messages);
+  return hideFrom(blocked ?? directory.blockedBy(reader), conv, messages);
 }
 
 function hideFrom(blocked: readonly string[], conv: string, messages: Message[]): Message[] {
@@ -26,10 +27,18 @@ function hideFrom(blocked: readonly string[], conv: string, messages: Message[])
   return messages.map((m) => (blocked.includes(m.from) ? withheld(m) : m));
 }
 
-/** A conversation as one reader sees it (their unread count and mute flag). */
-export function conversationView({ directory, conversations }: StoragePorts, record: ConversationRecord, reader: string): Conversation {
+/**
+ * A conversation as one reader sees it (their unread count and mute flag).
+ * `blocked`, the reader's blocks, when the caller has already read them (a
+ * welcome lists every conversation of one reader).
+ */
+export function conversationView(
+  { directory, conversations }: StoragePorts,
+  record: ConversationRecord,
+  reader: string,
+  blocked: readonly string[] = directory.blockedBy(reader),
+): Conversation {
   const stored = record.lastSeq > 0 ? conversations.getMessage(record.id, record.lastSeq) : undefined;
-  const blocked = directory.blockedBy(reader);
   const last = stored && hideFrom(blocked, record.id, [stored])[0];
   const view: Conversation = {
     id: record.id,
