@@ -3,7 +3,9 @@
  * Runs the messaging server. Configuration from the environment:
  *   PIN_PORT (1999), PIN_HOST (127.0.0.1), PIN_DB (.data/pin-messaging.db),
  *   PIN_ALLOWED_ORIGINS (comma list of exact origins), PIN_AUTH_SECRET
- *   (required unless PIN_DEV=1), PIN_DEV=1 (dev tokens + sample users),
+ *   (required unless PIN_DEV=1; signs and verifies), PIN_AUTH_SECRETS_PREVIOUS
+ *   (comma list, newest first: still verify, during a rotation),
+ *   PIN_DEV=1 (dev tokens + sample users),
  *   PIN_POLICY=anyone|mutual-follow, PIN_RATE_PER_SEC, PIN_RATE_BURST (sends per person),
  *   PIN_FRAME_RATE_PER_SEC, PIN_FRAME_BURST (frames of any kind per person),
  *   PIN_REPLAY_PER_SEC, PIN_REPLAY_BURST (history pages and catch-up per person),
@@ -23,6 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { CloseCode } from '../src/protocol/index.js';
 import { POLICIES } from '../src/core/policies.js';
 import type { ServerLimits } from '../src/core/types.js';
+import { authSecretsOf } from './shared/auth.js';
 import { startServer } from './node/server.js';
 
 /** Where the demo page is served in development (Vite's default port). */
@@ -42,8 +45,13 @@ function numberFromEnv(name: string, fallback?: number): number | undefined {
 }
 
 const dev = process.env.PIN_DEV === '1';
-const secret = process.env.PIN_AUTH_SECRET || (dev ? randomBytes(32).toString('base64url') : undefined);
-if (!secret) fail('set PIN_AUTH_SECRET (at least 32 bytes), or PIN_DEV=1 for a local demo');
+let secrets: string[] = [];
+try {
+  secrets = authSecretsOf(process.env.PIN_AUTH_SECRET || (dev ? randomBytes(32).toString('base64url') : undefined), process.env.PIN_AUTH_SECRETS_PREVIOUS);
+} catch (error) {
+  fail((error as Error).message);
+}
+if (secrets.length === 0) fail('set PIN_AUTH_SECRET (at least 32 bytes), or PIN_DEV=1 for a local demo');
 const policyName = process.env.PIN_POLICY || 'anyone';
 const policy = POLICIES[policyName] ?? fail(`PIN_POLICY must be one of: ${Object.keys(POLICIES).join(', ')}`);
 const origins = process.env.PIN_ALLOWED_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean);
@@ -66,7 +74,7 @@ const server = await startServer({
   host: process.env.PIN_HOST || '127.0.0.1',
   dbPath: process.env.PIN_DB || '.data/pin-messaging.db',
   allowedOrigins: origins ?? (dev ? DEV_ORIGINS : []),
-  authSecret: secret,
+  authSecret: secrets,
   devTokens: dev,
   seedSampleUsers: dev,
   policy,

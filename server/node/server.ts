@@ -5,7 +5,7 @@ import { CloseCode } from '../../src/protocol/index.js';
 import { ChatCore } from '../../src/core/core.js';
 import type { MessagingPolicy, ServerLimits } from '../../src/core/types.js';
 import { SqlStorage } from '../shared/storage/sql.js';
-import { TokenAuthority, type TokenClaims, type TokenLimits } from '../shared/auth.js';
+import { TokenAuthority, type AuthSecret, type TokenClaims, type TokenLimits } from '../shared/auth.js';
 import { GroupCommit } from './group-commit.js';
 import { openLibsql } from './libsql.js';
 import { busy, handleRequest, MAX_TARGET_BYTES, parseTarget } from './routes.js';
@@ -23,8 +23,11 @@ export interface ServerOptions {
   allowedOrigins?: readonly string[];
   /** Accept sockets that send no Origin (non-browser clients, tests). Off by default. */
   allowNoOrigin?: boolean;
-  /** HS256 secret for tokens, at least 32 bytes. */
-  authSecret: string | Uint8Array;
+  /**
+   * HS256 secret for tokens, at least 32 bytes; or several, newest first: the
+   * newest signs, all verify (to rotate the secret without refusing tokens).
+   */
+  authSecret: AuthSecret;
   /** Expected `iss` and `aud` of tokens; both default to 'pin-messaging'. */
   issuer?: string;
   /** Longest token lifetime and clock skew accepted; default 24 hours and 60 s. */

@@ -13,8 +13,10 @@ export interface Env {
   Inbox: DurableObjectNamespace<Inbox>;
   Conversation: DurableObjectNamespace<Conversation>;
   Directory: DurableObjectNamespace<Directory>;
-  /** HS256 secret of the socket tokens, at least 32 bytes (a secret). */
+  /** HS256 secret of the socket tokens, at least 32 bytes (a secret). Signs and verifies. */
   PIN_AUTH_SECRET?: string;
+  /** Retired secrets, comma-separated, newest first: tokens they signed are still accepted (a rotation). */
+  PIN_AUTH_SECRETS_PREVIOUS?: string;
   /** Expected `iss` and `aud` of tokens; default 'pin-messaging'. */
   PIN_ISSUER?: string;
   PIN_AUDIENCE?: string;

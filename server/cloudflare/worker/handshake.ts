@@ -1,17 +1,27 @@
 import type { Lobby } from 'partyserver';
 import { CloseCode } from '../../../src/protocol/index.js';
-import { TokenAuthority, type Verdict } from '../../shared/auth.js';
+import { authSecretsOf, TokenAuthority, type Verdict } from '../../shared/auth.js';
 import { DEFAULT_CLAIM, flag, originsOf, tokenLimitsOf, type Env } from './env.js';
 import { encodeClaims, PROFILE_HEADER } from './wire.js';
 
-let authority: { secret: string; auth: TokenAuthority } | undefined;
+let authority: { settings: string; auth: TokenAuthority | undefined } | undefined;
 
-/** The token checker for this isolate's settings (built once). */
+/**
+ * The token checker for this isolate's settings (built once): signs with
+ * PIN_AUTH_SECRET, also accepts PIN_AUTH_SECRETS_PREVIOUS. Undefined, and
+ * logged once, when they are missing or a secret is too short.
+ */
 export function authOf(env: Env): TokenAuthority | undefined {
-  const secret = env.PIN_AUTH_SECRET;
-  if (!secret || secret.length < 32) return undefined;
-  if (authority?.secret !== secret) {
-    authority = { secret, auth: new TokenAuthority(secret, env.PIN_ISSUER || DEFAULT_CLAIM, env.PIN_AUDIENCE || DEFAULT_CLAIM, tokenLimitsOf(env)) };
+  const settings = `${env.PIN_AUTH_SECRET ?? ''}\n${env.PIN_AUTH_SECRETS_PREVIOUS ?? ''}`;
+  if (authority?.settings !== settings) {
+    let auth: TokenAuthority | undefined;
+    try {
+      const secrets = authSecretsOf(env.PIN_AUTH_SECRET, env.PIN_AUTH_SECRETS_PREVIOUS);
+      if (secrets.length > 0) auth = new TokenAuthority(secrets, env.PIN_ISSUER || DEFAULT_CLAIM, env.PIN_AUDIENCE || DEFAULT_CLAIM, tokenLimitsOf(env));
+    } catch (error) {
+      console.error(`token secrets refused: ${(error as Error).message}`);
+    }
+    authority = { settings, auth };
   }
   return authority.auth;
 }
