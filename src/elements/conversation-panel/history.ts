@@ -4,14 +4,14 @@ import type { ChatClient, TimelineState } from '../../state/client.js';
 import type { OutboxEntry } from '../../state/outbox.js';
 import { whenIdle } from '../internal/idle.js';
 import { partsIn, Windowing } from '../internal/windowing/windowing.js';
-import { messageFor, RowBuilder, type Row } from './rows.js';
+import { messageFor, RowBuilder, RowsAhead, type Row } from './rows.js';
 
 /** Fewer loaded messages than this: load older ones without waiting for a scroll. */
 const MIN_LOADED = 20;
 /** A conversation opens with rows for this many of its newest messages; the rest follow when the page is idle. */
 const FIRST_ROWS = 200;
-/** Older messages get their rows this many at a time, one step per idle period. */
-const ROWS_STEP = 2_000;
+/** Older messages get their rows built for at most this long per idle period, so that no idle task is long. */
+const ROWS_SLICE_MS = 5;
 /** About this many characters fill a line of a bubble at the panel's default width and font. */
 const CHARS_PER_LINE = 28;
 const LINE_PX = 20;
@@ -75,6 +75,8 @@ export class HistoryController implements ReactiveController {
   #opening = true;
   /** While older messages wait for their rows (see {@link HistoryController.#rows}): the seq of the oldest message that has one. */
   #rowsFrom: number | undefined;
+  /** The rows of the older messages, built while the page is idle. */
+  #ahead: RowsAhead | undefined;
   /** Cancels the idle callback that gives the next older messages their rows. */
   #cancelIdle: (() => void) | undefined;
   #look: readonly unknown[] = [];
@@ -140,6 +142,7 @@ export class HistoryController implements ReactiveController {
       this.#window.reset();
       this.#cancelIdle?.();
       this.#rowsFrom = undefined;
+      this.#ahead = undefined;
       this.#opening = true;
       this.#active = undefined;
     }
@@ -219,9 +222,10 @@ export class HistoryController implements ReactiveController {
    * {@link FIRST_ROWS} messages only: building rows and height estimates for
    * 10,000 messages in code the JIT has not optimized yet takes about 8 ms,
    * which the first frame would otherwise wait for. The older messages get
-   * theirs {@link ROWS_STEP} at a time, a step per idle period, or a step at
-   * once when the reader scrolls up to them; they are joined above the rows
-   * shown, like a page of older history, and the view stays where it is.
+   * theirs built in slices of {@link ROWS_SLICE_MS} while the page is idle,
+   * or all at once when the reader scrolls up to them; they are joined above
+   * the rows shown in one update, like a page of older history, and the view
+   * stays where it is.
    */
   #rows(): Row[] {
     const source = this.#source;
@@ -233,6 +237,7 @@ export class HistoryController implements ReactiveController {
       this.#opening = false;
       if (all.length > FIRST_ROWS) {
         this.#rowsFrom = all[all.length - FIRST_ROWS].seq;
+        this.#ahead = new RowsAhead(all, all.length - FIRST_ROWS, me);
         this.#scheduleOlderRows();
       }
     }
@@ -257,23 +262,31 @@ export class HistoryController implements ReactiveController {
   }
 
   #scheduleOlderRows(): void {
-    this.#cancelIdle = whenIdle(() => this.#addOlderRows());
+    this.#cancelIdle = whenIdle(() => this.#addOlderRows(false));
   }
 
-  /** Gives the next {@link ROWS_STEP} older messages their rows. */
-  #addOlderRows(): void {
+  /**
+   * Builds the next slice of the older messages' rows (all of them when `now`); once all are built,
+   * shows them. Only then: every update of the list costs a render, a layout and a paint.
+   */
+  #addOlderRows(now: boolean): void {
     this.#cancelIdle?.();
-    if (this.#rowsFrom === undefined) return;
-    const from = this.#rowsFrom - ROWS_STEP;
-    this.#rowsFrom = from > (this.#source.timeline().messages[0]?.seq ?? Infinity) ? from : undefined;
-    if (this.#rowsFrom !== undefined) this.#scheduleOlderRows();
+    const ahead = this.#ahead;
+    if (this.#rowsFrom === undefined || !ahead) return;
+    if (!(now ? (ahead.finish(), true) : ahead.step(ROWS_SLICE_MS))) {
+      this.#scheduleOlderRows();
+      return;
+    }
+    this.#rowsFrom = undefined;
+    this.#ahead = undefined;
+    this.#rowBuilder.ahead = ahead;
     this.#host.requestUpdate();
   }
 
   #loadOlderIfNeeded(force = false): void {
     // Loaded messages still without rows come first.
     if (this.#rowsFrom !== undefined) {
-      if (force || this.#window.nearTop()) this.#addOlderRows();
+      if (force || this.#window.nearTop()) this.#addOlderRows(true);
       return;
     }
     const source = this.#source;

@@ -45,7 +45,8 @@ export interface RowInput {
 
 const OLDER: OlderRow = { kind: 'older', key: 'older' };
 
-interface Cursor {
+/** Where a build stands: the day and run the next message may continue. */
+export interface Cursor {
   dayStart: number;
   dayEnd: number;
   from: string;
@@ -76,6 +77,8 @@ export class RowBuilder {
   #cursor: Cursor = START;
   /** The newest own stored message's row with its delivery state, and the row it was made from. */
   #delivered: { from: MessageRow; row: MessageRow } | undefined;
+  /** Rows built ahead for the messages above the ones shown: the build that shows them joins these. */
+  ahead: RowsAhead | undefined;
   /** The last rows built, and how many leading rows of those the newest build kept (same keys, same order). */
   #last: { rows: Row[]; kept: KeptPrefix | undefined } | undefined;
 
@@ -121,6 +124,7 @@ export class RowBuilder {
       addMessages(this.#stored, this.#cursor, me, messages, appended ? n : 0, messages.length);
     }
     this.#input = input;
+    this.ahead = undefined;
 
     const rows = this.#stored.slice();
     const lastOwn = rows[this.#cursor.lastOwn] as MessageRow | undefined;
@@ -139,25 +143,83 @@ export class RowBuilder {
     return rows;
   }
 
-  /** Rows for `messages[0..count]`, joined above the stored rows of the messages after them. */
+  /** Rows for `messages[0..count]` (built {@link RowBuilder.ahead} when it fits), joined above the stored rows of the messages after them. */
   #prepend(messages: readonly Message[], count: number, hasOlder: boolean, me: string): void {
-    const head: Row[] = hasOlder ? [OLDER] : [];
-    const c: Cursor = { ...START };
-    addMessages(head, c, me, messages, 0, count);
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    let built: Row[];
+    let c: Cursor;
+    if (ahead?.fits(messages, count, me)) {
+      ahead.finish();
+      ({ rows: built, cursor: c } = ahead);
+    } else {
+      built = [];
+      c = { ...START };
+      addMessages(built, c, me, messages, 0, count);
+    }
+    const lead = hasOlder ? 1 : 0;
     const rest = this.#stored;
     let from = rest[0] === OLDER ? 1 : 0;
     // The stored rows start with their first day's separator. When the new rows have opened that day
     // already, it goes, and the first message below the join heads a run only if it does not continue one.
     const sameDay = rest[from].key === `d:${c.dayStart}`;
     if (sameDay) from += 1;
-    const joined = head.concat(rest.slice(from));
+    const joined = (hasOlder ? [OLDER as Row] : []).concat(built, rest.slice(from));
+    const headLength = lead + built.length;
     if (sameDay) {
-      const next = joined[head.length] as MessageRow;
+      const next = joined[headLength] as MessageRow;
       const first = startsRun(c, next.from, next.at);
-      if (first !== next.first) joined[head.length] = { ...next, first };
+      if (first !== next.first) joined[headLength] = { ...next, first };
     }
     this.#stored = joined;
-    this.#cursor.lastOwn = this.#cursor.lastOwn >= 0 ? this.#cursor.lastOwn + head.length - from : c.lastOwn;
+    this.#cursor.lastOwn =
+      this.#cursor.lastOwn >= 0 ? this.#cursor.lastOwn + headLength - from
+      : c.lastOwn >= 0 ? c.lastOwn + lead
+      : -1;
+  }
+}
+
+/**
+ * Rows for the oldest `count` messages of a long history, built ahead a
+ * slice at a time while the page is idle (see the history controller), so
+ * that none of its idle tasks is long and the list renders once, when they
+ * are all built, instead of once per slice. Given to {@link RowBuilder.ahead},
+ * they are joined above the rows shown by the next build that shows them.
+ */
+export class RowsAhead {
+  /** Rows of `messages[0..next]`, without a loader row. */
+  readonly rows: Row[] = [];
+  readonly cursor: Cursor = { ...START };
+  #next = 0;
+
+  constructor(
+    readonly messages: readonly Message[],
+    readonly count: number,
+    readonly me: string,
+  ) {}
+
+  get done(): boolean {
+    return this.#next >= this.count;
+  }
+
+  /** Builds rows for about `budgetMs`, or until done; returns whether all are built. */
+  step(budgetMs: number): boolean {
+    const started = performance.now();
+    while (this.#next < this.count && performance.now() - started < budgetMs) {
+      const to = Math.min(this.count, this.#next + 256);
+      addMessages(this.rows, this.cursor, this.me, this.messages, this.#next, to);
+      this.#next = to;
+    }
+    return this.done;
+  }
+
+  finish(): void {
+    this.step(Infinity);
+  }
+
+  /** Whether these are the rows of `messages[0..count]` (the history is contiguous by seq: its ends tell). */
+  fits(messages: readonly Message[], count: number, me: string): boolean {
+    return count === this.count && me === this.me && messages[0] === this.messages[0] && messages[count - 1] === this.messages[count - 1];
   }
 }
 
