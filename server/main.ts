@@ -12,7 +12,8 @@
  *   PIN_CREATE_PER_MIN, PIN_CREATE_BURST (new conversations per person),
  *   PIN_REFUSAL_THRESHOLD (refused frames in a row before a 4008 close),
  *   PIN_ALLOW_PRIVATE_URLS=1 (pins may point at private hosts; on with PIN_DEV=1),
- *   PIN_TOKEN_MAX_LIFETIME_SEC (86400), PIN_CLOCK_SKEW_SEC (60).
+ *   PIN_TOKEN_MAX_LIFETIME_SEC (86400), PIN_CLOCK_SKEW_SEC (60),
+ *   PIN_ADMIN_KEY (the server API's key, at least 32 characters; unset: /admin/v1 is 404).
  * Connection hygiene (see ServerOptions for what each does):
  *   PIN_HEADERS_TIMEOUT_MS (5000), PIN_REQUEST_TIMEOUT_MS (15000),
  *   PIN_IDLE_TIMEOUT_MS (5000, keep-alive), PIN_MAX_CONNECTIONS (10000, plain
@@ -75,6 +76,7 @@ const server = await startServer({
   dbPath: process.env.PIN_DB || '.data/pin-messaging.db',
   allowedOrigins: origins ?? (dev ? DEV_ORIGINS : []),
   authSecret: secrets,
+  adminKey: process.env.PIN_ADMIN_KEY || undefined,
   devTokens: dev,
   seedSampleUsers: dev,
   policy,

@@ -4,6 +4,8 @@ import type { DirectoryPort } from '../../src/core/types.js';
 import type { TokenAuthority } from '../shared/auth.js';
 import { avatarSvg } from '../shared/avatars.js';
 import { SAMPLE_USERS } from '../shared/sample-users.js';
+import type { AdminOptions } from '../shared/admin/index.js';
+import { isAdminPath, serveAdmin } from './admin-http.js';
 import { describeError, isInboxPath } from './sockets.js';
 
 export interface RouteContext {
@@ -13,6 +15,8 @@ export interface RouteContext {
   auth: TokenAuthority;
   allowedOrigins: readonly string[];
   devTokens: boolean;
+  /** The server API under /admin/v1; undefined when PIN_ADMIN_KEY is not set (then it is 404 like any unknown path). */
+  admin?: AdminOptions;
   /** Open TCP connections, sockets included (for /health). */
   openConnections: () => number;
   log: (line: string) => void;
@@ -69,12 +73,17 @@ export function handleRequest(ctx: RouteContext, req: IncomingMessage, res: Serv
 }
 
 function route(ctx: RouteContext, req: IncomingMessage, res: ServerResponse): void {
-  // No route reads a body: rather than drain one (at whatever pace the client sends it), close after answering.
-  if (hasBody(req)) res.setHeader('Connection', 'close');
   if ((req.url?.length ?? 0) > MAX_TARGET_BYTES) return refuse(res, 414, 'request target too long');
   const target = parseTarget(req.url);
   if (!target) return refuse(res, 400, 'bad request target');
   const { path } = target;
+  // No other route reads a body: rather than drain one (at whatever pace the client sends it), close after answering.
+  const readsBody = ctx.admin !== undefined && isAdminPath(path) && req.method !== 'GET' && req.method !== 'HEAD';
+  if (hasBody(req) && !readsBody) res.setHeader('Connection', 'close');
+  if (ctx.admin && isAdminPath(path)) {
+    serveAdmin(ctx.admin, target, req, res).catch((error: unknown) => failed(ctx, req, res, error));
+    return;
+  }
   if (ctx.devTokens && path.startsWith('/dev/')) {
     if (!allow(req, res, DEV_METHODS)) return;
     handleDev(ctx, target, req, res).catch((error: unknown) => failed(ctx, req, res, error));

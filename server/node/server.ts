@@ -10,6 +10,8 @@ import { GroupCommit } from './group-commit.js';
 import { openLibsql } from './libsql.js';
 import { busy, handleRequest, MAX_TARGET_BYTES, parseTarget } from './routes.js';
 import { seedSampleUsers } from '../shared/sample-users.js';
+import { adminKeyProblem } from '../shared/admin/index.js';
+import { sqlAdminBackend } from './admin-http.js';
 import { describeError, endWithStatus, SocketHost } from './sockets.js';
 
 export interface ServerOptions {
@@ -33,6 +35,11 @@ export interface ServerOptions {
   /** Longest token lifetime and clock skew accepted; default 24 hours and 60 s. */
   tokenLimits?: TokenLimits;
   audience?: string;
+  /**
+   * Key of the server API (`/admin/v1/...`: profiles, follows, blocks) for the
+   * site's own backend, at least 32 characters. Unset: the API answers 404.
+   */
+  adminKey?: string;
   /** Enables GET /dev/token?user=<id> and GET /dev/users. Never in production. */
   devTokens?: boolean;
   policy?: MessagingPolicy;
@@ -111,12 +118,17 @@ export interface PinServer {
 export async function startServer(options: ServerOptions): Promise<PinServer> {
   const log = options.log ?? ((line: string) => console.info(`[pin-messaging] ${line}`));
   const settings = connectionSettings(options);
+  const keyProblem = options.adminKey === undefined ? undefined : adminKeyProblem(options.adminKey);
+  if (keyProblem) throw new Error(keyProblem.replace('PIN_ADMIN_KEY', 'adminKey'));
   const allowedOrigins = options.allowedOrigins ?? [];
   const auth = new TokenAuthority(options.authSecret, options.issuer ?? 'pin-messaging', options.audience ?? 'pin-messaging', options.tokenLimits);
   const db = openLibsql(options.dbPath ?? '.data/pin-messaging.db');
   const storage = new SqlStorage(db);
   const core = new ChatCore({ storage, policy: options.policy, limits: options.limits });
+  const commitFailures = new Set<(error: unknown) => void>();
   const commits = new GroupCommit(db, (error) => {
+    for (const listener of commitFailures) listener(error);
+    commitFailures.clear();
     // Nothing of the failed turn was stored or acknowledged: drop every socket so
     // that clients resume from their cursors and resend their outboxes.
     try {
@@ -146,7 +158,15 @@ export async function startServer(options: ServerOptions): Promise<PinServer> {
     warnCap(`over the connection cap (${open} open, cap ${settings.maxConnections}): refusing new requests and sockets`);
     return true;
   };
-  const routes = { core, storage, auth, allowedOrigins, devTokens: options.devTokens ?? false, openConnections: () => open, log };
+  const onCommitFailure = (listener: (error: unknown) => void) => {
+    commitFailures.add(listener);
+    return () => void commitFailures.delete(listener);
+  };
+  const admin =
+    options.adminKey === undefined
+      ? undefined
+      : { key: options.adminKey, backend: sqlAdminBackend(db, { commits, onCommitFailure }), allowPrivateUrls: options.limits?.allowPrivateUrls ?? false };
+  const routes = { core, storage, auth, allowedOrigins, devTokens: options.devTokens ?? false, admin, openConnections: () => open, log };
   const http = createServer(
     {
       headersTimeout: settings.headersTimeoutMs,

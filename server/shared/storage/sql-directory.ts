@@ -43,6 +43,11 @@ export class SqlDirectory implements DirectoryPort {
       .map(toUser);
   }
 
+  /** Up to `limit` profiles with ids after `after`, by id (the server API's pages). */
+  listUsers(after: string, limit: number): User[] {
+    return this.sql.all('SELECT id, name, avatar, brand FROM users WHERE id > ? ORDER BY id LIMIT ?', after, limit).map(toUser);
+  }
+
   blockedBy(user: string): string[] {
     return this.sql.all('SELECT other FROM blocks WHERE user_id = ? ORDER BY rowid', user).map((r) => String(r.other));
   }
@@ -70,6 +75,11 @@ export class SqlDirectory implements DirectoryPort {
 
   follows(follower: string, followee: string): boolean {
     return this.sql.all('SELECT 1 FROM follows WHERE follower = ? AND followee = ?', follower, followee).length > 0;
+  }
+
+  /** People `follower` follows, by id. */
+  followeesOf(follower: string): string[] {
+    return this.sql.all('SELECT followee FROM follows WHERE follower = ? ORDER BY followee', follower).map((r) => String(r.followee));
   }
 
   setFollow(follower: string, followee: string, follows: boolean): void {

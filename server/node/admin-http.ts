@@ -1,0 +1,102 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { User } from '../../src/protocol/index.js';
+import { ADMIN_PREFIX, handleAdminRequest, MAX_BODY_BYTES, errorResponse, tooLarge, type AdminBackend, type AdminOptions } from '../shared/admin/index.js';
+import type { FollowChange } from '../shared/admin/backend.js';
+import { SqlDirectory } from '../shared/storage/sql-directory.js';
+import type { Sql } from '../shared/storage/sql.js';
+import type { GroupCommit } from './group-commit.js';
+import type { Target } from './routes.js';
+
+export function isAdminPath(path: string): boolean {
+  return path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`);
+}
+
+/** Hooks of the server a write needs: its group commit, and word of a commit that failed. */
+export interface CommitHooks {
+  commits: GroupCommit;
+  /** Registers a listener for failed commits; returns its removal. */
+  onCommitFailure(listener: (error: unknown) => void): () => void;
+}
+
+/**
+ * The server API over the SQL directory. Writes join the current turn's
+ * transaction (one savepoint per call, so a batch is all or nothing) and
+ * resolve only after it commits, as an ack does.
+ */
+export function sqlAdminBackend(sql: Sql, hooks: CommitHooks): AdminBackend {
+  const directory = new SqlDirectory(sql, true);
+  const write = (apply: () => void) =>
+    new Promise<void>((resolve, reject) => {
+      const stop = hooks.onCommitFailure(reject);
+      try {
+        hooks.commits.run(() => sql.transaction(apply));
+      } catch (error) {
+        stop();
+        return reject(error);
+      }
+      hooks.commits.send(() => {
+        stop();
+        resolve();
+      });
+    });
+  return {
+    getUsers: async (ids: readonly string[]) => ids.map((id) => directory.getUser(id)).filter((u): u is User => u !== undefined),
+    putUsers: (users: readonly User[]) => write(() => users.forEach((u) => directory.putUser(u))),
+    listUsers: async (after: string, limit: number) => directory.listUsers(after, limit),
+    setFollows: (changes: readonly FollowChange[]) => write(() => changes.forEach((c) => directory.setFollow(c.follower, c.followee, c.follows))),
+    followeesOf: async (user: string) => directory.followeesOf(user),
+    blockedBy: async (user: string) => directory.blockedBy(user),
+  };
+}
+
+/**
+ * Adapts one Node request to the shared Fetch router: the body is read up to
+ * MAX_BODY_BYTES (a larger one is refused without reading the rest), and the
+ * server's request timeout still bounds how long that may take.
+ */
+export async function serveAdmin(options: AdminOptions, { path, query }: Target, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const search = query.size ? `?${query}` : '';
+  const headers = new Headers();
+  for (const name of ['authorization', 'content-type']) {
+    const value = req.headers[name];
+    if (typeof value === 'string') headers.set(name, value);
+  }
+  let body: Uint8Array<ArrayBuffer> | undefined;
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    const read = await readCapped(req, MAX_BODY_BYTES);
+    if (!read) {
+      res.setHeader('Connection', 'close');
+      return write(res, errorResponse(tooLarge()));
+    }
+    body = new Uint8Array(read);
+  }
+  const request = new Request(`http://server.invalid${path}${search}`, { method: req.method, headers, body });
+  await write(res, await handleAdminRequest(request, options));
+}
+
+/** The whole body, or undefined as soon as it is over `cap` (declared or sent). */
+function readCapped(req: IncomingMessage, cap: number): Promise<Buffer | undefined> {
+  if (Number(req.headers['content-length'] ?? 0) > cap) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > cap) {
+        req.off('data', onData);
+        req.pause();
+        resolve(undefined);
+      } else chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
+}
+
+async function write(res: ServerResponse, response: Response): Promise<void> {
+  const text = await response.text();
+  res.statusCode = response.status;
+  response.headers.forEach((value, name) => res.setHeader(name, value));
+  res.end(text);
+}
