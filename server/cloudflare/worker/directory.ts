@@ -5,8 +5,9 @@ import type { Env } from './env.js';
 import { durableSql } from './sql.js';
 
 /**
- * Profiles of everyone who signed in (from their token claims), for contact
- * search, the unknown-user check and avatars. Read on a first send to
+ * Profiles of everyone who signed in (from their token claims) or was put
+ * here by the server API, for contact search, the unknown-user check and
+ * avatars. Read on a first send to
  * someone new and on searches; written only when a profile changes. One
  * object per deployment: see docs/scaling.md for when to split it.
  */
@@ -20,6 +21,17 @@ export class Directory extends Server<Env> {
   async get(ids: string[]): Promise<User[]> {
     const store = this.live();
     return ids.map((id) => store.getUser(id)).filter((u) => u !== undefined);
+  }
+
+  /** Stores every profile or none (the server API's batch). */
+  async putMany(users: User[]): Promise<void> {
+    const store = this.live();
+    this.ctx.storage.transactionSync(() => users.forEach((user) => store.putUser(user)));
+  }
+
+  /** Up to `limit` profiles with ids after `after`, by id. */
+  async list(after: string, limit: number): Promise<User[]> {
+    return this.live().listUsers(after, limit);
   }
 
   async search(query: string, limit: number): Promise<User[]> {

@@ -47,7 +47,12 @@ export interface Env {
   PIN_ALLOW_PRIVATE_URLS?: string;
   /** Open sockets per person; the next one is closed with 4009. Default 20. */
   PIN_MAX_SOCKETS_PER_USER?: string;
-  /** Bearer secret of the /admin API (follows, revocation, moderation); unset disables it. */
+  /**
+   * Key of the server API (`/admin/v1/...`, and the older `/admin/*` routes),
+   * at least 32 characters (a secret); unset disables both.
+   */
+  PIN_ADMIN_KEY?: string;
+  /** Deprecated name of PIN_ADMIN_KEY, still read when PIN_ADMIN_KEY is unset. */
   PIN_ADMIN_SECRET?: string;
 }
 
@@ -78,6 +83,11 @@ export function limitsOf(env: Env): Partial<ServerLimits> {
 /** Open sockets one person may have (default 20, as on the Node server). */
 export function socketsPerUserOf(env: Env): number {
   return numberOf(env.PIN_MAX_SOCKETS_PER_USER) ?? 20;
+}
+
+/** The server API's key: PIN_ADMIN_KEY, or its deprecated name PIN_ADMIN_SECRET. */
+export function adminKeyOf(env: Env): string | undefined {
+  return env.PIN_ADMIN_KEY || env.PIN_ADMIN_SECRET || undefined;
 }
 
 export function originsOf(env: Env): string[] {

@@ -181,6 +181,17 @@ export class Inbox extends Server<Env> {
     if ((follower === this.name) !== (followee === this.name)) this.live().people.setFollow(follower, followee, follows === true);
   }
 
+  /** Several follow changes this person is part of (the server API's batch), in order. */
+  async setFollows(changes: { follower: string; followee: string; follows: boolean }[]): Promise<void> {
+    for (const c of changes) await this.setFollow(c.follower, c.followee, c.follows);
+  }
+
+  /** People this person follows and people they blocked, for the server API's reads. */
+  async peopleOf(): Promise<{ follows: string[]; blocks: string[] }> {
+    const { people } = this.live();
+    return { follows: people.followeesOf(this.name), blocks: people.blockedBy(this.name) };
+  }
+
   /** Whether the person's list has the conversation (left or not), or a send that may have made it is unanswered. */
   async lists(conv: string): Promise<boolean> {
     const { list } = this.live();

@@ -2,7 +2,9 @@ import { CONVERSATION_ID, USER_ID } from '../../../src/protocol/index.js';
 import { MemoryStorage } from '../../../src/core/memory-storage.js';
 import { avatarSvg } from '../../shared/avatars.js';
 import { SAMPLE_USERS, seedSampleUsers } from '../../shared/sample-users.js';
-import { conversationOf, directoryOf, flag, inboxOf, originsOf, type Env } from './env.js';
+import { adminKeyProblem, handleAdminRequest, ADMIN_PREFIX } from '../../shared/admin/index.js';
+import { objectsAdminBackend } from './admin-backend.js';
+import { adminKeyOf, conversationOf, directoryOf, flag, inboxOf, originsOf, type Env } from './env.js';
 import { authOf } from './handshake.js';
 
 const DEV_TOKEN_TTL_SECONDS = 3600;
@@ -17,6 +19,7 @@ class BadParam extends Error {}
 export async function handleHttp(request: Request, env: Env, url: URL): Promise<Response> {
   const path = url.pathname;
   if (flag(env.PIN_DEV) && path.startsWith('/dev/')) return handleDev(request, env, url);
+  if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) return serverApi(request, env);
   if (path.startsWith('/admin/')) return handleAdmin(request, env, url);
   if (request.method !== 'GET' && request.method !== 'HEAD') return text(405, 'method not allowed');
   if (path === '/health') return json(200, { ok: true });
@@ -77,14 +80,31 @@ async function seed(env: Env, baseUrl: string) {
 }
 
 /**
- * For the site's own back end, with `Authorization: Bearer <PIN_ADMIN_SECRET>`:
- * follows (the mutual-follow policy reads them), revocation, and reads for
- * moderation. Off unless the secret is set.
+ * The server API (server/shared/admin) over the objects. A worker cannot
+ * refuse to start, so a key too short to be safe turns the API off loudly:
+ * every call answers 500 saying why, until the key is fixed.
+ */
+async function serverApi(request: Request, env: Env): Promise<Response> {
+  const key = adminKeyOf(env);
+  const problem = key === undefined ? undefined : adminKeyProblem(key);
+  if (problem) {
+    console.error(`[pin-messaging] ${problem}: the server API is off`);
+    return json(500, { error: { code: 'misconfigured', message: `${problem}; the server API is off` } });
+  }
+  return handleAdminRequest(request, { key, backend: objectsAdminBackend(env), allowPrivateUrls: flag(env.PIN_ALLOW_PRIVATE_URLS) });
+}
+
+/**
+ * The first admin routes, kept because they are documented: follows (the
+ * mutual-follow policy reads them), revocation, and reads for moderation.
+ * `Authorization: Bearer <PIN_ADMIN_KEY>` (or the deprecated
+ * PIN_ADMIN_SECRET's value, of any length, as before). Off unless a key is set.
  */
 async function handleAdmin(request: Request, env: Env, url: URL): Promise<Response> {
-  if (!env.PIN_ADMIN_SECRET || !(await sameSecret(request.headers.get('Authorization') ?? '', `Bearer ${env.PIN_ADMIN_SECRET}`))) {
-    return text(404, 'not found');
-  }
+  const given = request.headers.get('Authorization') ?? '';
+  const keys = [env.PIN_ADMIN_KEY, env.PIN_ADMIN_SECRET].filter((k): k is string => !!k);
+  const checks = await Promise.all(keys.map((key) => sameSecret(given, `Bearer ${key}`)));
+  if (!checks.includes(true)) return text(404, 'not found');
   try {
     return await admin(request, env, url);
   } catch (error) {
