@@ -21,6 +21,8 @@ export interface ServerConfig {
   devTokens?: boolean;
   /** Server-side ping interval (backends that ping). */
   heartbeatMs?: number;
+  /** Token secrets, newest first: the newest signs, all verify. Default [SECRET]. */
+  secrets?: string[];
 }
 
 export interface TestServer {

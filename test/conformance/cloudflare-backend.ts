@@ -29,8 +29,10 @@ export const cloudflareBackend: Backend = {
   async start(config: ServerConfig = {}): Promise<TestServer> {
     const dir = mkdtempSync(join(tmpdir(), 'pin-wrangler-data-'));
     const port = await freePort();
+    const [newest, ...previous] = config.secrets ?? [SECRET];
     const vars = {
-      PIN_AUTH_SECRET: SECRET,
+      PIN_AUTH_SECRET: newest,
+      ...(previous.length > 0 ? { PIN_AUTH_SECRETS_PREVIOUS: previous.join(',') } : {}),
       PIN_ALLOWED_ORIGINS: ORIGIN,
       PIN_ALLOW_NO_ORIGIN: config.allowNoOrigin === false ? '0' : '1',
       PIN_ADMIN_SECRET: ADMIN_SECRET,
@@ -40,7 +42,7 @@ export const cloudflareBackend: Backend = {
     };
     let running: Running | undefined = await run(port, dir, vars);
     const url = `http://127.0.0.1:${port}`;
-    const auth = new TokenAuthority(SECRET, 'pin-messaging', 'pin-messaging');
+    const auth = new TokenAuthority(config.secrets ?? SECRET, 'pin-messaging', 'pin-messaging');
     const admin = async (path: string, post = false) => {
       const response = await fetch(`${url}/admin/${path}`, {
         method: post ? 'POST' : 'GET',

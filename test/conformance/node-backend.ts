@@ -17,7 +17,7 @@ export const nodeBackend: Backend = {
     const options: ServerOptions = {
       port: 0,
       dbPath: join(dir, 'chat.db'),
-      authSecret: SECRET,
+      authSecret: config.secrets ?? SECRET,
       allowedOrigins: [ORIGIN],
       allowNoOrigin: config.allowNoOrigin ?? true,
       devTokens: config.devTokens,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { SignJWT } from 'jose';
+import { jwtVerify, SignJWT } from 'jose';
 import { WebSocket } from 'ws';
 import { ORIGIN, SECRET, type Backend, type TestServer } from '../backend.js';
 import { TestClient, uid } from '../client.js';
@@ -110,6 +110,33 @@ export function authSuite(backend: Backend): void {
       assert.equal((await fetch(`${dev.url}/dev/token?user=nobody-here`)).status, 404);
     } finally {
       await dev.stop();
+    }
+  });
+
+  test('secret rotation: [new, old] admits a token of the old secret and signs with the new; [new] refuses it with 4001', async () => {
+    const NEW_SECRET = 'the-next-secret-that-is-long-enough-for-hs256';
+    const [rotating, retired] = await Promise.all([backend.start({ secrets: [NEW_SECRET, SECRET], devTokens: true }), backend.start({ secrets: [NEW_SECRET] })]);
+    try {
+      const user = uid('rot');
+      const oldToken = await sign(user);
+      const held = await TestClient.connect(rotating, user, { token: oldToken });
+      assert.equal(held.frames[0].t, 'welcome', 'a client holding a token from before the rotation is admitted');
+      await held.close();
+
+      const refused = await TestClient.open(retired, user, { token: oldToken });
+      assert.deepEqual(await refused.closed, { code: 4001, reason: 'invalid token' }, 'once the old secret is retired, as any forged token');
+      assert.deepEqual(refused.frames, []);
+
+      await fetch(`${rotating.url}/dev/users`, { headers: { Origin: ORIGIN } }); // seeds ana on every backend
+      const issued = await fetch(`${rotating.url}/dev/token?user=ana`, { headers: { Origin: ORIGIN } });
+      assert.equal(issued.status, 200);
+      const { token } = await issued.json();
+      await jwtVerify(token, new TextEncoder().encode(NEW_SECRET), { issuer: 'pin-messaging', audience: 'pin-messaging' });
+      await assert.rejects(jwtVerify(token, new TextEncoder().encode(SECRET)), 'the server signs with the newest secret');
+      const fresh = await TestClient.connect(retired, 'ana', { token });
+      await fresh.close();
+    } finally {
+      await Promise.all([rotating.stop(), retired.stop()]);
     }
   });
 
