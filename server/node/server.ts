@@ -13,6 +13,7 @@ import { seedSampleUsers } from '../shared/sample-users.js';
 import { adminKeyProblem } from '../shared/admin/index.js';
 import { sqlAdminBackend } from './admin-http.js';
 import { describeError, endWithStatus, SocketHost } from './sockets.js';
+import { Paced } from './paced.js';
 
 export interface ServerOptions {
   /** 0 picks a free port. Default 1999. */
@@ -186,9 +187,13 @@ export async function startServer(options: ServerOptions): Promise<PinServer> {
     open++;
     socket.once('close', () => open--);
   });
+  // Connections opened together time out together: their answers are paced, not sent in one task.
+  const timeouts = new Paced((error) => log(`timeout answer failed: ${describeError(error)}`));
   http.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (error.code === 'ECONNRESET' || error.code === 'EPIPE') return socket.destroy();
-    endWithStatus(socket, CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400);
+    const answer = () => socket.destroyed || endWithStatus(socket, CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400);
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') timeouts.run(answer);
+    else answer();
   });
   http.on('upgrade', (req, socket: Duplex, head: Buffer) => {
     // Node has taken its own listeners off an upgrading socket: an unheard reset would end the process.

@@ -9,6 +9,7 @@ import type { ProfileClaims } from '../../src/core/views.js';
 import type { TokenAuthority, Verdict } from '../shared/auth.js';
 import type { GroupCommit } from './group-commit.js';
 import type { Target } from './routes.js';
+import { jittered, Paced } from './paced.js';
 
 export interface SocketHostOptions {
   core: ChatCore;
@@ -99,6 +100,8 @@ export class SocketHost {
   /** Until when each person's upgrades are refused after an abuse close. */
   private readonly penalties = new Map<string, number>();
   private readonly opens = new RateLimiter(OPENS_BURST, OPENS_PER_SECOND, Date.now);
+  /** Heartbeats and silence timeouts, a slice per turn: thousands can come due at once. */
+  private readonly paced = new Paced((error) => this.options.log(`paced close failed: ${describeError(error)}`));
 
   constructor(private readonly options: SocketHostOptions) {
     this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs);
@@ -215,7 +218,10 @@ export class SocketHost {
       },
     };
     // A socket that never says anything holds memory and a slot of the person's cap for nothing.
-    const silent = setTimeout(() => ws.close(CloseCode.HelloTimeout, 'no hello'), this.options.helloTimeoutMs ?? 10_000);
+    const silent = setTimeout(
+      () => this.paced.run(() => ws.readyState === WebSocket.OPEN && ws.close(CloseCode.HelloTimeout, 'no hello')),
+      jittered(this.options.helloTimeoutMs ?? 10_000),
+    );
     silent.unref();
     const sockets = this.byUser.get(user) ?? new Set<WebSocket>();
     this.byUser.set(user, sockets.add(ws));
@@ -268,17 +274,17 @@ export class SocketHost {
 
   private beat(): void {
     for (const ws of this.wss.clients) {
-      try {
-        if (!this.alive.has(ws)) {
+      this.paced.run(() => {
+        if (ws.readyState !== WebSocket.OPEN) return;
+        try {
+          if (!this.alive.has(ws)) return ws.terminate();
+          this.alive.delete(ws);
+          ws.ping();
+        } catch (error) {
+          this.options.log(`heartbeat failed: ${describeError(error)}`);
           ws.terminate();
-          continue;
         }
-        this.alive.delete(ws);
-        ws.ping();
-      } catch (error) {
-        this.options.log(`heartbeat failed: ${describeError(error)}`);
-        ws.terminate();
-      }
+      });
     }
   }
 }
