@@ -5,7 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import type { ChatClient } from '../../../src/state/index.js';
 import { waitFor } from '../../node/support/wait.js';
 import type { Backend, TestServer } from '../backend.js';
-import { realClient, startCuttingProxy } from '../real-client.js';
+import { startProxy } from '../proxy.js';
+import { realClient } from '../real-client.js';
 
 /** The whole stack as a consumer runs it, with a flaky network (F1) and a restart. */
 export function realServerSuite(backend: Backend): void {
@@ -63,7 +64,7 @@ export function realServerSuite(backend: Backend): void {
     });
 
     test('F1: the connection cut every ~200 frames while 3,000 messages are sent: none lost, none doubled, order kept', { timeout: 120_000 }, async () => {
-      const proxy = await startCuttingProxy(`127.0.0.1:${server.port}`, 200);
+      const proxy = await startProxy(`127.0.0.1:${server.port}`, { cutEvery: 200 });
       try {
         const sender = connect('fay', proxy.host);
         const other = connect('fox');

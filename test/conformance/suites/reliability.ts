@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { WebSocket, WebSocketServer } from 'ws';
 import { directConversationId, LIMITS, newGroupId, type Message } from '../../../src/protocol/index.js';
 import type { ChatClient } from '../../../src/state/index.js';
 import { waitFor } from '../../node/support/wait.js';
 import type { Backend, TestServer } from '../backend.js';
 import { clientId, closeAll, TestClient, textOf, uid } from '../client.js';
+import { startProxy } from '../proxy.js';
 import { realClient } from '../real-client.js';
 
 /** Idempotent sends (I3), resume from cursors, replayed acks, restarts, server heartbeat. */
@@ -151,7 +149,7 @@ export function reliabilitySuite(backend: Backend): void {
     // longer than the 100 ms the server asks a refused sender to wait. (With bursts of 10 the
     // old outbox passed too: the small burst keeps refusals coming while messages are added.)
     const limited = await backend.start({ limits: { rateBurst: 3, ratePerSecond: 10 } });
-    const proxy = await startDelayingProxy(`127.0.0.1:${limited.port}`, [200, 400]);
+    const proxy = await startProxy(`127.0.0.1:${limited.port}`, { delayMs: [200, 400] });
     const clients: ChatClient[] = [];
     let refusals = 0;
     try {
@@ -210,53 +208,4 @@ export function reliabilitySuite(backend: Backend): void {
       await quick.stop();
     }
   });
-}
-
-/**
- * A WebSocket proxy that holds every frame for a random time between `min`
- * and `max` ms each way, keeping each direction's order (a slow network, as
- * TCP is: late, never out of order).
- */
-async function startDelayingProxy(upstream: string, [min, max]: [number, number]): Promise<{ host: string; close(): Promise<void> }> {
-  const http = createServer();
-  const wss = new WebSocketServer({ server: http });
-  // One queue and one timer per direction: timers of different lengths that end in the same
-  // millisecond do not always fire in the order they were set, and would reorder frames.
-  const delayed = (deliver: (data: string) => void) => {
-    const queue: { due: number; data: string }[] = [];
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const flush = () => {
-      timer = undefined;
-      while (queue.length > 0 && queue[0].due <= Date.now()) deliver(queue.shift()!.data);
-      if (queue.length > 0) timer = setTimeout(flush, queue[0].due - Date.now());
-    };
-    return (data: string) => {
-      queue.push({ data, due: Math.max(Date.now() + min + Math.random() * (max - min), queue.at(-1)?.due ?? 0) });
-      timer ??= setTimeout(flush, queue[0].due - Date.now());
-    };
-  };
-  wss.on('connection', (downstream, request) => {
-    const up = new WebSocket(`ws://${upstream}${request.url}`);
-    const pending: string[] = [];
-    const toServer = delayed((data) => (up.readyState === WebSocket.OPEN ? up.send(data) : pending.push(data)));
-    const toClient = delayed((data) => downstream.readyState === WebSocket.OPEN && downstream.send(data));
-    downstream.on('message', (data) => toServer(data.toString()));
-    up.on('open', () => pending.splice(0).forEach((f) => up.send(f)));
-    up.on('message', (data) => toClient(data.toString()));
-    up.on('close', (code, reason) => downstream.readyState === WebSocket.OPEN && downstream.close(code, reason));
-    downstream.on('close', () => up.terminate());
-    up.on('error', () => downstream.terminate());
-    downstream.on('error', () => up.terminate());
-  });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const { port } = http.address() as AddressInfo;
-  return {
-    host: `127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        for (const socket of wss.clients) socket.terminate();
-        wss.close();
-        http.close(() => resolve());
-      }),
-  };
 }
