@@ -90,7 +90,7 @@ test('settings: PIN_AUTH_SECRET is taken whole, PIN_AUTH_SECRETS_PREVIOUS is a c
 });
 
 test('the server refuses to start on a short previous secret, naming its position and not its value', { timeout: 30_000 }, async () => {
-  const env = { ...process.env, PIN_PORT: '0', PIN_DB: ':memory:', PIN_AUTH_SECRET: NEW, PIN_AUTH_SECRETS_PREVIOUS: `${OLD},tiny-old-value` };
+  const env: NodeJS.ProcessEnv = { ...process.env, PIN_PORT: '0', PIN_DB: ':memory:', PIN_AUTH_SECRET: NEW, PIN_AUTH_SECRETS_PREVIOUS: `${OLD},tiny-old-value` };
   delete env.PIN_DEV;
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
