@@ -10,6 +10,8 @@ import type { TokenClaims } from '../../server/shared/auth.js';
 
 export const SECRET = 'test-secret-that-is-long-enough-for-hs256';
 export const ORIGIN = 'http://app.example:5173';
+/** Key of the server API (/admin/v1) on every test server. */
+export const ADMIN_KEY = 'conformance-server-api-key-at-least-32-characters';
 
 /** How a test server is set up; everything else is the backend's default. */
 export interface ServerConfig {

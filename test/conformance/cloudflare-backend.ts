@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Message, User } from '../../src/protocol/index.js';
 import type { ReportRecord, ServerLimits } from '../../src/core/types.js';
 import { TokenAuthority } from '../../server/shared/auth.js';
-import { ORIGIN, SECRET, type Backend, type ServerConfig, type ServerProcess, type TestServer } from './backend.js';
+import { ADMIN_KEY, ORIGIN, SECRET, type Backend, type ServerConfig, type ServerProcess, type TestServer } from './backend.js';
 import { freePort } from './ports.js';
 
 const ADMIN_SECRET = 'conformance-admin-secret';
@@ -35,7 +35,9 @@ export const cloudflareBackend: Backend = {
       ...(previous.length > 0 ? { PIN_AUTH_SECRETS_PREVIOUS: previous.join(',') } : {}),
       PIN_ALLOWED_ORIGINS: ORIGIN,
       PIN_ALLOW_NO_ORIGIN: config.allowNoOrigin === false ? '0' : '1',
+      // The first /admin routes are called with the deprecated PIN_ADMIN_SECRET, which they still accept.
       PIN_ADMIN_SECRET: ADMIN_SECRET,
+      PIN_ADMIN_KEY: ADMIN_KEY,
       PIN_POLICY: config.policy ?? 'anyone',
       ...(config.devTokens ? { PIN_DEV: '1' } : {}),
       ...limitVars(config.limits ?? {}),

@@ -1,5 +1,6 @@
 /** The conformance suites, each run against a Backend (node-backend.ts, cloudflare-backend.ts). */
 export { abuseSuite } from './suites/abuse.js';
+export { adminSuite } from './suites/admin.js';
 export { authSuite } from './suites/auth.js';
 export { badInputSuite } from './suites/bad-input.js';
 export { fuzzSuite } from './suites/fuzz.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mutualFollow } from '../../src/core/policies.js';
 import { startServer, type PinServer, type ServerOptions } from '../../server/node/server.js';
-import { ORIGIN, SECRET, type Backend, type ServerConfig, type ServerProcess, type TestServer } from './backend.js';
+import { ADMIN_KEY, ORIGIN, SECRET, type Backend, type ServerConfig, type ServerProcess, type TestServer } from './backend.js';
 
 /** The embedded server, in this process, on a temporary SQLite file. */
 export const nodeBackend: Backend = {
@@ -19,6 +19,7 @@ export const nodeBackend: Backend = {
       dbPath: join(dir, 'chat.db'),
       authSecret: config.secrets ?? SECRET,
       allowedOrigins: [ORIGIN],
+      adminKey: ADMIN_KEY,
       allowNoOrigin: config.allowNoOrigin ?? true,
       devTokens: config.devTokens,
       seedSampleUsers: config.devTokens,
