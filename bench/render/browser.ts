@@ -4,8 +4,9 @@ import './harness.js'; // the page's `window.bench` type
 
 /** A subject: its page is `<name>.html` (vaadin's is peer.html, the first peer this bench had). */
 export const SIDES = ['panel', 'lit-virtualizer', 'virtuoso', 'vaadin'] as const;
-export type SideName = (typeof SIDES)[number];
-const PAGE: Record<SideName, string> = { panel: 'panel', 'lit-virtualizer': 'lit-virtualizer', virtuoso: 'virtuoso', vaadin: 'peer' };
+/** `before`: the panel of another git ref, in a paired run (see before.ts). */
+export type SideName = (typeof SIDES)[number] | 'before';
+const PAGE: Record<SideName, string> = { panel: 'panel', 'lit-virtualizer': 'lit-virtualizer', virtuoso: 'virtuoso', vaadin: 'peer', before: 'panel' };
 
 /** `box`: the 360 x 520 stage in a 1280 x 800 window; `full`: the stage fills a 1024 x 768 window. */
 export type View = 'box' | 'full';

@@ -6,11 +6,15 @@ import { build } from 'vite';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const PAGES = ['panel', 'peer', 'lit-virtualizer', 'virtuoso'];
 
-/** Builds every subject's page into `outDir`. `minify: false` keeps function names for profiles. */
-export async function buildPages(outDir: string, options: { minify?: boolean } = {}): Promise<void> {
+/**
+ * Builds every subject's page (or `pages`) into `outDir`. `minify: false` keeps function names for
+ * profiles; `root` is another copy of this folder (see before.ts).
+ */
+export async function buildPages(outDir: string, options: { minify?: boolean; root?: string; pages?: string[] } = {}): Promise<void> {
+  const root = options.root ?? here;
   await build({
     configFile: false,
-    root: here,
+    root,
     mode: 'production',
     logLevel: 'warn',
     define: { 'process.env.NODE_ENV': JSON.stringify('production') },
@@ -22,7 +26,7 @@ export async function buildPages(outDir: string, options: { minify?: boolean } =
       reportCompressedSize: false,
       chunkSizeWarningLimit: 2_000,
       rolldownOptions: {
-        input: Object.fromEntries(PAGES.map((p) => [p, `${here}${p}.html`])),
+        input: Object.fromEntries((options.pages ?? PAGES).map((p) => [p, `${root}${p}.html`])),
         checks: { pluginTimings: false },
       },
     },

@@ -10,16 +10,21 @@
 //
 //   npm run bench:render -- [--runs 5] [--sizes 1000,10000] [--views box,full] [--appends 5]
 //                           [--subjects panel,lit-virtualizer,virtuoso,vaadin] [--quick] [--profile dir]
+//                           [--against <git ref>]
 //
 // --quick: 3 fresh pages per subject and 3 appends (about a third of the time).
 // --profile dir then records the panel at the largest size with the CPU
 // profiler and with tracing (an unminified build), writes the files into dir
 // and prints where the time goes.
+// --against ref: a paired run: the panel as it was at `ref` (subject
+// `before`, see before.ts) takes turns with the working tree's in the same
+// run, and each table is followed by their medians and ratios.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { fmtMs, fmtRatio, median, table } from '../stats.js';
+import { buildBefore } from './before.js';
 import { buildPages } from './build.js';
 import { heap, launch, mainThreadMs, openPage, SIDES, type SideName, type View } from './browser.js';
 import type { Timing } from './harness.js';
@@ -35,17 +40,19 @@ const views = (valueOf('--views') ?? 'box,full').split(',') as View[];
 const appends = Number(valueOf('--appends') ?? (quick ? 3 : 5));
 const subjects = (valueOf('--subjects') ?? valueOf('--only') ?? SIDES.join(',')).split(',') as SideName[];
 const profileDir = valueOf('--profile');
+const against = valueOf('--against');
+if (against) subjects.unshift('before');
 if (
   !(runs >= 1) ||
   sizes.some((n) => !(n >= 20)) ||
   !(appends >= 1) ||
   views.some((v) => v !== 'box' && v !== 'full') ||
-  subjects.some((s) => !SIDES.includes(s))
+  subjects.some((s) => s !== 'before' && !SIDES.includes(s))
 ) {
   console.error(
     'usage: bench/render/run.ts [--runs N] [--sizes 1000,10000] [--views box,full] [--appends N] [--subjects ' +
       SIDES.join(',') +
-      '] [--quick] [--profile dir]',
+      '] [--quick] [--profile dir] [--against <git ref>]',
   );
   process.exit(2);
 }
@@ -252,6 +259,25 @@ function report(n: number, view: View, results: Map<SideName, PageResult[]>): vo
   const pages = [...new Set(shown.map((s) => results.get(s)?.length ?? 0))].join('/');
   console.log(`\n${where} (${pages} fresh pages per subject, ${appends} appends and ${OLDER_LOADS} older pages in each)`);
   console.log(table(rows));
+  if (results.has('before')) paired(results);
+}
+
+/** Old against new, from the same run: medians and before/after (above 1: the working tree's panel is faster). */
+function paired(results: Map<SideName, PageResult[]>): void {
+  const measures: [string, (r: PageResult) => number | number[]][] = [
+    ['open, ms', (r) => r.open],
+    ['open: main-thread CPU, ms', (r) => r.openCpu],
+    ['open until settled: main-thread CPU, ms', (r) => r.settledCpu],
+    ['open: longest task, ms (0: none over 50)', (r) => Math.max(0, ...r.openLong)],
+    ['append 1 message, ms', (r) => r.appends],
+    [`load ${OLDER_PAGE} older, ms`, (r) => r.older],
+  ];
+  const med = (side: SideName, pick: (r: PageResult) => number | number[]) => median((results.get(side) ?? []).flatMap(pick));
+  const rows = measures.map(([label, pick]) => {
+    const [b, a] = [med('before', pick), med('panel', pick)];
+    return [label, fmtMs(b), fmtMs(a), a > 0 ? fmtRatio(b, a) : '-'];
+  });
+  console.log(table([[`paired: panel at ${against} against the working tree's`, 'before', 'after', 'before/after'], ...rows]));
 }
 
 function closing(): void {
@@ -278,6 +304,7 @@ function loadNote(): string {
 async function main(): Promise<void> {
   const out = await mkdtemp(join(tmpdir(), 'bench-render-'));
   let server: Awaited<ReturnType<typeof serve>> | undefined;
+  let beforeServer: Awaited<ReturnType<typeof serve>> | undefined;
   let browser: Browser | undefined;
   try {
     console.log(
@@ -286,6 +313,11 @@ async function main(): Promise<void> {
     console.log(`Start: ${loadNote()}`);
     await buildPages(out);
     server = await serve(out);
+    if (against) {
+      await buildBefore(against, join(out, 'before'));
+      beforeServer = await serve(join(out, 'before'));
+    }
+    const originOf = (side: SideName) => (side === 'before' ? beforeServer! : server!).origin;
     browser = await launch();
     console.log(`Chromium ${browser.version()}, pages built in production mode`);
     const started = performance.now();
@@ -298,7 +330,7 @@ async function main(): Promise<void> {
           const order = subjects.map((_, i) => subjects[(i + run) % subjects.length]);
           for (const side of order) {
             try {
-              results.get(side)!.push(await measurePage(browser, server.origin, side, n, view));
+              results.get(side)!.push(await measurePage(browser, originOf(side), side, n, view));
               process.stdout.write('.');
             } catch (error) {
               // One subject failing a page leaves the others' figures standing; the table says how many pages each had.
@@ -352,6 +384,7 @@ async function main(): Promise<void> {
   } finally {
     await browser?.close();
     await server?.close();
+    await beforeServer?.close();
     await rm(out, { recursive: true, force: true });
   }
 }
