@@ -39,11 +39,17 @@ export function handleHello(ctx: CoreContext, conn: Connection, f: ClientFrameOf
   });
 
   const lastSeq = new Map(records.map((r) => [r.id, r.lastSeq]));
-  for (const [conv, cursor] of Object.entries(f.cursors ?? {})) {
+  const cursors = Object.entries(f.cursors ?? {});
+  // Cursors for conversations the person is not in (left on another device) are told `gone`
+  // while the replay budget pays for them, a unit per listing's worth. Past that, the welcome,
+  // which lists every conversation the person is in, says the same: a client forgets the rest.
+  const unknown = cursors.reduce((n, [conv]) => (lastSeq.has(conv) ? n : n + 1), 0);
+  const sayGone = unknown > 0 && ctx.takeReplay(conn.user, Math.ceil(unknown / LISTED_PER_UNIT)) === 0;
+  for (const [conv, cursor] of cursors) {
     const newest = lastSeq.get(conv);
-    // A cursor for a conversation the person is no longer in (left on another device).
-    if (newest === undefined) ctx.reply(conn, { t: 'gone', conv });
-    else if (cursor >= newest) continue;
+    if (newest === undefined) {
+      if (sayGone) ctx.reply(conn, { t: 'gone', conv });
+    } else if (cursor >= newest) continue;
     else if (ctx.takeReplay(conn.user, 1) > 0) ctx.reply(conn, { t: 'history', conv, messages: [], hasMore: true });
     else {
       const page = pageAfter(ctx, conv, cursor, LIMITS.resumePage);

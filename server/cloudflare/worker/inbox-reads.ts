@@ -130,7 +130,8 @@ export async function prefetch(reads: Reads, frame: ClientFrame, spend: Spend, f
  * For `hello`: the page after each stale cursor, and the pending sends that
  * were stored, as far as the person's replay budget pays for them; the rest
  * is not fetched at all. What was decided is handed to the core in the order
- * it asks (see Prefetched.replay): the welcome first, then each stale cursor.
+ * it asks (see Prefetched.replay): the welcome first, then the `gone` answers
+ * for cursors of conversations the person is not in, then each stale cursor.
  */
 async function resume({ env, list, me }: Reads, frame: ClientFrameOf<'hello'>, spend: Spend, first: boolean): Promise<Prefetched> {
   const pages = new Map<string, Message[]>();
@@ -141,7 +142,11 @@ async function resume({ env, list, me }: Reads, frame: ClientFrameOf<'hello'>, s
   const replay = [welcomed ? 0 : 1];
   if (!welcomed) return { replay };
   const calls: (() => Promise<void>)[] = [];
-  for (const [conv, cursor] of Object.entries(frame.cursors ?? {})) {
+  const cursors = Object.entries(frame.cursors ?? {});
+  // Cursors for conversations the person is not in are told `gone` only as far as the budget pays (src/core/hello.ts).
+  const unknown = cursors.reduce((n, [conv]) => (list.listed(conv) ? n : n + 1), 0);
+  if (unknown > 0) replay.push(spend(Math.ceil(unknown / LISTED_PER_UNIT)) ? 0 : 1);
+  for (const [conv, cursor] of cursors) {
     const entry = list.entry(conv);
     if (!entry || entry.left || cursor >= entry.view.lastSeq) continue;
     // Unpaid: the core answers it with an empty page that has more, and the client pages on.

@@ -189,6 +189,24 @@ export function abuseSuite(backend: Backend): void {
     await a.close();
   });
 
+  test('cursors for conversations one is not in are told gone only as far as the replay budget pays (B14)', async () => {
+    const stale = (n: number, tag: string) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`g:${tag}${String(i).padStart(5, '0')}`, 0]));
+    // A few: told gone, one by one (the welcome plus one unit of budget).
+    const few = await TestClient.open(server, uid('a'));
+    await few.opened;
+    await few.hello(stale(3, 'few'));
+    await alive(few);
+    assert.equal((await few.untaken((f) => f.t === 'gone', 100)).length, 3, 'each stale cursor is told gone');
+    // Many: more than the budget can pay, so the welcome alone says it (it lists every conversation one is in).
+    const many = await TestClient.open(server, uid('a'));
+    await many.opened;
+    const welcome = await many.hello(stale(600, 'many'));
+    assert.deepEqual(welcome.conversations, []);
+    await alive(many);
+    assert.equal((await many.untaken((f) => f.t === 'gone', 100)).length, 0, 'no flood of gone frames');
+    await closeAll(few, many);
+  });
+
   test('tokens that live longer than the maximum, or were issued in the future, are refused (B16)', async () => {
     const user = uid('t');
     const key = new TextEncoder().encode(SECRET);
