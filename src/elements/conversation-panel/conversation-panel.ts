@@ -1,6 +1,4 @@
 import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
-import { guard } from 'lit/directives/guard.js';
-import { repeat } from 'lit/directives/repeat.js';
 import type { Conversation } from '../../protocol/index.js';
 import { ConnectionStatus, type TimelineState } from '../../state/client.js';
 import type { OutboxEntry } from '../../state/outbox.js';
@@ -12,14 +10,14 @@ import { whenIdle } from '../internal/idle.js';
 import { avatarStyles, conversationTitle, nameOf } from '../internal/people.js';
 import { tokens } from '../internal/theme.js';
 import { styles } from './conversation-panel.styles.js';
+import { menuAction, rowAction, type ActionContext } from './actions.js';
 import { Composer } from './composer.js';
 import { HistoryController } from './history.js';
 import { followLink } from './link-check.js';
 import { Notices } from './notices.js';
-import type { MessageRow } from './rows.js';
-import { askBlock, askLeave, askReport, renderConfirm, renderEmpty, renderHeader, renderNotice, renderStatus, type Confirm, type MenuAction } from './parts.js';
+import { conversationOf, guardedHeader, renderConfirm, renderEmpty, renderNotice, renderStatus, type Confirm, type MenuAction } from './parts.js';
 import { lockPageScroll, unlockPageScroll } from './scroll-lock.js';
-import { renderRow } from './templates.js';
+import { renderHistory } from './templates.js';
 import { warmPanel } from './warm.js';
 
 const NO_TIMELINE: TimelineState = { ...EMPTY_TIMELINE, hasOlder: false, loadingOlder: false };
@@ -153,6 +151,20 @@ export class ConversationPanel extends PinElement {
   private announcement = '';
 
   readonly #notices = new Notices(this, (text) => this.#announce(text));
+  readonly #headerHandlers = {
+    onClose: () => this.close(),
+    onMenu: (open: boolean) => (this.menuOpen = open),
+    onAction: (action: MenuAction) => this.#onMenuAction(action),
+  };
+  readonly #actions: ActionContext = {
+    chat: () => this.chat,
+    conv: () => this.conv,
+    t: () => this.t,
+    ask: (confirm) => (this.confirm = confirm),
+    run: (action) => this.#run(action),
+    announce: (text) => this.#announce(text),
+    close: () => this.close(),
+  };
   #phone: MediaQueryList | undefined;
   /** Whether the phone layout applies: kept by the media query's change events rather than asked on every update. */
   #isPhone = false;
@@ -218,22 +230,8 @@ export class ConversationPanel extends PinElement {
   /** Links are followed through the link check; buttons in rows act on their message. */
   readonly #onListClick = (event: MouseEvent): void => {
     if (this.#followLink(event)) return;
-    const path = event.composedPath();
-    const button = path.find((n): n is HTMLButtonElement => n instanceof HTMLButtonElement && !!n.dataset.action);
-    const rowEl = path.find((n): n is HTMLElement => n instanceof HTMLElement && !!n.dataset.key);
-    if (!rowEl) return;
-    this.#history.activate(rowEl.dataset.key);
-    const row = this.#history.rows.find((r) => r.key === rowEl.dataset.key) as MessageRow | undefined;
-    if (!button || !row) return;
-    const action = button.dataset.action;
-    const t = this.t;
-    const conv = this.conv;
-    if (action === 'retry' && row.entry) this.chat?.retry(row.entry.id);
-    else if (action === 'discard' && row.entry) this.chat?.discard(row.entry.id);
-    else if (action === 'report' && row.message) {
-      const seq = row.message.seq;
-      this.confirm = askReport(t, () => this.#run(() => this.chat!.report(conv, seq).then(() => this.#announce(t.reportSent))));
-    }
+    const { row, button } = this.#history.clicked(event);
+    if (button && row) rowAction(this.#actions, button.dataset.action, row);
   };
 
   /** Middle clicks open links too: send them through the same check. */
@@ -241,15 +239,7 @@ export class ConversationPanel extends PinElement {
 
   readonly #onMenuAction = (action: MenuAction): void => {
     this.menuOpen = false;
-    const c = this.#conversation();
-    const other = this.#other();
-    const t = this.t;
-    if (action === 'mute' && c) void this.#run(() => this.chat!.mute(c.id, !c.muted));
-    else if (action === 'unblock' && other) void this.#run(() => this.chat!.block(other, false));
-    else if (action === 'leave') this.confirm = askLeave(t, () => this.#run(() => this.chat!.leave(this.conv).then(() => this.close())));
-    else if (action === 'block' && other) {
-      this.confirm = askBlock(t, nameOf(this.#users.value, other), () => this.#run(() => this.chat!.block(other, true)));
-    }
+    menuAction(this.#actions, action, this.#conversation(), this.#other(), this.#users.value);
   };
 
   readonly #onPill = (): void => this.#history.scrollToBottom(true);
@@ -292,47 +282,15 @@ export class ConversationPanel extends PinElement {
     const pending = this.#pending().length > 0;
     return html`
       <section class="panel" part="panel" aria-label=${t.conversation(title)} @keydown=${this.#onPanelKeydown}>
-        ${guard([t, conv?.kind, conv?.title, conv?.members, conv?.muted, users, this.#me, blocked, this.menuOpen], () =>
-          renderHeader({
-            t,
-            conv,
-            users,
-            me: this.#me,
-            blocked,
-            menuOpen: this.menuOpen,
-            onClose: () => this.close(),
-            onMenu: (open) => (this.menuOpen = open),
-            onAction: this.#onMenuAction,
-          }),
-        )}
+        ${guardedHeader({ t, conv, users, me: this.#me, blocked, menuOpen: this.menuOpen, ...this.#headerHandlers })}
         ${renderStatus(t, this.#status.value, pending)}
         ${this.#notices.blockedHere ? html`<p class="blocked-notice" part="blocked-notice" dir="auto">${t.blockedInGroup}</p>` : nothing}
-        <div class="history">
-          <div class="scroller" part="history" role="region" aria-label=${t.messageHistory} @scroll=${history.onScroll}>
-            <div class="spacer" aria-hidden="true"></div>
-            <div
-              class="list"
-              part="list"
-              role="list"
-              @click=${this.#onListClick}
-              @auxclick=${this.#onListAuxClick}
-              @keydown=${history.onKeydown}
-              @focusin=${history.onFocusIn}
-            >
-              ${repeat(
-                history.visible,
-                (r) => r.key,
-                // Rows are immutable: an unchanged row is not rendered again.
-                (r) => guard([r, t, users, ctx.group, r.key === ctx.tabStop], () => renderRow(r, ctx)),
-              )}
-            </div>
-            <div class="spacer" aria-hidden="true"></div>
-          </div>
-          ${renderEmpty(t, this.#timeline.value, pending, this.#status.value === ConnectionStatus.Online)}
-          ${history.unseen > 0
-            ? html`<button class="pill" part="new-messages" @click=${this.#onPill}>${t.newMessages} <span aria-hidden="true">↓</span></button>`
-            : nothing}
-        </div>
+        ${renderHistory(history, ctx, {
+          onClick: this.#onListClick,
+          onAuxClick: this.#onListAuxClick,
+          onPill: this.#onPill,
+          empty: renderEmpty(t, this.#timeline.value, pending, this.#status.value === ConnectionStatus.Online),
+        })}
         <div class="typing" part="typing" dir="auto">${typing.length ? t.typing(typing.join(', ')) : ''}</div>
         ${blocked && other
           ? renderNotice(t.blockedNotice(nameOf(users, other)), t.unblock(nameOf(users, other)), () => this.#onMenuAction('unblock'))
@@ -353,12 +311,8 @@ export class ConversationPanel extends PinElement {
     return this.#outbox.value.filter((e) => e.conv === this.conv);
   }
 
-  /** The conversation, or for a direct one not created yet, what its id says. */
   #conversation(): Conversation | undefined {
-    const known = this.#conversations.value[this.conv];
-    if (known || !this.conv.startsWith('dm:')) return known;
-    const members = this.conv.split(':').slice(1);
-    return { id: this.conv, kind: 'direct', members, createdBy: this.#me, createdAt: 0, lastSeq: 0, unread: 0, muted: false, reads: {} };
+    return conversationOf(this.#conversations.value, this.conv, this.#me);
   }
 
   /** The other person of a direct conversation. */

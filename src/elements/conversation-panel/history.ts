@@ -4,7 +4,7 @@ import type { ChatClient, TimelineState } from '../../state/client.js';
 import type { OutboxEntry } from '../../state/outbox.js';
 import { whenIdle } from '../internal/idle.js';
 import { partsIn, Windowing } from '../internal/windowing/windowing.js';
-import { messageFor, RowBuilder, RowsAhead, type Row } from './rows.js';
+import { messageFor, RowBuilder, RowsAhead, type MessageRow, type Row } from './rows.js';
 
 /** Fewer loaded messages than this: load older ones without waiting for a scroll. */
 const MIN_LOADED = 20;
@@ -193,6 +193,16 @@ export class HistoryController implements ReactiveController {
     this.#window.reveal(next.key);
     if (event.key === 'ArrowUp' && here <= 1) this.#loadOlderIfNeeded(true);
   };
+
+  /** A click in the list: its row takes the tab stop; returns that message's row and the action button clicked, if any. */
+  clicked(event: MouseEvent): { row?: MessageRow; button?: HTMLButtonElement } {
+    const path = event.composedPath();
+    const button = path.find((n): n is HTMLButtonElement => n instanceof HTMLButtonElement && !!n.dataset.action);
+    const key = path.find((n): n is HTMLElement => n instanceof HTMLElement && !!n.dataset.key)?.dataset.key;
+    if (!key) return {};
+    this.activate(key);
+    return { row: this.rows.find((r): r is MessageRow => r.kind === 'message' && r.key === key), button };
+  }
 
   /** Makes row `key` the one that holds the list's tab stop. */
   activate(key: string | undefined): void {

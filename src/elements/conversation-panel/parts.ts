@@ -1,4 +1,5 @@
 import { html, nothing, type TemplateResult } from 'lit';
+import { guard } from 'lit/directives/guard.js';
 import type { Conversation, User } from '../../protocol/index.js';
 import { ConnectionStatus, type TimelineState } from '../../state/client.js';
 import { conversationAvatar, conversationTitle, nameOf } from '../internal/people.js';
@@ -95,6 +96,10 @@ export function renderHeader(o: HeaderOptions): TemplateResult {
   </header>`;
 }
 
+/** The header, rendered again only when what it shows changes (not for each new set of handlers). */
+export const guardedHeader = (o: HeaderOptions) =>
+  guard([o.t, o.conv?.kind, o.conv?.title, o.conv?.members, o.conv?.muted, o.users, o.me, o.blocked, o.menuOpen], () => renderHeader(o));
+
 export function renderNotice(text: string, action: string, onAction: () => void): TemplateResult {
   return html`<div class="notice" part="notice"><span>${text}</span><button class="text-button" @click=${onAction}>${action}</button></div>`;
 }
@@ -122,6 +127,13 @@ export function renderStatus(t: Strings, status: ConnectionStatus, pending: bool
     : status === ConnectionStatus.Refused ? t.refused
     : '';
   return html`<div class="status ${text ? '' : 'quiet'}" part="status" role="status" dir="auto">${text}</div>`;
+}
+
+/** The conversation, or for a direct one not created yet, what its id says. */
+export function conversationOf(known: Readonly<Record<string, Conversation>>, conv: string, me: string): Conversation | undefined {
+  if (known[conv] || !conv.startsWith('dm:')) return known[conv];
+  const members = conv.split(':').slice(1);
+  return { id: conv, kind: 'direct', members, createdBy: me, createdAt: 0, lastSeq: 0, unread: 0, muted: false, reads: {} };
 }
 
 /** In place of an empty history: that it is loading, or that it is empty. */

@@ -1,10 +1,13 @@
 import { html, nothing, type TemplateResult } from 'lit';
+import { guard } from 'lit/directives/guard.js';
+import { repeat } from 'lit/directives/repeat.js';
 import { displayHost, safeHref, type Body, type StoredBody, type User } from '../../protocol/index.js';
 import { DeliveryState } from '../internal/delivery.js';
 import { formatDay, formatTime } from '../internal/format.js';
 import { avatar, nameOf } from '../internal/people.js';
 import type { Strings } from '../internal/strings.js';
 import { BIDI_CONTROLS, linkify } from './linkify.js';
+import type { HistoryController } from './history.js';
 import type { MessageRow, Row } from './rows.js';
 
 /** Every link out of a message: no opener, no referrer, no ranking credit for user content. */
@@ -26,6 +29,46 @@ const IS_RTL = new RegExp(`[${RTL}]`);
 function textDirection(text: string): 'rtl' | 'ltr' {
   const strong = FIRST_STRONG.exec(text)?.[0];
   return strong && IS_RTL.test(strong) ? 'rtl' : 'ltr';
+}
+
+export interface HistoryHandlers {
+  onClick(event: MouseEvent): void;
+  onAuxClick(event: MouseEvent): void;
+  /** The "new messages" pill. */
+  onPill(): void;
+  /** Shown in place of an empty history. */
+  empty: unknown;
+}
+
+/** The history: the rows in view between the two spacers the windowing sizes, the empty notice and the pill. */
+export function renderHistory(history: HistoryController, ctx: RowContext, o: HistoryHandlers): TemplateResult {
+  const { t, users } = ctx;
+  return html`<div class="history">
+    <div class="scroller" part="history" role="region" aria-label=${t.messageHistory} @scroll=${history.onScroll}>
+      <div class="spacer" aria-hidden="true"></div>
+      <div
+        class="list"
+        part="list"
+        role="list"
+        @click=${o.onClick}
+        @auxclick=${o.onAuxClick}
+        @keydown=${history.onKeydown}
+        @focusin=${history.onFocusIn}
+      >
+        ${repeat(
+          history.visible,
+          (r) => r.key,
+          // Rows are immutable: an unchanged row is not rendered again.
+          (r) => guard([r, t, users, ctx.group, r.key === ctx.tabStop], () => renderRow(r, ctx)),
+        )}
+      </div>
+      <div class="spacer" aria-hidden="true"></div>
+    </div>
+    ${o.empty}
+    ${history.unseen > 0
+      ? html`<button class="pill" part="new-messages" @click=${o.onPill}>${t.newMessages} <span aria-hidden="true">↓</span></button>`
+      : nothing}
+  </div>`;
 }
 
 export function renderRow(row: Row, ctx: RowContext): TemplateResult {
