@@ -13,6 +13,8 @@ import { seedSampleUsers } from '../shared/sample-users.js';
 import { adminKeyProblem } from '../shared/admin/index.js';
 import { sqlAdminBackend } from './admin-http.js';
 import { describeError, endWithStatus, SocketHost } from './sockets.js';
+import { SqlOutbox } from '../shared/webhooks/outbox.js';
+import { WebhookDelivery, type WebhookOptions } from './webhooks.js';
 import { Paced } from './paced.js';
 
 export interface ServerOptions {
@@ -79,6 +81,8 @@ export interface ServerOptions {
   abusePenaltyMs?: number;
   /** Connection log; receives no tokens and no message contents. Default console.info. */
   log?: (line: string) => void;
+  /** Signed webhooks to the host's backend (docs/backend.md, "Webhooks"); none without it. */
+  webhooks?: WebhookOptions;
 }
 
 /** Defaults of the connection settings in ServerOptions. */
@@ -110,6 +114,8 @@ export interface PinServer {
   port: number;
   core: ChatCore;
   storage: SqlStorage;
+  /** The webhook outbox and its delivery loop, when `webhooks` is set: `deadLetters()`, `replay(ids)`, `counts()`. */
+  webhooks?: WebhookDelivery;
   /** Signs a token this server accepts (for a host app's auth endpoint, and tests). */
   issueToken(user: string, claims?: TokenClaims): Promise<string>;
   /** Closes every socket with 1001, then the listener and the database. */
@@ -125,7 +131,10 @@ export async function startServer(options: ServerOptions): Promise<PinServer> {
   const auth = new TokenAuthority(options.authSecret, options.issuer ?? 'pin-messaging', options.audience ?? 'pin-messaging', options.tokenLimits);
   const db = openLibsql(options.dbPath ?? '.data/pin-messaging.db');
   const storage = new SqlStorage(db);
-  const core = new ChatCore({ storage, policy: options.policy, limits: options.limits });
+  // An event recorded in a turn wakes the delivery loop only once the turn has committed.
+  const outbox = options.webhooks && new SqlOutbox(db, () => commits.send(() => webhooks?.wake()));
+  const core = new ChatCore({ storage, policy: options.policy, limits: options.limits, events: outbox });
+  const webhooks = outbox && new WebhookDelivery(outbox, db, options.webhooks!, (user) => core.isOnline(user), log);
   const commitFailures = new Set<(error: unknown) => void>();
   const commits = new GroupCommit(db, (error) => {
     for (const listener of commitFailures) listener(error);
@@ -229,18 +238,20 @@ export async function startServer(options: ServerOptions): Promise<PinServer> {
   const url = `http://${urlHost(host)}:${port}`;
   if (options.seedSampleUsers) seedSampleUsers(storage, (options.publicUrl ?? url).replace(/\/$/, ''));
   if (routes.devTokens) log('dev tokens are enabled: anyone who can reach this server can sign in as any user');
+  webhooks?.start();
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       await sockets.closeAll(CloseCode.GoingAway, 'server shutting down');
+      webhooks?.stop();
       const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeAllConnections();
       await stopped;
       await db.close();
     })());
 
-  return { url, port, core, storage, issueToken: (user, claims) => auth.issue(user, claims), close };
+  return { url, port, core, storage, webhooks, issueToken: (user, claims) => auth.issue(user, claims), close };
 }
 
 /** `log`, but a line within `everyMs` of the last one logged is dropped. */
