@@ -21,6 +21,10 @@
  *   PIN_MAX_HEADER_BYTES (16384), PIN_HELLO_TIMEOUT_MS (10000: a socket that sends
  *   nothing is closed with 4010), PIN_ABUSE_PENALTY_MS (30000: upgrades refused with 429
  *   after a 4008 close).
+ * Webhooks (docs/backend.md, "Webhooks"): PIN_WEBHOOK_URL, PIN_WEBHOOK_SECRET (required
+ *   with the URL, at least 32 characters), PIN_WEBHOOK_NOTIFY_AFTER_MIN (10: unread while
+ *   offline this long makes a notification.due), PIN_WEBHOOK_NOTIFY_PER_DAY (10 per person),
+ *   PIN_WEBHOOK_CONCURRENCY (4 requests in flight), PIN_WEBHOOK_TIMEOUT_MS (10000).
  */
 import { randomBytes } from 'node:crypto';
 import { CloseCode } from '../src/protocol/index.js';
@@ -70,6 +74,11 @@ const limits: Partial<ServerLimits> = {
   allowPrivateUrls: process.env.PIN_ALLOW_PRIVATE_URLS ? process.env.PIN_ALLOW_PRIVATE_URLS === '1' : dev,
 };
 
+const webhookUrl = process.env.PIN_WEBHOOK_URL || undefined;
+const webhookSecret = process.env.PIN_WEBHOOK_SECRET || '';
+if (webhookUrl && webhookSecret.length < 32) fail('PIN_WEBHOOK_URL needs PIN_WEBHOOK_SECRET of at least 32 characters');
+const notifyAfterMin = numberFromEnv('PIN_WEBHOOK_NOTIFY_AFTER_MIN');
+
 const server = await startServer({
   port: numberFromEnv('PIN_PORT', 1999),
   host: process.env.PIN_HOST || '127.0.0.1',
@@ -89,6 +98,16 @@ const server = await startServer({
   maxHeaderBytes: numberFromEnv('PIN_MAX_HEADER_BYTES'),
   helloTimeoutMs: numberFromEnv('PIN_HELLO_TIMEOUT_MS'),
   abusePenaltyMs: numberFromEnv('PIN_ABUSE_PENALTY_MS'),
+  webhooks: webhookUrl
+    ? {
+        url: webhookUrl,
+        secret: webhookSecret,
+        notifyAfterMs: notifyAfterMin === undefined ? undefined : notifyAfterMin * 60_000,
+        notifyPerDay: numberFromEnv('PIN_WEBHOOK_NOTIFY_PER_DAY'),
+        concurrency: numberFromEnv('PIN_WEBHOOK_CONCURRENCY'),
+        timeoutMs: numberFromEnv('PIN_WEBHOOK_TIMEOUT_MS'),
+      }
+    : undefined,
   tokenLimits: {
     maxLifetimeSeconds: numberFromEnv('PIN_TOKEN_MAX_LIFETIME_SEC'),
     clockSkewSeconds: numberFromEnv('PIN_CLOCK_SKEW_SEC'),

@@ -25,6 +25,8 @@ export interface CoreContext extends StoragePorts {
   takeReplay(user: string, cost: number): number;
   /** Spends one of the person's conversation creations: 0, or the ms to wait. */
   takeCreation(user: string): number;
+  /** Whether `user` has an open socket on this host (webhooks tell the host who was offline). */
+  isOnline(user: string): boolean;
   /** Whether a typing broadcast from `user` in `conv` is due (not throttled). */
   typingDue(user: string, conv: string): boolean;
 }

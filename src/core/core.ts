@@ -9,6 +9,7 @@ import {
   type ServerFrame,
 } from '../protocol/index.js';
 import { within, type CoreContext, type Refusal } from './context.js';
+import type { EventPort } from './events.js';
 import { GATED_MESSAGE, SendGate } from './gate.js';
 import { handleHello } from './hello.js';
 import { anyoneInDirectory } from './policies.js';
@@ -65,6 +66,8 @@ export type ChatCoreOptions = CoreStorage & {
   limits?: Partial<ServerLimits>;
   /** Clock, ms since the epoch (tests inject one). */
   now?: () => number;
+  /** Records events for the host's backend in the storage transaction (webhooks); none by default. */
+  events?: EventPort;
   /** Called with unexpected errors; never given message contents. */
   onError?: (error: unknown) => void;
 };
@@ -91,6 +94,7 @@ interface Session {
 export class ChatCore implements ConnectionHandler, CoreContext {
   readonly directory: DirectoryPort;
   readonly conversations: ConversationPort;
+  readonly events?: EventPort;
   readonly policy: MessagingPolicy;
   readonly limits: Required<ServerLimits>;
   readonly now: () => number;
@@ -107,6 +111,7 @@ export class ChatCore implements ConnectionHandler, CoreContext {
   constructor(options: ChatCoreOptions) {
     if ('storage' in options) this.directory = this.conversations = options.storage;
     else ({ directory: this.directory, conversations: this.conversations } = options);
+    this.events = options.events;
     this.policy = options.policy ?? anyoneInDirectory;
     this.limits = { ...DEFAULT_LIMITS, ...definedOnly(options.limits ?? {}) };
     this.now = options.now ?? Date.now;
@@ -239,6 +244,10 @@ export class ChatCore implements ConnectionHandler, CoreContext {
 
   takeCreation(user: string): number {
     return this.createRate.take(user);
+  }
+
+  isOnline(user: string): boolean {
+    return this.sockets.has(user);
   }
 
   typingDue(user: string, conv: string): boolean {

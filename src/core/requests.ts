@@ -61,6 +61,13 @@ export function handleLeave(ctx: CoreContext, conn: Connection, f: ClientFrameOf
   ctx.conversations.removeMember(f.conv, conn.user);
   ctx.broadcast([conn.user], { t: 'gone', conv: f.conv });
   const rest = { ...record, members: record.members.filter((user) => user !== conn.user) };
+  ctx.events?.record({
+    type: 'member.left',
+    at: ctx.now(),
+    conv: f.conv,
+    seq: record.lastSeq,
+    data: { user: conn.user, members: [...rest.members] },
+  });
   for (const user of rest.members) ctx.broadcast([user], { t: 'conv', conv: conversationView(ctx, rest, user) });
   ok(ctx, conn, f.req);
 }
@@ -79,7 +86,12 @@ export function handleBlock(ctx: CoreContext, conn: Connection, f: ClientFrameOf
   const ref = { req: f.req };
   if (f.user === conn.user) return ctx.fail(conn, refusal('bad_frame', 'you cannot block yourself'), ref);
   if (!ctx.directory.getUser(f.user)) return ctx.fail(conn, refusal('unknown_user', `unknown user ${JSON.stringify(f.user)}`), ref);
+  // Only a change is an event: a client repeating its block is not news to the host.
+  const changed = ctx.events && ctx.directory.blockedBy(conn.user).includes(f.user) !== f.blocked;
   ctx.directory.setBlocked(conn.user, f.user, f.blocked);
+  if (changed) {
+    ctx.events!.record({ type: 'user.blocked', at: ctx.now(), data: { user: conn.user, other: f.user, blocked: f.blocked } });
+  }
   ctx.broadcast([conn.user], { t: 'blocked', user: f.user, blocked: f.blocked });
   ok(ctx, conn, f.req);
 }
@@ -87,9 +99,18 @@ export function handleBlock(ctx: CoreContext, conn: Connection, f: ClientFrameOf
 /** `report`: stored for moderation; the reporter must be able to see the message. */
 export function handleReport(ctx: CoreContext, conn: Connection, f: ClientFrameOf<'report'>): void {
   const ref = { req: f.req, conv: f.conv };
-  if (!memberOf(ctx, conn, f.conv, ref)) return;
+  const record = memberOf(ctx, conn, f.conv, ref);
+  if (!record) return;
   if (!ctx.conversations.getMessage(f.conv, f.seq)) return ctx.fail(conn, refusal('not_found', 'no such message'), ref);
-  ctx.conversations.addReport(f.conv, f.seq, conn.user, f.reason, ctx.now());
+  const at = ctx.now();
+  ctx.conversations.addReport(f.conv, f.seq, conn.user, f.reason, at);
+  ctx.events?.record({
+    type: 'report.created',
+    at,
+    conv: f.conv,
+    seq: record.lastSeq,
+    data: { reporter: conn.user, seq: f.seq, ...(f.reason !== undefined ? { reason: f.reason } : {}) },
+  });
   ok(ctx, conn, f.req);
 }
 

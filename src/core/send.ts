@@ -35,8 +35,23 @@ export function handleSend(ctx: CoreContext, conn: Connection, frame: SendFrame)
   if (!record) return;
 
   const { message, duplicate } = ctx.conversations.append(record.id, conn.user, frame.id, storedBody(frame.body), ctx.now());
+  if (!duplicate) recordMessage(ctx, record, message);
   ctx.reply(conn, { t: 'ack', conv: record.id, id: frame.id, seq: message.seq, at: message.at, ...(duplicate ? { dup: true } : {}) });
   if (!duplicate) deliver(ctx, record, message, conn);
+}
+
+/** `message.created`, naming the members a host may notify because no socket of theirs got it. */
+function recordMessage(ctx: CoreContext, record: ConversationRecord, message: Message): void {
+  if (!ctx.events) return;
+  const hiding = new Set(ctx.directory.blockersOf?.(message.from) ?? []);
+  const offline = record.members.filter((user) => user !== message.from && !hiding.has(user) && !ctx.isOnline(user));
+  ctx.events.record({
+    type: 'message.created',
+    at: message.at,
+    conv: record.id,
+    seq: message.seq,
+    data: { message, members: [...record.members], offline },
+  });
 }
 
 /**
@@ -100,6 +115,18 @@ function create(ctx: CoreContext, conn: Connection, frame: SendFrame, ref: Frame
   if ('code' in planned) return void ctx.fail(conn, planned, ref);
   if (!within(ctx, conn, ctx.takeCreation(conn.user), 'too many new conversations', ref)) return undefined;
   ctx.conversations.createConversation(planned);
+  ctx.events?.record({
+    type: 'conversation.created',
+    at: planned.createdAt,
+    conv: planned.id,
+    seq: 0,
+    data: {
+      kind: planned.kind,
+      members: [...planned.members],
+      createdBy: planned.createdBy,
+      ...(planned.title !== undefined ? { title: planned.title } : {}),
+    },
+  });
   // Every member learns about the conversation before its first message.
   const view = conversationView(ctx, planned, conn.user);
   ctx.broadcast(planned.members, { t: 'conv', conv: view, users: profiles(ctx.directory, planned.members) });

@@ -1,4 +1,5 @@
 import type { Conversation, Message, StoredBody, User } from '../protocol/index.js';
+import type { EventPort } from './events.js';
 
 /**
  * One authenticated socket of one person. The core never sees the socket
@@ -124,6 +125,8 @@ export interface ConversationPort {
 export interface StoragePorts {
   readonly directory: DirectoryPort;
   readonly conversations: ConversationPort;
+  /** Where events for the host's backend are recorded (webhooks); left out, none are. */
+  readonly events?: EventPort;
 }
 
 /**
@@ -183,6 +186,7 @@ export interface ServerLimits {
 }
 
 export type { Conversation, Message, StoredBody, User };
+export type { EventData, EventPort, PinEvent, PinEventInput } from './events.js';
 
 /**
  * What a host calls for each of its connections: open, receive, close,

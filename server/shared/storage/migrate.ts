@@ -17,8 +17,8 @@ export interface Sql {
   transaction<T>(fn: () => T): T;
 }
 
-/** Both halves: the Node server's one file. */
-export const WHOLE_SCHEMA: readonly SchemaPart[] = ['directory', 'conversations'];
+/** Both halves and the webhook outbox: the Node server's one file. */
+export const WHOLE_SCHEMA: readonly SchemaPart[] = ['directory', 'conversations', 'webhooks'];
 
 /**
  * Brings `parts` of the schema to the newest version; each step in its own

@@ -1,5 +1,8 @@
-/** The two halves of the schema, named after the ports they store. */
-export type SchemaPart = 'directory' | 'conversations';
+/**
+ * The two halves of the schema, named after the ports they store, and the
+ * webhook outbox, which a host keeps beside whichever half records events.
+ */
+export type SchemaPart = 'directory' | 'conversations' | 'webhooks';
 
 export type Migration = Readonly<Partial<Record<SchemaPart, readonly string[]>>>;
 
@@ -82,4 +85,35 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   // 2: who blocked a sender, asked on every group message.
   { directory: [`CREATE INDEX IF NOT EXISTS blocks_by_other ON blocks (other)`] },
+  // 3: the webhook outbox, written in the transaction of the change it
+  // reports, and what the unread-notification scan needs.
+  {
+    conversations: [`CREATE INDEX IF NOT EXISTS conversations_by_last_at ON conversations (last_at)`],
+    webhooks: [
+      `CREATE TABLE IF NOT EXISTS webhook_outbox (
+        id TEXT PRIMARY KEY,
+        type TEXT NOT NULL,
+        dedup_key TEXT,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at INTEGER NOT NULL,
+        since INTEGER NOT NULL,
+        last_error TEXT,
+        done_at INTEGER
+      )`,
+      `CREATE UNIQUE INDEX IF NOT EXISTS webhook_outbox_by_key ON webhook_outbox (dedup_key) WHERE dedup_key IS NOT NULL`,
+      `CREATE INDEX IF NOT EXISTS webhook_outbox_due ON webhook_outbox (state, next_at)`,
+      // One row per notification.due recorded: the last per conversation, and the count per day per person.
+      `CREATE TABLE IF NOT EXISTS webhook_notices (
+        user_id TEXT NOT NULL,
+        conv TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        at INTEGER NOT NULL
+      )`,
+      `CREATE INDEX IF NOT EXISTS webhook_notices_by_member ON webhook_notices (conv, user_id, at)`,
+      `CREATE INDEX IF NOT EXISTS webhook_notices_by_user ON webhook_notices (user_id, at)`,
+    ],
+  },
 ];

@@ -1,0 +1,186 @@
+import type { Sql } from '../shared/storage/migrate.js';
+import { DEFAULT_NOTIFICATIONS, scanNotifications, type NotificationSettings } from '../shared/webhooks/notifications.js';
+import type { OutboxEntry, SqlOutbox } from '../shared/webhooks/outbox.js';
+import { postEvent } from '../shared/webhooks/post.js';
+import { DEFAULT_SCHEDULE, nextTry, type RetrySchedule } from '../shared/webhooks/schedule.js';
+
+/** Webhook settings of the Node server (`PIN_WEBHOOK_*` in server/main.ts). */
+export interface WebhookOptions {
+  /** Where events are POSTed. */
+  url: string;
+  /** HMAC-SHA256 key of the `Pin-Signature` header. */
+  secret: string;
+  /** Requests in flight to the receiver at most. Default 4. */
+  concurrency?: number;
+  /** A try that has no answer after this long fails (and is retried), ms. Default 10 s. */
+  timeoutMs?: number;
+  /** Backoff and dead-letter horizon (compress it in tests). Default 10 s doubling to 1 h, for 24 h. */
+  schedule?: Partial<RetrySchedule>;
+  /** `notification.due` after this long unread while offline, and its window, ms. Default 10 minutes. */
+  notifyAfterMs?: number;
+  /** `notification.due` per person per 24 hours at most. Default 10. */
+  notifyPerDay?: number;
+  /** How often due retries are looked for, ms (new events are sent at once). Default 1 s. */
+  pollMs?: number;
+  /** How often unread state is scanned for `notification.due`, ms. Default 30 s. */
+  scanEveryMs?: number;
+  /** Clock, ms since the epoch (tests inject one). */
+  now?: () => number;
+  /** Jitter source in [0, 1) (tests inject one). */
+  random?: () => number;
+  fetch?: typeof fetch;
+}
+
+/**
+ * The Node server's delivery loop: reads due events from the outbox, posts
+ * them (at most `concurrency` at a time, never inside a frame's turn), and
+ * marks each delivered, retried later or dead-lettered. All its state is in
+ * the outbox table, so a restart resumes where it stopped; an event whose
+ * try was cut off by the restart is sent again (at least once).
+ *
+ * Exposed as `server.webhooks`: `deadLetters()`, `replay(ids?)` and
+ * `counts()` are what an admin API mounts.
+ */
+export class WebhookDelivery {
+  private readonly inFlight = new Set<string>();
+  private readonly schedule: RetrySchedule;
+  private readonly notifications: NotificationSettings;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly timers: ReturnType<typeof setInterval>[] = [];
+  private settled: (() => void)[] = [];
+  private woken = false;
+  private stopped = false;
+
+  constructor(
+    private readonly outbox: SqlOutbox,
+    private readonly sql: Sql,
+    private readonly options: WebhookOptions,
+    /** Whether a person has an open socket (the core's registry). */
+    private readonly isOnline: (user: string) => boolean,
+    private readonly log: (line: string) => void,
+  ) {
+    if (!/^https?:\/\//.test(options.url)) throw new Error('the webhook url must be http(s)');
+    if (options.secret.length < 32) throw new Error('the webhook secret must have at least 32 characters');
+    this.schedule = { ...DEFAULT_SCHEDULE, ...options.schedule };
+    this.notifications = {
+      delayMs: options.notifyAfterMs ?? DEFAULT_NOTIFICATIONS.delayMs,
+      perDay: options.notifyPerDay ?? DEFAULT_NOTIFICATIONS.perDay,
+    };
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+  }
+
+  /** Starts the timers: due retries every `pollMs`, the unread scan every `scanEveryMs`. */
+  start(): void {
+    const every = (ms: number, fn: () => void) => {
+      const timer = setInterval(fn, ms);
+      timer.unref();
+      this.timers.push(timer);
+    };
+    every(this.options.pollMs ?? 1_000, () => this.pump());
+    every(this.options.scanEveryMs ?? 30_000, () => this.scan());
+    this.wake();
+  }
+
+  /**
+   * Asks for a pump on a later turn: after the transaction that recorded an
+   * event has committed (the server calls it through the group commit's
+   * output gate), never inside the frame's turn.
+   */
+  wake(): void {
+    if (this.woken || this.stopped) return;
+    this.woken = true;
+    setImmediate(() => {
+      this.woken = false;
+      this.pump();
+    });
+  }
+
+  /** Starts tries for due events while fewer than `concurrency` are in flight. */
+  pump(): void {
+    if (this.stopped) return;
+    const free = Math.max(1, this.options.concurrency ?? 4) - this.inFlight.size;
+    if (free <= 0) return;
+    let due: OutboxEntry[];
+    try {
+      due = this.outbox.due(this.now(), free, this.inFlight);
+    } catch (error) {
+      return this.log(`webhooks: reading the outbox failed: ${describe(error)}`);
+    }
+    for (const entry of due) {
+      this.inFlight.add(entry.id);
+      void this.attempt(entry);
+    }
+  }
+
+  /** Records `notification.due` events for offline members; returns how many. */
+  scan(): number {
+    if (this.stopped) return 0;
+    try {
+      const recorded = scanNotifications(this.sql, this.outbox, this.notifications, this.isOnline, this.now());
+      this.outbox.purge(this.now());
+      return recorded;
+    } catch (error) {
+      this.log(`webhooks: the unread scan failed: ${describe(error)}`);
+      return 0;
+    }
+  }
+
+  /** Dead-lettered events, longest dead first (to mount in the admin API). */
+  deadLetters(limit = 100): OutboxEntry[] {
+    return this.outbox.deadLetters(limit);
+  }
+
+  /** Puts dead letters (all of them without `ids`) back in line with a fresh horizon; returns how many. */
+  replay(ids?: readonly string[]): number {
+    const count = this.outbox.replay(this.now(), ids);
+    if (count > 0) this.wake();
+    return count;
+  }
+
+  /** Events per state: pending, delivered (kept 7 days), dead. */
+  counts(): { pending: number; delivered: number; dead: number; inFlight: number } {
+    return { ...this.outbox.counts(), inFlight: this.inFlight.size };
+  }
+
+  /** Resolves once no try is in flight (tests, shutdown). */
+  idle(): Promise<void> {
+    if (this.inFlight.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.settled.push(resolve));
+  }
+
+  /**
+   * Stops the timers and new tries. Tries in flight are not waited for: what
+   * they learn is dropped, and their events, still pending in the table, are
+   * sent again after a restart.
+   */
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers.length = 0;
+  }
+
+  private async attempt(entry: OutboxEntry): Promise<void> {
+    const { url, secret } = this.options;
+    try {
+      const outcome = await postEvent({ url, secret, timeoutMs: this.options.timeoutMs ?? 10_000, now: this.now, fetch: this.options.fetch }, entry.id, entry.type, entry.body);
+      if (this.stopped) return;
+      const now = this.now();
+      if (outcome.delivered) return this.outbox.delivered(entry.id, now);
+      const next = nextTry(this.schedule, entry.attempts + 1, now, entry.since, this.random, outcome.retryAfterMs);
+      this.outbox.failed(entry.id, outcome.error, next, now);
+      if (next === 'dead') this.log(`webhooks: ${entry.type} ${entry.id} dead-lettered after ${entry.attempts + 1} tries (${outcome.error})`);
+    } catch (error) {
+      this.log(`webhooks: recording a try of ${entry.id} failed: ${describe(error)}`);
+    } finally {
+      this.inFlight.delete(entry.id);
+      if (this.inFlight.size === 0) for (const resolve of this.settled.splice(0)) resolve();
+      this.pump();
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

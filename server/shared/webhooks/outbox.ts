@@ -1,0 +1,157 @@
+import type { EventPort, PinEvent, PinEventInput } from '../../../src/core/events.js';
+import { randomId } from '../../../src/protocol/index.js';
+import type { Row, Sql } from '../storage/migrate.js';
+
+/** An outbox row as the delivery loop and the dead-letter list see it. */
+export interface OutboxEntry {
+  id: string;
+  type: string;
+  /** The JSON delivered, fixed when the event was recorded. */
+  body: string;
+  createdAt: number;
+  attempts: number;
+  /** Start of the retry horizon: the first try, or the last replay. */
+  since: number;
+  nextAt: number;
+  lastError?: string;
+}
+
+/** Delivered rows are kept this long (for inspection), then purged. */
+export const DELIVERED_RETENTION_MS = 7 * 24 * 60 * 60_000;
+
+const COLUMNS = 'id, type, body, created_at, attempts, since, next_at, last_error';
+
+/**
+ * The webhook outbox over SQLite. `record` is the core's event port: one
+ * INSERT in whatever transaction the host is running the change in, so the
+ * event commits or rolls back with it. The rest is the delivery loop's.
+ */
+export class SqlOutbox implements EventPort {
+  constructor(
+    private readonly sql: Sql,
+    /** Called after each event recorded (not yet committed): the host wakes its delivery loop once the commit is done. */
+    private readonly recorded: () => void = () => {},
+  ) {}
+
+  record(input: PinEventInput): void {
+    const id = `evt_${randomId(20)}`;
+    const { key, ...rest } = input;
+    const event = { id, ...rest } as PinEvent;
+    this.sql.run(
+      `INSERT INTO webhook_outbox (id, type, dedup_key, body, created_at, next_at, since) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT DO NOTHING`,
+      id,
+      input.type,
+      key ?? null,
+      JSON.stringify(event),
+      input.at,
+      input.at,
+      input.at,
+    );
+    this.recorded();
+  }
+
+  /** Pending events due by `now`, oldest first, leaving out `busy` ones (in flight). */
+  due(now: number, limit: number, busy: ReadonlySet<string> = new Set()): OutboxEntry[] {
+    return this.sql
+      .all(
+        `SELECT ${COLUMNS} FROM webhook_outbox WHERE state = 'pending' AND next_at <= ?
+         AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY next_at, rowid LIMIT ?`,
+        now,
+        JSON.stringify([...busy]),
+        limit,
+      )
+      .map(toEntry);
+  }
+
+  /** When the next pending event is due, or undefined when none is pending. */
+  nextDueAt(): number | undefined {
+    const [row] = this.sql.all(`SELECT min(next_at) AS at FROM webhook_outbox WHERE state = 'pending'`);
+    return row?.at === null || row?.at === undefined ? undefined : Number(row.at);
+  }
+
+  delivered(id: string, now: number): void {
+    this.sql.run(
+      `UPDATE webhook_outbox SET state = 'delivered', attempts = attempts + 1, done_at = ?, last_error = NULL WHERE id = ? AND state = 'pending'`,
+      now,
+      id,
+    );
+  }
+
+  /** A failed try: the next one at `nextAt`, or into the dead letters. */
+  failed(id: string, error: string, next: number | 'dead', now: number): void {
+    if (next === 'dead') {
+      this.sql.run(
+        `UPDATE webhook_outbox SET state = 'dead', attempts = attempts + 1, last_error = ?, done_at = ? WHERE id = ? AND state = 'pending'`,
+        error,
+        now,
+        id,
+      );
+    } else {
+      this.sql.run(
+        `UPDATE webhook_outbox SET attempts = attempts + 1, last_error = ?, next_at = ? WHERE id = ? AND state = 'pending'`,
+        error,
+        next,
+        id,
+      );
+    }
+  }
+
+  /** Dead-lettered events, longest dead first. */
+  deadLetters(limit = 100): OutboxEntry[] {
+    return this.sql
+      .all(`SELECT ${COLUMNS} FROM webhook_outbox WHERE state = 'dead' ORDER BY done_at, rowid LIMIT ?`, limit)
+      .map(toEntry);
+  }
+
+  /**
+   * Puts dead-lettered events back in line, due now, with a fresh horizon
+   * (ids and bodies unchanged, so a receiver's dedup still works). All dead
+   * letters when `ids` is left out. Returns how many were put back.
+   */
+  replay(now: number, ids?: readonly string[]): number {
+    const rows = ids
+      ? this.sql.all(
+          `UPDATE webhook_outbox SET state = 'pending', attempts = 0, next_at = ?, since = ?, done_at = NULL
+           WHERE state = 'dead' AND id IN (SELECT value FROM json_each(?)) RETURNING id`,
+          now,
+          now,
+          JSON.stringify(ids),
+        )
+      : this.sql.all(
+          `UPDATE webhook_outbox SET state = 'pending', attempts = 0, next_at = ?, since = ?, done_at = NULL
+           WHERE state = 'dead' RETURNING id`,
+          now,
+          now,
+        );
+    return rows.length;
+  }
+
+  /** Events per state (health checks, tests). */
+  counts(): { pending: number; delivered: number; dead: number } {
+    const counts = { pending: 0, delivered: 0, dead: 0 };
+    for (const row of this.sql.all(`SELECT state, count(*) AS n FROM webhook_outbox GROUP BY state`)) {
+      if (row.state === 'pending' || row.state === 'delivered' || row.state === 'dead') counts[row.state] = Number(row.n);
+    }
+    return counts;
+  }
+
+  /** Drops delivered events older than the retention. */
+  purge(now: number): void {
+    this.sql.run(`DELETE FROM webhook_outbox WHERE state = 'delivered' AND done_at < ?`, now - DELIVERED_RETENTION_MS);
+  }
+}
+
+function toEntry(row: Row): OutboxEntry {
+  const entry: OutboxEntry = {
+    id: String(row.id),
+    type: String(row.type),
+    body: String(row.body),
+    createdAt: Number(row.created_at),
+    attempts: Number(row.attempts),
+    since: Number(row.since),
+    nextAt: Number(row.next_at),
+  };
+  if (row.last_error !== null && row.last_error !== undefined) entry.lastError = String(row.last_error);
+  return entry;
+}

@@ -1,0 +1,55 @@
+/**
+ * Webhook signatures: `Pin-Signature: t=<unix seconds>,v1=<hex>`, where v1 is
+ * HMAC-SHA256 over `<t>.<body>` under the shared secret. Signing the
+ * timestamp with the body lets a receiver refuse a captured delivery replayed
+ * later (older than {@link SIGNATURE_TOLERANCE_SECONDS}). Web Crypto only, so
+ * a Cloudflare worker can use it as it is.
+ */
+export const SIGNATURE_HEADER = 'Pin-Signature';
+
+/** How old a signature timestamp a receiver should accept (documented for receivers). */
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+const encoder = new TextEncoder();
+
+async function hmacHex(secret: string, text: string): Promise<string> {
+  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(text)));
+  return Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The header value for `body` sent at `unixSeconds`. */
+export async function signatureHeader(secret: string, unixSeconds: number, body: string): Promise<string> {
+  const t = Math.floor(unixSeconds);
+  return `t=${t},v1=${await hmacHex(secret, `${t}.${body}`)}`;
+}
+
+/**
+ * Whether `header` signs `body` under `secret` with a timestamp within the
+ * tolerance of `nowSeconds` (what a receiver does; the tests use it too).
+ */
+export async function verifySignature(
+  secret: string,
+  header: string | null | undefined,
+  body: string,
+  nowSeconds: number,
+  toleranceSeconds = SIGNATURE_TOLERANCE_SECONDS,
+): Promise<boolean> {
+  if (!header) return false;
+  const parts = new Map<string, string[]>();
+  for (const item of header.split(',')) {
+    const at = item.indexOf('=');
+    if (at > 0) parts.set(item.slice(0, at).trim(), [...(parts.get(item.slice(0, at).trim()) ?? []), item.slice(at + 1).trim()]);
+  }
+  const t = Number(parts.get('t')?.[0]);
+  if (!Number.isInteger(t) || Math.abs(nowSeconds - t) > toleranceSeconds) return false;
+  const expected = await hmacHex(secret, `${t}.${body}`);
+  return (parts.get('v1') ?? []).some((v) => constantTimeEqual(v, expected));
+}
+
+function constantTimeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
