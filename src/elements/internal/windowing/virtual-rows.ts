@@ -67,7 +67,12 @@ export class VirtualRows<T extends { readonly key: string }> {
     if (tail > 0 && (heights !== oldHeights || n !== m)) heights.set(oldHeights.subarray(m - tail, m), n - tail);
     // The row before the first change may have changed too (its delivery state, say): take it again.
     const from = Math.max(0, head - 1);
-    guessHeights(heights, items, from, n - tail, this.#measured, this.#estimate);
+    // When every old row is kept, the rows between are new to the list (older history, say): none was
+    // measured, and not looking their keys up matters: hashing 10,000 keys made of two strings takes
+    // longer than estimating their heights (10 ms here).
+    const inserted = m > 0 && head + tail >= m;
+    guessHeights(heights, items, from, Math.min(head, n - tail), this.#measured, this.#estimate);
+    guessHeights(heights, items, Math.max(from, head), n - tail, inserted ? EMPTY : this.#measured, this.#estimate);
     this.#heights = heights;
     this.#items = items;
     this.#valid = Math.min(this.#valid, from);
@@ -168,6 +173,8 @@ function sameRun<T extends { readonly key: string }>(a: readonly T[], b: readonl
   }
   return i;
 }
+
+const EMPTY: ReadonlyMap<string, number> = new Map();
 
 /** Heights of rows `from..to`: as measured before (by key), else estimated. */
 function guessHeights<T extends { readonly key: string }>(
