@@ -1,0 +1,184 @@
+// The delivery loop against a fake receiver and an injected clock: backoff
+// with full jitter, Retry-After, the dead-letter horizon and replay; and a
+// hanging receiver does not slow message acks.
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { directConversationId } from '../../../src/protocol/index.js';
+import { openLibsql, type LibsqlBinding } from '../../../server/node/libsql.js';
+import { WebhookDelivery } from '../../../server/node/webhooks.js';
+import { SqlStorage } from '../../../server/shared/storage/sql.js';
+import { SqlOutbox } from '../../../server/shared/webhooks/outbox.js';
+import { DEFAULT_SCHEDULE, nextTry } from '../../../server/shared/webhooks/schedule.js';
+import { verifySignature } from '../../../server/shared/webhooks/signature.js';
+import { closeAll, TestClient, uid } from '../../conformance/client.js';
+import { waitFor } from '../support/wait.js';
+import { HOOK_SECRET, Receiver, startWithWebhooks } from './webhooks-support.js';
+
+const SECOND = 1000;
+const HOUR = 3_600_000;
+const bindings: LibsqlBinding[] = [];
+after(async () => {
+  for (const b of bindings) await b.close();
+});
+
+/** A loop over an in-memory outbox, a clock the test moves and a receiver that answers `answer()`. */
+function rig(answer: () => Response, random = () => 0.5) {
+  const db = openLibsql(':memory:');
+  bindings.push(db);
+  new SqlStorage(db);
+  const clock = { now: 1_700_000_000_000 };
+  const outbox = new SqlOutbox(db);
+  const posts: { at: number; headers: Headers; body: string }[] = [];
+  const fetchStub = (async (_url: string | URL | Request, init?: RequestInit) => {
+    posts.push({ at: clock.now, headers: new Headers(init?.headers), body: String(init?.body) });
+    return answer();
+  }) as typeof fetch;
+  const loop = new WebhookDelivery(
+    outbox,
+    db,
+    { url: 'http://receiver.test/hooks', secret: HOOK_SECRET, now: () => clock.now, random, fetch: fetchStub },
+    () => false,
+    () => {},
+  );
+  const record = () =>
+    outbox.record({ type: 'user.blocked', at: clock.now, data: { user: 'ana', other: 'ben', blocked: true } });
+  /** Pumps at the current time and waits for the tries it started. */
+  const pump = async () => {
+    loop.pump();
+    await loop.idle();
+  };
+  return { db, clock, outbox, posts, loop, record, pump };
+}
+
+test('the retry ceiling doubles from 10 s to an hour, the delay is drawn below it, and 24 hours of failures dead-letter', () => {
+  const t0 = 0;
+  assert.equal(nextTry(DEFAULT_SCHEDULE, 1, t0, t0, () => 0.999_999), t0 + 9_999);
+  assert.equal(nextTry(DEFAULT_SCHEDULE, 1, t0, t0, () => 0), t0, 'full jitter: anywhere from 0');
+  assert.equal(nextTry(DEFAULT_SCHEDULE, 4, t0, t0, () => 0.5), t0 + 40_000);
+  assert.equal(nextTry(DEFAULT_SCHEDULE, 30, t0, t0, () => 0.5), t0 + HOUR / 2, 'capped at an hour');
+  assert.equal(nextTry(DEFAULT_SCHEDULE, 3, t0 + 24 * HOUR - 1, t0, () => 0.5), t0 + 24 * HOUR - 1 + 20_000, 'still within the horizon');
+  assert.equal(nextTry(DEFAULT_SCHEDULE, 3, t0 + 24 * HOUR, t0, () => 0.5), 'dead');
+  assert.equal(nextTry(DEFAULT_SCHEDULE, 1, t0, t0, () => 0.5, 120 * SECOND), 120 * SECOND, 'Retry-After beyond the backoff wins');
+  assert.equal(nextTry(DEFAULT_SCHEDULE, 1, t0, t0, () => 0.5, 10 * HOUR), HOUR, 'Retry-After capped at the largest delay');
+});
+
+test('a failing receiver is tried on the backoff schedule for 24 hours, then the event is dead-lettered; a replay delivers it', async () => {
+  let status = 500;
+  const { clock, posts, loop, record, pump, outbox } = rig(() => new Response('nope', { status }));
+  const t0 = clock.now;
+  record();
+  await pump();
+  assert.equal(posts.length, 1, 'the first try is at once');
+  const [entry] = outbox.due(Infinity, 10);
+  assert.equal(entry.nextAt - t0, 5 * SECOND, 'half of the 10 s ceiling');
+
+  clock.now = entry.nextAt - 1;
+  await pump();
+  assert.equal(posts.length, 1, 'not before it is due');
+  // Follow the schedule: with random() = 0.5 each delay is half its ceiling.
+  while (loop.counts().pending > 0) {
+    clock.now = outbox.due(Infinity, 1)[0].nextAt;
+    await pump();
+  }
+  const gaps = posts.slice(1).map((p, i) => p.at - posts[i].at);
+  assert.deepEqual(gaps.slice(0, 10), [5, 10, 20, 40, 80, 160, 320, 640, 1280, 1800].map((s) => s * SECOND));
+  assert.ok(gaps.slice(9).every((g) => g === 1800 * SECOND), 'then every half hour');
+  const lastTry = posts.at(-1)!.at;
+  assert.ok(lastTry - t0 >= 24 * HOUR, `retried for ${(lastTry - t0) / HOUR} h`);
+  assert.ok(lastTry - t0 < 24 * HOUR + HOUR);
+  assert.equal(posts.length, 57);
+  assert.equal(new Set(posts.map((p) => p.body)).size, 1, 'every try sends the same body');
+  assert.equal(new Set(posts.map((p) => p.headers.get('pin-event-id'))).size, 1, 'and the same id');
+  for (const p of posts) assert.ok(await verifySignature(HOOK_SECRET, p.headers.get('pin-signature'), p.body, p.at / 1000));
+
+  const dead = loop.deadLetters();
+  assert.equal(dead.length, 1);
+  assert.equal(dead[0].attempts, 57);
+  assert.equal(dead[0].lastError, 'HTTP 500');
+  assert.deepEqual(loop.counts(), { pending: 0, delivered: 0, dead: 1, inFlight: 0 });
+
+  clock.now += HOUR;
+  await pump();
+  assert.equal(posts.length, 57, 'a dead letter is not tried');
+  status = 200;
+  assert.equal(loop.replay([dead[0].id]), 1);
+  await pump();
+  assert.equal(posts.length, 58);
+  assert.equal(posts.at(-1)!.headers.get('pin-event-id'), dead[0].id, 'replayed under its id');
+  assert.deepEqual(loop.counts(), { pending: 0, delivered: 1, dead: 0, inFlight: 0 });
+  assert.deepEqual(loop.deadLetters(), []);
+  assert.equal(loop.replay(), 0);
+});
+
+test('429 and 503 with Retry-After wait that long; other failures take the backoff', async () => {
+  let answer = () => new Response(null, { status: 429, headers: { 'retry-after': '120' } });
+  const { clock, outbox, record, pump } = rig(() => answer());
+  record();
+  await pump();
+  assert.equal(outbox.due(Infinity, 1)[0].nextAt - clock.now, 120 * SECOND);
+  clock.now += 120 * SECOND;
+  answer = () => new Response(null, { status: 503, headers: { 'retry-after': new Date(clock.now + 300 * SECOND).toUTCString() } });
+  await pump();
+  assert.equal(outbox.due(Infinity, 1)[0].nextAt - clock.now, 300 * SECOND, 'an HTTP date');
+  clock.now += 300 * SECOND;
+  answer = () => new Response(null, { status: 400, headers: { 'retry-after': '3600' } });
+  await pump();
+  assert.equal(outbox.due(Infinity, 1)[0].nextAt - clock.now, 20 * SECOND, 'Retry-After is only read on 429 and 503');
+  clock.now += 20 * SECOND;
+  answer = () => new Response(null, { status: 302, headers: { location: 'http://elsewhere.test/' } });
+  await pump();
+  assert.equal(outbox.due(Infinity, 1)[0].lastError, 'HTTP 302', 'a redirect is not followed, and not delivered');
+});
+
+test('at most `concurrency` requests are in flight to the receiver', async () => {
+  const receiver = await Receiver.start();
+  receiver.behaviour = 'hang';
+  const server = await startWithWebhooks(receiver, { concurrency: 3, timeoutMs: 60_000 });
+  const ana = uid('ana');
+  const others = [uid('ben'), uid('cy'), uid('dee'), uid('eve'), uid('fay')];
+  for (const id of others) server.storage.putUser({ id, name: id });
+  const a = await TestClient.connect(server, ana);
+  for (const other of others) assert.equal((await a.sendText(directConversationId(ana, other), 'hi', { to: [other] })).t, 'ack');
+  await waitFor('3 requests', () => receiver.requests.length >= 3);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(receiver.requests.length, 3);
+  assert.equal(server.webhooks!.counts().inFlight, 3);
+  assert.equal(server.webhooks!.counts().pending, 10);
+  await a.close();
+  await server.close();
+  await receiver.down();
+});
+
+test('a hanging receiver does not slow message acks', async () => {
+  const ackLatencies = async (withHooks: boolean) => {
+    const receiver = await Receiver.start();
+    receiver.behaviour = 'hang';
+    const server = await startWithWebhooks(withHooks ? receiver : undefined, { timeoutMs: 10_000 }, { limits: { rateBurst: 1000, ratePerSecond: 1000 } });
+    const [ana, ben] = [uid('ana'), uid('ben')];
+    server.storage.putUser({ id: ben, name: 'Ben' });
+    const a = await TestClient.connect(server, ana, { name: 'Ana' });
+    const conv = directConversationId(ana, ben);
+    assert.equal((await a.sendText(conv, 'first', { to: [ben] })).t, 'ack');
+    const latencies: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const started = performance.now();
+      assert.equal((await a.sendText(conv, `message ${i}`)).t, 'ack');
+      latencies.push(performance.now() - started);
+    }
+    if (withHooks) {
+      assert.ok(receiver.requests.length >= 4, 'the receiver was hanging on requests meanwhile');
+      assert.ok(receiver.requests.every((r) => r.status === 'hung'));
+    }
+    await closeAll(a);
+    await server.close();
+    await receiver.down();
+    latencies.sort((x, y) => x - y);
+    const at = (q: number) => Math.round(latencies[Math.floor(q * latencies.length)] * 100) / 100;
+    return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+  };
+  const absent = await ackLatencies(false);
+  const hanging = await ackLatencies(true);
+  console.info(`ack latency ms, no webhooks: ${JSON.stringify(absent)}; receiver hanging: ${JSON.stringify(hanging)}`);
+  assert.ok(hanging.p50 < absent.p50 + 5, `p50 ${hanging.p50} vs ${absent.p50}`);
+  assert.ok(hanging.p95 < absent.p95 + 25, `p95 ${hanging.p95} vs ${absent.p95}`);
+});
