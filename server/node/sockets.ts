@@ -1,4 +1,5 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { CloseCode, LIMITS, randomId } from '../../src/protocol/index.js';
@@ -305,6 +306,26 @@ function originOf(req: IncomingMessage): string {
 let lastFrame = '';
 let lastBytes = Buffer.alloc(0);
 
+/** Sockets corked until the end of this turn. */
+const corked = new Set<Socket>();
+
+/**
+ * Holds what a socket is sent in one turn (a welcome and its replay, a
+ * turn's acks and fan-out) to go out in one write instead of one system call
+ * per frame. `ws` keeps its TCP socket as `_socket`; without one, frames go
+ * out one by one as before.
+ */
+function corkForTurn(ws: WebSocket): void {
+  const socket = (ws as unknown as { _socket?: Socket })._socket;
+  if (!socket || corked.has(socket)) return;
+  corked.add(socket);
+  socket.cork();
+  process.nextTick(() => {
+    corked.delete(socket);
+    socket.uncork();
+  });
+}
+
 function sendText(ws: WebSocket, frame: string): void {
   if (ws.readyState !== WebSocket.OPEN) return;
   if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
@@ -315,6 +336,7 @@ function sendText(ws: WebSocket, frame: string): void {
     lastFrame = frame;
     lastBytes = Buffer.from(frame, 'utf8');
   }
+  corkForTurn(ws);
   try {
     ws.send(lastBytes, { binary: false });
   } catch {
