@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { User } from '../../src/protocol/index.js';
 import { ADMIN_PREFIX, handleAdminRequest, MAX_BODY_BYTES, errorResponse, tooLarge, type AdminBackend, type AdminOptions } from '../shared/admin/index.js';
+import { hasAdminKey, unauthorized } from '../shared/admin/auth.js';
 import type { FollowChange } from '../shared/admin/backend.js';
 import { SqlDirectory } from '../shared/storage/sql-directory.js';
 import type { Sql } from '../shared/storage/sql.js';
@@ -63,6 +64,11 @@ export async function serveAdmin(options: AdminOptions, { path, query }: Target,
   }
   let body: Uint8Array<ArrayBuffer> | undefined;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
+    // A stranger's body is not read at all: the key is checked on the headers first.
+    if (options.key !== undefined && !(await hasAdminKey(new Request('http://server.invalid/', { headers }), options.key))) {
+      res.setHeader('Connection', 'close');
+      return write(res, errorResponse(unauthorized()));
+    }
     const read = await readCapped(req, MAX_BODY_BYTES);
     if (!read) {
       res.setHeader('Connection', 'close');

@@ -97,3 +97,24 @@ test('a body sent slowly past the cap is cut off with 413, and the server keeps 
   const health = await fetch(`${server.url}/health`);
   assert.equal(health.status, 200);
 });
+
+test('a stranger is answered 401 on the headers alone: the body is never waited for', async () => {
+  const { request } = await import('node:http');
+  const started = performance.now();
+  const status = await new Promise<number>((resolve, reject) => {
+    // Announces 3 MiB and sends one byte: a server reading the body first would wait for the timeout.
+    const req = request(`${server.url}/admin/v1/users/batch`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer not-the-key', 'Content-Type': 'application/json', 'Content-Length': String(3 * 2 ** 20) },
+    });
+    req.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+      req.destroy();
+    });
+    req.on('error', (error) => (error.message.includes('EPIPE') || error.message.includes('reset') ? undefined : reject(error)));
+    req.write('{');
+  });
+  assert.equal(status, 401);
+  assert.ok(performance.now() - started < 2_000, `answered after ${Math.round(performance.now() - started)} ms`);
+});
