@@ -2,7 +2,7 @@
 // measured heights, kept across appends, older history added above and rows
 // changing in between; and the row builder's incremental builds.
 import { expect } from '@open-wc/testing';
-import { RowBuilder, type Row } from '../../../src/elements/conversation-panel/rows.js';
+import { RowBuilder, RowsAhead, type Row } from '../../../src/elements/conversation-panel/rows.js';
 import { VirtualRows } from '../../../src/elements/internal/windowing/virtual-rows.js';
 import type { Message } from '../../../src/protocol/index.js';
 
@@ -153,6 +153,31 @@ describe('RowBuilder', () => {
         expect(after.slice(after.length - below.length).every((row, i) => row === below[i]), `rows below the join at ${split}`).to.equal(true);
       }
     }
+  });
+
+  it('joins rows built ahead (in slices, finished or not) exactly as it would have built them, and ignores rows of other messages', () => {
+    const messages = history(600);
+    for (const split of [1, 7, 300, 599]) {
+      for (const finished of [true, false]) {
+        const builder = new RowBuilder();
+        build(builder, messages.slice(split), true);
+        const ahead = new RowsAhead(messages, split, 'ada');
+        if (finished) expect(ahead.step(Infinity), 'all built').to.equal(true);
+        builder.ahead = ahead;
+        expect(build(builder, messages, false), `ahead for 1-${split}, ${finished ? 'finished' : 'not started'}`).to.deep.equal(
+          build(new RowBuilder(), messages, false),
+        );
+        expect(builder.ahead, 'used once').to.equal(undefined);
+      }
+    }
+    // Rows built ahead for other messages (another history, or another reader) are not joined.
+    const builder = new RowBuilder();
+    build(builder, messages.slice(300), true);
+    const other = history(600).map((m) => ({ ...m, body: { kind: 'text' as const, text: 'other' } }));
+    const stale = new RowsAhead(other, 300, 'ada');
+    stale.step(Infinity);
+    builder.ahead = stale;
+    expect(build(builder, messages, false)).to.deep.equal(build(new RowBuilder(), messages, false));
   });
 });
 
