@@ -13,8 +13,12 @@ import { ORIGIN, SECRET } from '../../conformance/backend.js';
 
 export const HOOK_SECRET = 'whsec-test-secret-that-is-at-least-32-chars';
 
-/** How the receiver answers: 2xx, a status, never (hangs), or not at all (listener closed). */
-export type Behaviour = { answer: number; headers?: Record<string, string> } | 'hang';
+/**
+ * How the receiver answers: a status (after `delayMs`: a slow receiver that
+ * has processed the event but answers after the sender gave up), never
+ * (hangs), or not at all (listener closed, see `down`).
+ */
+export type Behaviour = { answer: number; headers?: Record<string, string>; delayMs?: number } | 'hang';
 
 export class Receiver {
   /** Every request, in arrival order. */
@@ -85,7 +89,12 @@ export class Receiver {
       this.seen.add(event.id);
       this.processed.push(event);
     }
-    res.writeHead(behaviour.answer, behaviour.headers).end();
+    if (!behaviour.delayMs) return void res.writeHead(behaviour.answer, behaviour.headers).end();
+    this.hanging.add(res);
+    setTimeout(() => {
+      this.hanging.delete(res);
+      if (!res.destroyed) res.writeHead(behaviour.answer, behaviour.headers).end();
+    }, behaviour.delayMs);
   }
 }
 
