@@ -31,7 +31,7 @@ export function defineElements(tags: Partial<Record<ElementName, string | false>
   for (const name of Object.keys(DEFAULT_TAGS) as ElementName[]) {
     const tag = tags[name] ?? name;
     if (tag === false) continue;
-    defineElement(tag, DEFAULT_TAGS[name]);
+    defineElement(tag, DEFAULT_TAGS[name], name);
     defined[name] = tag;
   }
   return defined;

@@ -1,9 +1,8 @@
 import { html, nothing, type PropertyDeclarations, type PropertyValues, type ReactiveElement } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import type { Conversation, Message } from '../../protocol/index.js';
-import { ConversationPanel } from '../conversation-panel/conversation-panel.js';
+import type { ConversationPanel } from '../conversation-panel/conversation-panel.js';
 import { PinElement } from '../internal/base.js';
-import { tagNameOf } from '../internal/define.js';
 import {
   PinConversationCloseEvent,
   PinConversationOpenEvent,
@@ -14,7 +13,9 @@ import { avatarStyles, conversationTitle, nameOf } from '../internal/people.js';
 import { tokens } from '../internal/theme.js';
 import { styles } from './chat-head-stack.styles.js';
 import { renderHead, renderOverflow, type HeadsView } from './heads.js';
+import { whenIdle } from '../internal/idle.js';
 import { IncomingController } from './incoming.js';
+import { loadPanel, panelTag } from './panel-module.js';
 import { Ringer } from './ring.js';
 import { TitleBadge } from './title-badge.js';
 
@@ -27,7 +28,10 @@ const PREVIEW_CODE_POINTS = 100;
  *
  * The front head (the most recent activity) sits nearest the corner, where it
  * stays put as heads are added above it; the "+N" overflow is the farthest.
- * Keyboard and screen readers meet the heads front first. The host's box lets
+ * Keyboard and screen readers meet the heads front first. The heads and their
+ * badges need only the client; the conversation panel's module is fetched
+ * when a head is first hovered, focused or opened, and ahead of that when the
+ * page is idle after the heads show (`prefetch`). The host's box lets
  * pointer events through everywhere but on the heads, menu and panel, so the
  * page keeps scrolling and stays usable; nothing traps focus. Each new message
  * from someone else is announced once, politely, in a visually hidden log.
@@ -76,6 +80,7 @@ export class ChatHeadStack extends PinElement {
     side: { reflect: true },
     titleBadge: { type: Boolean, attribute: 'title-badge' },
     sound: { type: Boolean },
+    prefetch: {},
     openConv: { state: true },
     menuOpen: { state: true },
     announcements: { state: true },
@@ -102,12 +107,20 @@ export class ChatHeadStack extends PinElement {
   /** Plays a short sound for a new message while the tab is hidden; one tab of the person rings. Off by default. */
   sound = false;
 
+  /**
+   * `idle` (the default) fetches the conversation panel's module when the page
+   * is idle after the heads show; `none` waits until a head is hovered, focused
+   * or opened.
+   */
+  prefetch: 'idle' | 'none' = 'idle';
+
   private openConv: string | undefined;
   private menuOpen = false;
   private announcements: { key: string; text: string }[] = [];
 
   readonly #pageTitle = new TitleBadge();
   #ringer: Ringer | undefined;
+  #cancelPrefetch: (() => void) | undefined;
   /** The open panel; a new one each time a panel opens, kept while it shows. */
   #panel: ConversationPanel | undefined;
 
@@ -116,6 +129,8 @@ export class ChatHeadStack extends PinElement {
     this.#pageTitle.clear();
     this.#ringer?.close();
     this.#ringer = undefined;
+    this.#cancelPrefetch?.();
+    this.#cancelPrefetch = undefined;
     this.menuOpen = false;
     document.removeEventListener('pointerdown', this.#onDocumentPointerDown, true);
   }
@@ -130,6 +145,9 @@ export class ChatHeadStack extends PinElement {
   protected override updated(changed: PropertyValues): void {
     if (this.titleBadge) this.#pageTitle.show(this.#unreadTotal(), this.t.titleWithUnread);
     else this.#pageTitle.clear();
+    if (!this.#cancelPrefetch && this.prefetch !== 'none' && this.#headIds.value.length && !panelTag()) {
+      this.#cancelPrefetch = whenIdle(this.#loadPanel);
+    }
     if (changed.has('menuOpen')) {
       if (this.menuOpen) document.addEventListener('pointerdown', this.#onDocumentPointerDown, true);
       else document.removeEventListener('pointerdown', this.#onDocumentPointerDown, true);
@@ -155,6 +173,8 @@ export class ChatHeadStack extends PinElement {
       void this.#ringer.ring(key);
     }
   }
+
+  readonly #loadPanel = (): void => void loadPanel().catch(() => undefined);
 
   readonly #onHeadClick = (conv: string): void => {
     if (this.openConv === conv) this.close(true);
@@ -226,6 +246,17 @@ export class ChatHeadStack extends PinElement {
     chat.openConversation(conv).catch(() => undefined);
     chat.markRead(conv);
     this.dispatchEvent(new PinConversationOpenEvent({ conv }));
+    if (!panelTag()) {
+      // Opened before the panel's module arrived: it opens when it does, with no second click.
+      try {
+        await loadPanel();
+      } catch {
+        if (this.openConv === conv) this.openConv = undefined;
+        return;
+      }
+      if (this.openConv !== conv) return;
+      this.requestUpdate();
+    }
     await this.updateComplete;
     const panel = this.renderRoot.querySelector<HTMLElement>('#panel');
     await (panel as Partial<ReactiveElement> | null)?.updateComplete;
@@ -254,7 +285,14 @@ export class ChatHeadStack extends PinElement {
         ${repeat(this.announcements, (a) => a.key, (a) => html`<p>${a.text}</p>`)}
       </div>
       <div class="layout" part="base">
-        <section class="heads" part="heads" aria-label=${this.t.chatHeads} ?hidden=${convs.length === 0}>
+        <section
+          class="heads"
+          part="heads"
+          aria-label=${this.t.chatHeads}
+          ?hidden=${convs.length === 0}
+          @pointerover=${this.#loadPanel}
+          @focusin=${this.#loadPanel}
+        >
           <ul class="list" part="list">
             ${repeat(shown, (c) => c.id, (c) => renderHead(view, c, this.#onHeadClick, this.#onDismiss))}
           </ul>
@@ -264,7 +302,7 @@ export class ChatHeadStack extends PinElement {
               </div>`
             : nothing}
         </section>
-        ${this.openConv ? this.#renderPanel(this.openConv) : nothing}
+        ${this.openConv && panelTag() ? this.#renderPanel(this.openConv) : nothing}
       </div>
     `;
   }
@@ -278,7 +316,7 @@ export class ChatHeadStack extends PinElement {
   #renderPanel(conv: string): ConversationPanel {
     let panel = this.#panel;
     if (!panel) {
-      panel = this.#panel = document.createElement(tagNameOf(ConversationPanel) ?? 'conversation-panel') as ConversationPanel;
+      panel = this.#panel = document.createElement(panelTag()!) as ConversationPanel;
       panel.id = 'panel';
       panel.setAttribute('part', 'panel');
       panel.addEventListener(PinConversationCloseEvent.type, this.#onPanelClose);

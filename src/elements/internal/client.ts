@@ -9,21 +9,28 @@ import type { ChatClient } from '../../state/client.js';
 export const chatClientContext = createContext<ChatClient | undefined>(Symbol.for('pin-messaging.client'));
 
 type Listener = (client: ChatClient | undefined) => void;
-const listeners = new Set<Listener>();
-let current: ChatClient | undefined;
+interface DefaultClient {
+  current?: ChatClient;
+  listeners: Set<Listener>;
+}
+// One per page, not per copy of the library: a page that loads the whole bundle and the
+// loader's parts, or two builds, connects once and every element sees that client.
+const shared: DefaultClient = ((globalThis as { [key: symbol]: DefaultClient })[Symbol.for('pin-messaging.default-client')] ??= {
+  listeners: new Set(),
+});
 
 /** Makes `client` the one every element without a context provider uses. */
 export function setDefaultClient(client: ChatClient | undefined): void {
-  current = client;
-  for (const listener of listeners) listener(client);
+  shared.current = client;
+  for (const listener of shared.listeners) listener(client);
 }
 
 export function getDefaultClient(): ChatClient | undefined {
-  return current;
+  return shared.current;
 }
 
 /** Calls `listener` whenever the default client changes; returns the unsubscribe function. */
 export function onDefaultClient(listener: Listener): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
+  shared.listeners.add(listener);
+  return () => shared.listeners.delete(listener);
 }
