@@ -5,13 +5,6 @@ import { VirtualRows, type KeptPrefix } from './virtual-rows.js';
 const NEAR_BOTTOM_PX = 48;
 /** Items are rendered this far beyond the visible area (at least). */
 const MIN_BUFFER_PX = 400;
-/**
- * The first paint of new items renders only this far beyond the view: the
- * reader waits for that frame, and the rows of the full buffer (about three
- * views' worth) would double its rendering and layout. They follow in a task
- * after that frame.
- */
-const FIRST_BUFFER_PX = 60;
 
 /** The rendered pieces a {@link Windowing} works on, looked up when needed (they come and go with renders). */
 export interface WindowParts {
@@ -79,10 +72,6 @@ export class Windowing<T extends { readonly key: string }> {
   #settledTop = 0;
   /** The scroller's height at the last update. */
   #viewHeight = 0;
-  /** Until the first paint of new items is done: the buffer is {@link FIRST_BUFFER_PX}. */
-  #lean = true;
-  /** Cancels the task that widens the buffer after the first paint. */
-  #cancelWiden: (() => void) | undefined;
   /** The height last written to each spacer, px (reading `style.height` back would parse it). */
   #spacerPx = new WeakMap<HTMLElement, number>();
 
@@ -106,8 +95,6 @@ export class Windowing<T extends { readonly key: string }> {
   }
 
   disconnect(): void {
-    this.#cancelWiden?.();
-    this.#cancelWiden = undefined;
     cancelAnimationFrame(this.#frame);
     this.#frame = 0;
     this.#observer?.disconnect();
@@ -122,9 +109,6 @@ export class Windowing<T extends { readonly key: string }> {
     this.#anchor = undefined;
     this.rows = [];
     this.#settledTop = 0;
-    this.#lean = true;
-    this.#cancelWiden?.();
-    this.#cancelWiden = undefined;
     this.remeasure();
     this.#geometry.forget();
   }
@@ -189,24 +173,6 @@ export class Windowing<T extends { readonly key: string }> {
     this.#settledTop = scroller.scrollTop;
     if (this.stick) this.unseen = 0;
     if (!this.#covers(scroller)) this.#host.requestUpdate();
-    if (this.#lean && this.rows.length > 0) this.#widenAfterPaint();
-  }
-
-  /** In a task after the next frame (the first paint of the items), renders the full buffer. */
-  #widenAfterPaint(): void {
-    if (this.#cancelWiden) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const frame = requestAnimationFrame(() => {
-      timer = setTimeout(() => {
-        this.#cancelWiden = undefined;
-        this.#lean = false;
-        this.#host.requestUpdate();
-      });
-    });
-    this.#cancelWiden = () => {
-      cancelAnimationFrame(frame);
-      clearTimeout(timer);
-    };
   }
 
   /** Scroll handler for the scroller. */
@@ -306,18 +272,14 @@ export class Windowing<T extends { readonly key: string }> {
   }
 
   #rangeFor(top: number, height = this.#host.clientHeight || 520): { start: number; end: number } {
-    const buffer = this.#buffer(height);
+    const buffer = Math.max(height, MIN_BUFFER_PX);
     return this.#geometry.range(top - buffer, top + height + buffer);
-  }
-
-  #buffer(viewHeight: number): number {
-    return this.#lean ? FIRST_BUFFER_PX : Math.max(viewHeight, MIN_BUFFER_PX);
   }
 
   /** True while the rendered rows cover the view with at least half a buffer to spare. */
   #covers(scroller: HTMLElement): boolean {
     if (this.rows.length === 0) return true;
-    const half = this.#buffer(scroller.clientHeight) / 2;
+    const half = Math.max(scroller.clientHeight, MIN_BUFFER_PX) / 2;
     const top = Math.max(0, scroller.scrollTop - half);
     const bottom = Math.min(this.#geometry.total, scroller.scrollTop + scroller.clientHeight + half);
     return this.#geometry.offsetOf(this.range.start) <= top && this.#geometry.offsetOf(this.range.end) >= bottom;
