@@ -9,6 +9,7 @@ import {
   type ServerFrame,
 } from '../protocol/index.js';
 import { within, type CoreContext, type Refusal } from './context.js';
+import { deleteMessage, eraseFromConversations, handleUnsend } from './deletion.js';
 import type { EventPort } from './events.js';
 import { GATED_MESSAGE, SendGate } from './gate.js';
 import { handleHello } from './hello.js';
@@ -196,6 +197,17 @@ export class ChatCore implements ConnectionHandler, CoreContext {
     for (const conn of [...(this.sockets.get(user) ?? [])]) this.drop(conn, CloseCode.Revoked, 'access revoked');
   }
 
+  /** Makes a message a tombstone and tells the members' sockets (moderation); undefined when there is none. */
+  deleteMessage(conv: string, seq: number) {
+    return deleteMessage(this, conv, seq);
+  }
+
+  /** Erases `user` from the conversations (see eraseFromConversations), then closes their sockets. */
+  eraseFromConversations(user: string): void {
+    eraseFromConversations(this, user);
+    this.revoke(user);
+  }
+
   /** Open sockets, for health checks. */
   get connections(): number {
     return this.sessions.size;
@@ -299,6 +311,8 @@ export class ChatCore implements ConnectionHandler, CoreContext {
         return handleReport(this, conn, frame);
       case 'contacts':
         return handleContacts(this, conn, frame);
+      case 'unsend':
+        return handleUnsend(this, conn, frame);
       case 'ping':
         return this.reply(conn, frame.n === undefined ? { t: 'pong' } : { t: 'pong', n: frame.n });
     }

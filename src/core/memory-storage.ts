@@ -1,5 +1,6 @@
 import type { AppendResult, ChatStorage, ConversationRecord, Message, ReportRecord, StoredBody, User } from './types.js';
-import { normaliseUser } from './views.js';
+import { randomId } from '../protocol/index.js';
+import { normaliseUser, tombstone } from './views.js';
 
 interface StoredConversation {
   record: ConversationRecord;
@@ -180,8 +181,55 @@ export class MemoryStorage implements ChatStorage {
     toggle(this.following, follower, followee, follows);
   }
 
-  addReport(conv: string, seq: number, reporter: string, reason: string | undefined, at: number): void {
-    this.reportList.push(reason === undefined ? { conv, seq, reporter, at } : { conv, seq, reporter, reason, at });
+  addReport(conv: string, seq: number, reporter: string, reason: string | undefined, at: number): string {
+    const id = `r_${randomId(16)}`;
+    this.reportList.push(reason === undefined ? { id, conv, seq, reporter, at } : { id, conv, seq, reporter, reason, at });
+    return id;
+  }
+
+  deleteMessage(conv: string, seq: number, from?: string): Message | undefined {
+    const stored = this.conversations.get(conv);
+    const m = stored?.messages[seq - 1];
+    if (!stored || !m) return undefined;
+    const dead = tombstone(m, from);
+    stored.messages[seq - 1] = dead;
+    stored.byClientId.delete(`${m.from} ${m.id}`);
+    stored.byClientId.set(`${dead.from} ${dead.id}`, dead);
+    return { ...dead, body: { ...dead.body } };
+  }
+
+  conversationsTouching(user: string): string[] {
+    return [...this.conversations]
+      .filter(([, c]) => c.record.members.includes(user) || c.reads.has(user) || c.muted.has(user) || c.messages.some((m) => m.from === user))
+      .map(([id]) => id);
+  }
+
+  eraseMember(conv: string, user: string, replacement: string): number[] {
+    const stored = this.conversations.get(conv);
+    if (!stored) return [];
+    const seqs = stored.messages.filter((m) => m.from === user).map((m) => m.seq);
+    for (const seq of seqs) this.deleteMessage(conv, seq, replacement);
+    this.removeMember(conv, user);
+    stored.reads.delete(user);
+    stored.muted.delete(user);
+    if (stored.record.createdBy === user) stored.record.createdBy = replacement;
+    for (const r of this.reportList) if (r.conv === conv && r.reporter === user) r.reporter = replacement;
+    return seqs;
+  }
+
+  deleteConversation(conv: string): void {
+    const stored = this.conversations.get(conv);
+    if (!stored) return;
+    for (const user of stored.record.members) this.memberships.get(user)?.delete(conv);
+    this.conversations.delete(conv);
+    for (let i = this.reportList.length - 1; i >= 0; i--) if (this.reportList[i].conv === conv) this.reportList.splice(i, 1);
+  }
+
+  forgetUser(user: string): void {
+    this.users.delete(user);
+    this.blocks.delete(user);
+    this.following.delete(user);
+    for (const index of [this.blocks, this.following]) for (const [key] of index) toggle(index, key, user, false);
   }
 
   /** Stored reports, oldest first (for moderation tools and tests). */

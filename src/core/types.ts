@@ -30,6 +30,8 @@ export interface ConversationRecord {
 
 /** A stored abuse report (read by moderation tools; the stores list them with `reports()`). */
 export interface ReportRecord {
+  /** Made by the store when the report is filed. */
+  id?: string;
   conv: string;
   seq: number;
   reporter: string;
@@ -73,6 +75,13 @@ export interface DirectoryPort {
   /** Whether `follower` follows `followee` (for the brand policy). */
   follows(follower: string, followee: string): boolean;
   setFollow(follower: string, followee: string, follows: boolean): void;
+
+  /**
+   * Erasure: the profile, and every block and follow naming `user` in either
+   * direction. Optional: a directory that holds no rows (the facts a
+   * conversation object is given) has nothing to forget.
+   */
+  forgetUser?(user: string): void;
 }
 
 /**
@@ -118,7 +127,30 @@ export interface ConversationPort {
   isMuted(conv: string, user: string): boolean;
   setMuted(conv: string, user: string, muted: boolean): void;
 
-  addReport(conv: string, seq: number, reporter: string, reason: string | undefined, at: number): void;
+  /** Stores a report; returns its id. */
+  addReport(conv: string, seq: number, reporter: string, reason: string | undefined, at: number): string;
+
+  /**
+   * Makes a message a tombstone (`hidden: 'deleted'`, an empty text body;
+   * `seq`, `id` and `at` kept) and, given `from`, names that sender instead.
+   * Returns the tombstone, or undefined when there is no such message.
+   */
+  deleteMessage(conv: string, seq: number, from?: string): Message | undefined;
+
+  // Erasure (the server API). Optional: a port that holds no messages (a
+  // person's conversation list on Cloudflare) leaves them out.
+
+  /** Conversations holding anything of `user`: a membership, a message, a read marker, a mute (left ones too). */
+  conversationsTouching?(user: string): string[];
+  /**
+   * Everything of `user` in `conv`: their messages become tombstones from
+   * `replacement`, their membership, read marker and mute go, and the
+   * conversation's creator and the reports they filed name `replacement`.
+   * Returns the seqs of the tombstones, ascending.
+   */
+  eraseMember?(conv: string, user: string, replacement: string): number[];
+  /** A direct conversation goes whole: the conversation, its members, messages, reads, mutes and reports. */
+  deleteConversation?(conv: string): void;
 }
 
 /** Both ports, as the core reads them. */

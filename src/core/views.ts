@@ -24,7 +24,12 @@ export function withheldPage(directory: DirectoryPort, conv: string, reader: str
 
 function hideFrom(blocked: readonly string[], conv: string, messages: Message[]): Message[] {
   if (blocked.length === 0 || conv.startsWith('dm:')) return messages;
-  return messages.map((m) => (blocked.includes(m.from) ? withheld(m) : m));
+  return messages.map((m) => (blocked.includes(m.from) && m.hidden !== 'deleted' ? withheld(m) : m));
+}
+
+/** A deleted message: its place in the log (seq, id, time) and nothing else; `from` replaced when given (erasure). */
+export function tombstone(message: Message, from = message.from): Message {
+  return { seq: message.seq, id: message.id, from, at: message.at, body: { kind: 'text', text: '' }, hidden: 'deleted' };
 }
 
 /**

@@ -69,6 +69,8 @@ export const CloseCode = {
   WrongRoom: 4004,
   /** The user's access was revoked. */
   Revoked: 4005,
+  /** The person is banned by the site's moderators (the reason says until when); a new token does not help. */
+  Banned: 4006,
   /** Too many bad or refused frames in a row: treated as abuse. */
   Abuse: 4008,
   /** The person already has as many open sockets as the server allows; close one, or retry later. */
@@ -90,5 +92,6 @@ export const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([
   CloseCode.ForbiddenOrigin,
   CloseCode.WrongRoom,
   CloseCode.Revoked,
+  CloseCode.Banned,
   CloseCode.Abuse,
 ]);

@@ -1,3 +1,11 @@
+/**
+ * The reserved id that stands for an erased person: their tombstones carry
+ * it as `from`. Servers refuse tokens and profiles for it; clients show it as
+ * DELETED_USER_NAME.
+ */
+export const DELETED_USER = 'deleted';
+export const DELETED_USER_NAME = 'Deleted person';
+
 /** The one conversation id two people share. */
 export function directConversationId(a: string, b: string): string {
   return a < b ? `dm:${a}:${b}` : `dm:${b}:${a}`;

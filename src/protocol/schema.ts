@@ -115,6 +115,8 @@ export const ReportFrame = v.strictObject({
   seq,
   reason: v.optional(text(LIMITS.reportReasonCodePoints, 'the reason')),
 });
+/** Deletes one of the sender's own messages for everyone: it becomes a tombstone (`hidden: 'deleted'`). */
+export const UnsendFrame = v.strictObject({ t: v.literal('unsend'), req: v.optional(reqId), conv: conversationId, seq });
 export const ContactsFrame = v.strictObject({
   t: v.literal('contacts'),
   req: v.optional(reqId),
@@ -134,6 +136,7 @@ export const ClientFrameSchema = v.variant('t', [
   ReportFrame,
   ContactsFrame,
   PingFrame,
+  UnsendFrame,
 ]);
 
 // Types -----------------------------------------------------------------------

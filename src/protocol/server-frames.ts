@@ -47,8 +47,12 @@ export const MessageSchema = v.object({
    * someone the reader blocked (in a group they share). The body is then an
    * empty text; `seq`, `id`, `from` and `at` stay, so every member's log is one
    * and gapless. Older clients show an empty message.
+   *
+   * `deleted`, a tombstone: the message was unsent by its sender, removed by
+   * a moderator, or its sender was erased (`from` is then DELETED_USER). Its
+   * body is an empty text for every reader, for good.
    */
-  hidden: v.optional(v.picklist(['blocked'])),
+  hidden: v.optional(v.picklist(['blocked', 'deleted'])),
 });
 
 export const ConversationSchema = v.object({
@@ -84,6 +88,12 @@ export const ServerFrameSchema = v.variant('t', [
   /** The person is no longer a member (left on this or another device). */
   v.object({ t: v.literal('gone'), conv: id }),
   v.object({ t: v.literal('msg'), conv: id, m: MessageSchema }),
+  /**
+   * A message became a tombstone (`m`, with `hidden: 'deleted'`): replace the
+   * row of the same `seq`. Clients that do not know the frame ignore it and
+   * see the tombstone the next time they load that history.
+   */
+  v.object({ t: v.literal('deleted'), conv: id, seq, m: MessageSchema }),
   v.object({
     t: v.literal('ack'),
     conv: id,

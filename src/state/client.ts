@@ -287,6 +287,16 @@ export class ChatClient {
     this.#directory.setBlocked(user, blocked);
   }
 
+  /**
+   * Deletes one of the person's own messages for everyone: every member's
+   * panel shows it as deleted. Refused with `forbidden` for someone else's
+   * message, `not_found` for a seq the conversation does not have.
+   */
+  async unsend(conv: string, seq: number): Promise<void> {
+    await this.#requests.request<'ok'>({ t: 'unsend', conv, seq });
+    this.#onDeleted(conv, seq, this.#timelines.get(conv).get().messages.find((m) => m.seq === seq));
+  }
+
   async report(conv: string, seq: number, reason?: string): Promise<void> {
     await this.#requests.request<'ok'>({ t: 'report', conv, seq, ...(reason ? { reason } : {}) });
   }
@@ -326,6 +336,8 @@ export class ChatClient {
         return this.#forget(frame.conv);
       case 'msg':
         return this.#onMsg(frame.conv, frame.m);
+      case 'deleted':
+        return this.#onDeleted(frame.conv, frame.seq, frame.m);
       case 'ack': {
         const m = this.#delivery.acknowledged(frame);
         if (!m) return;
@@ -363,6 +375,15 @@ export class ChatClient {
       this.#typing.clear(conv, m.from);
       this.showHead(conv);
     }
+  }
+
+  /** A message became a tombstone: its row, and the conversation's `last` if it is that one. */
+  #onDeleted(conv: string, seq: number, m: Message | undefined): void {
+    if (!m) return;
+    const dead: Message = m.hidden === 'deleted' ? m : { seq, id: m.id, from: m.from, at: m.at, body: { kind: 'text', text: '' }, hidden: 'deleted' };
+    this.#timelines.replace(conv, dead);
+    const c = this.#directory.get(conv);
+    if (c?.last?.seq === seq) this.#directory.patch(conv, { last: dead });
   }
 
   #onRead(conv: string, user: string, seq: number): void {

@@ -1,5 +1,8 @@
 import { atom, computed, type ReadableAtom, type WritableAtom } from 'nanostores';
-import type { Conversation, Message, ServerFrameOf, User } from '../protocol/index.js';
+import { DELETED_USER, DELETED_USER_NAME, type Conversation, type Message, type ServerFrameOf, type User } from '../protocol/index.js';
+
+/** The profile shown for an erased person's tombstones. */
+export const DELETED_PROFILE: User = { id: DELETED_USER, name: DELETED_USER_NAME };
 
 /** A message from someone else that just became its conversation's newest. */
 export interface Incoming {
@@ -79,7 +82,8 @@ export function createDirectory(user: string): Directory {
     get,
     welcome(frame) {
       $me.set(frame.me);
-      mergeUsers([frame.me, ...frame.users]);
+      // Erased people's tombstones name DELETED_USER, whom no server lists: the client knows them.
+      mergeUsers([DELETED_PROFILE, frame.me, ...frame.users]);
       $blocked.set(frame.blocked);
       const all: Record<string, Conversation> = {};
       for (const c of frame.conversations) all[c.id] = c;

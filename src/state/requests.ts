@@ -3,7 +3,7 @@ import { waitOf, type SliceContext } from './context.js';
 import { ChatError } from './error.js';
 
 /** The frames that ask the server something and wait for its answer, without their correlation id. */
-export type RequestFrame = ClientFrameOf<'history' | 'leave' | 'mute' | 'block' | 'report' | 'contacts'> extends infer F
+export type RequestFrame = ClientFrameOf<'history' | 'leave' | 'mute' | 'block' | 'report' | 'contacts' | 'unsend'> extends infer F
   ? F extends unknown
     ? Omit<F, 'req'>
     : never

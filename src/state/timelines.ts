@@ -23,6 +23,8 @@ export interface Timelines {
   /** One conversation's history; the same store for the same id until a welcome reseeds it. */
   get(conv: string): WritableAtom<TimelineState>;
   merge(conv: string, messages: readonly Message[]): void;
+  /** A held message changed in place (it became a tombstone): the row of the same seq is replaced. */
+  replace(conv: string, m: Message): void;
   /** An unrequested page: the replay after `hello`. */
   replayed(frame: ServerFrameOf<'history'>): void;
   loadOlder(conv: string, limit: number): Promise<void>;
@@ -93,9 +95,24 @@ export function createTimelines(ctx: SliceContext, requests: Requests, conversat
     }
   }
 
+  function replace(conv: string, m: Message): void {
+    const $t = timelines.get(conv);
+    if (!$t) return;
+    const t = $t.get();
+    const index = t.messages.findIndex((held) => held.seq === m.seq);
+    if (index >= 0) {
+      const messages = [...t.messages];
+      messages[index] = m;
+      $t.set({ ...t, messages });
+    } else if (t.ahead.has(m.seq)) {
+      $t.set({ ...t, ahead: new Map(t.ahead).set(m.seq, m) });
+    }
+  }
+
   return {
     get,
     merge,
+    replace,
     replayed(frame) {
       merge(frame.conv, frame.messages);
       if (frame.hasMore) fillGap(frame.conv, true);

@@ -179,7 +179,11 @@ export class InboxList implements ConversationPort {
     throw new Error(OBJECTS_WRITE);
   }
 
-  addReport(): void {
+  addReport(): string {
+    throw new Error(OBJECTS_WRITE);
+  }
+
+  deleteMessage(): Message | undefined {
     throw new Error(OBJECTS_WRITE);
   }
 

@@ -116,4 +116,19 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX IF NOT EXISTS webhook_notices_by_user ON webhook_notices (user_id, at)`,
     ],
   },
+  // 4: moderation. Reports get an id and a status; bans (by the site's
+  // moderators) are kept with the profiles. A deleted message (unsent,
+  // removed, or its sender erased) is stored with an empty body.
+  {
+    directory: [`CREATE TABLE IF NOT EXISTS bans (user_id TEXT PRIMARY KEY, until INTEGER)`],
+    conversations: [
+      `ALTER TABLE reports ADD COLUMN id TEXT`,
+      `ALTER TABLE reports ADD COLUMN status TEXT NOT NULL DEFAULT 'open'`,
+      `ALTER TABLE reports ADD COLUMN action TEXT`,
+      `ALTER TABLE reports ADD COLUMN resolved_at INTEGER`,
+      `UPDATE reports SET id = 'r_' || rowid WHERE id IS NULL`,
+      `CREATE UNIQUE INDEX IF NOT EXISTS reports_by_id ON reports (id)`,
+      `CREATE INDEX IF NOT EXISTS reports_by_status ON reports (status, at)`,
+    ],
+  },
 ];

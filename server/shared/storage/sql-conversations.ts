@@ -1,4 +1,6 @@
 import type { AppendResult, ConversationPort, ConversationRecord, Message, ReportRecord, StoredBody } from '../../../src/core/types.js';
+import { randomId } from '../../../src/protocol/index.js';
+import { tombstone } from '../../../src/core/views.js';
 import { migrate, type Row, type Sql } from './migrate.js';
 
 const MESSAGE_COLUMNS = 'seq, client_id, sender, at, body';
@@ -194,26 +196,121 @@ export class SqlConversations implements ConversationPort {
     else this.sql.run('DELETE FROM mutes WHERE conv = ? AND user_id = ?', conv, user);
   }
 
-  addReport(conv: string, seq: number, reporter: string, reason: string | undefined, at: number): void {
+  addReport(conv: string, seq: number, reporter: string, reason: string | undefined, at: number): string {
+    const id = `r_${randomId(16)}`;
     this.sql.run(
-      'INSERT INTO reports (conv, seq, reporter, reason, at) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO reports (id, conv, seq, reporter, reason, at) VALUES (?, ?, ?, ?, ?, ?)',
+      id,
       conv,
       seq,
       reporter,
       reason ?? null,
       at,
     );
+    return id;
   }
 
   /** Stored reports, oldest first (for moderation tools and tests). */
   reports(limit = 100): ReportRecord[] {
+    return this.sql.all(`SELECT ${REPORT_COLUMNS} FROM reports ORDER BY rowid LIMIT ?`, limit).map(toReport);
+  }
+
+  /** Reports of one status, oldest first, after the report `after` ('' for the first page). */
+  reportPage(status: ReportStatus, after: string, limit: number): ModerationReport[] {
     return this.sql
-      .all('SELECT conv, seq, reporter, reason, at FROM reports ORDER BY rowid LIMIT ?', limit)
-      .map((r) => {
-        const report: ReportRecord = { conv: String(r.conv), seq: Number(r.seq), reporter: String(r.reporter), at: Number(r.at) };
-        if (r.reason !== null) report.reason = String(r.reason);
-        return report;
-      });
+      .all(
+        `SELECT ${REPORT_COLUMNS}, (SELECT sender FROM messages m WHERE m.conv = reports.conv AND m.seq = reports.seq) AS sender
+         FROM reports WHERE status = ? AND rowid > coalesce((SELECT rowid FROM reports WHERE id = ?), 0) ORDER BY rowid LIMIT ?`,
+        status,
+        after,
+        limit,
+      )
+      .map(toModerationReport);
+  }
+
+  getReport(id: string): ModerationReport | undefined {
+    const [row] = this.sql.all(
+      `SELECT ${REPORT_COLUMNS}, (SELECT sender FROM messages m WHERE m.conv = reports.conv AND m.seq = reports.seq) AS sender FROM reports WHERE id = ?`,
+      id,
+    );
+    return row && toModerationReport(row);
+  }
+
+  /** Marks an open report resolved; false when it was not open. */
+  resolveReport(id: string, action: string, at: number): boolean {
+    return this.sql.all("UPDATE reports SET status = 'resolved', action = ?, resolved_at = ? WHERE id = ? AND status = 'open' RETURNING id", action, at, id).length > 0;
+  }
+
+  /** Reports `reporter` filed, oldest first. */
+  reportsBy(reporter: string): ReportRecord[] {
+    return this.sql.all(`SELECT ${REPORT_COLUMNS} FROM reports WHERE reporter = ? ORDER BY rowid`, reporter).map(toReport);
+  }
+
+  /** Up to `limit` messages `user` sent, across conversations, after (conv, seq) in that order (exports). */
+  messagesBy(user: string, afterConv: string, afterSeq: number, limit: number): (Message & { conv: string })[] {
+    return this.sql
+      .all(
+        `SELECT conv, ${MESSAGE_COLUMNS} FROM messages WHERE sender = ? AND (conv > ? OR (conv = ? AND seq > ?)) ORDER BY conv, seq LIMIT ?`,
+        user,
+        afterConv,
+        afterConv,
+        afterSeq,
+        limit,
+      )
+      .map((row) => ({ conv: String(row.conv), ...toMessage(row) }));
+  }
+
+  deleteMessage(conv: string, seq: number, from?: string): Message | undefined {
+    const [row] = this.sql.all(
+      `UPDATE messages SET body = '', sender = coalesce(?, sender) WHERE conv = ? AND seq = ? RETURNING ${MESSAGE_COLUMNS}`,
+      from ?? null,
+      conv,
+      seq,
+    );
+    return row && toMessage(row);
+  }
+
+  conversationsTouching(user: string): string[] {
+    return this.sql
+      .all(
+        `SELECT conv FROM members WHERE user_id = ? UNION SELECT conv FROM messages WHERE sender = ?
+         UNION SELECT conv FROM reads WHERE user_id = ? UNION SELECT conv FROM mutes WHERE user_id = ?
+         UNION SELECT conv FROM reports WHERE reporter = ? UNION SELECT id FROM conversations WHERE created_by = ?`,
+        user,
+        user,
+        user,
+        user,
+        user,
+        user,
+      )
+      .map((r) => String(r.conv));
+  }
+
+  eraseMember(conv: string, user: string, replacement: string): number[] {
+    const seqs = this.sql.transaction(() => {
+      // The client id is kept unless another erased person used the same one here (the index holds one per sender).
+      const kept = this.sql.all(`UPDATE OR IGNORE messages SET body = '', sender = ? WHERE conv = ? AND sender = ? RETURNING seq`, replacement, conv, user);
+      const renamed = this.sql.all(
+        `UPDATE messages SET body = '', sender = ?, client_id = 'erased-' || seq WHERE conv = ? AND sender = ? RETURNING seq`,
+        replacement,
+        conv,
+        user,
+      );
+      for (const table of ['members', 'reads', 'mutes']) this.sql.run(`DELETE FROM ${table} WHERE conv = ? AND user_id = ?`, conv, user);
+      this.sql.run('UPDATE conversations SET created_by = ? WHERE id = ? AND created_by = ?', replacement, conv, user);
+      this.sql.run('UPDATE reports SET reporter = ? WHERE conv = ? AND reporter = ?', replacement, conv, user);
+      return [...kept, ...renamed].map((r) => Number(r.seq)).sort((a, b) => a - b);
+    });
+    this.conversations.delete(conv);
+    return seqs;
+  }
+
+  deleteConversation(conv: string): void {
+    this.sql.transaction(() => {
+      for (const table of ['members', 'messages', 'reads', 'mutes', 'reports']) this.sql.run(`DELETE FROM ${table} WHERE conv = ?`, conv);
+      this.sql.run('DELETE FROM conversations WHERE id = ?', conv);
+    });
+    this.conversations.delete(conv);
   }
 
   private cached(id: string): ConversationRecord | undefined {
@@ -244,11 +341,36 @@ function toRecord(row: Row, members: string[]): ConversationRecord {
 }
 
 function toMessage(row: Row): Message {
-  return {
-    seq: Number(row.seq),
-    id: String(row.client_id),
-    from: String(row.sender),
-    at: Number(row.at),
-    body: JSON.parse(String(row.body)) as StoredBody,
-  };
+  const message: Message = { seq: Number(row.seq), id: String(row.client_id), from: String(row.sender), at: Number(row.at), body: EMPTY };
+  // An empty body is a deleted message (see deleteMessage).
+  return row.body === '' ? tombstone(message) : { ...message, body: JSON.parse(String(row.body)) as StoredBody };
+}
+
+const EMPTY: StoredBody = { kind: 'text', text: '' };
+
+const REPORT_COLUMNS = 'id, conv, seq, reporter, reason, at, status, action, resolved_at';
+
+export type ReportStatus = 'open' | 'resolved';
+
+/** A report as moderators see it: its status, and who sent the reported message (when it is still stored). */
+export interface ModerationReport extends ReportRecord {
+  id: string;
+  status: ReportStatus;
+  sender?: string;
+  action?: string;
+  resolvedAt?: number;
+}
+
+function toReport(r: Row): ReportRecord {
+  const report: ReportRecord = { id: String(r.id), conv: String(r.conv), seq: Number(r.seq), reporter: String(r.reporter), at: Number(r.at) };
+  if (r.reason !== null) report.reason = String(r.reason);
+  return report;
+}
+
+function toModerationReport(r: Row): ModerationReport {
+  const report: ModerationReport = { ...toReport(r), id: String(r.id), status: r.status === 'resolved' ? 'resolved' : 'open' };
+  if (r.sender !== null && r.sender !== undefined) report.sender = String(r.sender);
+  if (r.action !== null && r.action !== undefined) report.action = String(r.action);
+  if (r.resolved_at !== null && r.resolved_at !== undefined) report.resolvedAt = Number(r.resolved_at);
+  return report;
 }

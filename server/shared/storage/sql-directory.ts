@@ -86,6 +86,32 @@ export class SqlDirectory implements DirectoryPort {
     if (follows) this.sql.run('INSERT OR IGNORE INTO follows (follower, followee) VALUES (?, ?)', follower, followee);
     else this.sql.run('DELETE FROM follows WHERE follower = ? AND followee = ?', follower, followee);
   }
+
+  /** People who follow `followee`. */
+  followersOf(followee: string): string[] {
+    return this.sql.all('SELECT follower FROM follows WHERE followee = ? ORDER BY follower', followee).map((r) => String(r.follower));
+  }
+
+  forgetUser(user: string): void {
+    this.sql.transaction(() => {
+      this.sql.run('DELETE FROM users WHERE id = ?', user);
+      this.sql.run('DELETE FROM blocks WHERE user_id = ? OR other = ?', user, user);
+      this.sql.run('DELETE FROM follows WHERE follower = ? OR followee = ?', user, user);
+      this.sql.run('DELETE FROM bans WHERE user_id = ?', user);
+    });
+  }
+
+  /** Bans `user` until `until` (ms since the epoch; null: until lifted), or lifts the ban. */
+  setBan(user: string, banned: boolean, until: number | null = null): void {
+    if (banned) this.sql.run('INSERT INTO bans (user_id, until) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET until = excluded.until', user, until);
+    else this.sql.run('DELETE FROM bans WHERE user_id = ?', user);
+  }
+
+  /** The ban on `user` in force at `now`: `{ until }` (null: until lifted), or undefined. */
+  banOf(user: string, now: number): { until: number | null } | undefined {
+    const [row] = this.sql.all('SELECT until FROM bans WHERE user_id = ? AND (until IS NULL OR until > ?)', user, now);
+    return row && { until: row.until === null ? null : Number(row.until) };
+  }
 }
 
 function toUser(row: Row): User {

@@ -56,6 +56,10 @@ export class SqlStorage extends SqlConversations implements ChatStorage {
     this.people.setFollow(follower, followee, follows);
   }
 
+  forgetUser(user: string): void {
+    this.people.forgetUser(user);
+  }
+
   /** Without `hidden`, the reader's own blocks (this store holds them). */
   override unreadCount(conv: string, user: string, hidden: readonly string[] = this.people.blockedBy(user)): number {
     return super.unreadCount(conv, user, hidden);
