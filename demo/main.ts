@@ -5,9 +5,12 @@
 // Nothing here waits for the chat server: the pins and the sign-in list show
 // at once, and the server's own list of people (with avatars) replaces the
 // built-in one whenever it answers. The connection retries on its own.
-import '../src/elements/chat-head-stack/define.js';
-import '../src/elements/pin-send-dialog/define.js';
-import { connect } from '../src/connect.js';
+//
+// The page includes the loader, as a site would: the heads, the state bus and
+// the socket come at idle after the load event, the panel when a head is
+// hovered, focused or opened (or at idle after the heads show), the send
+// dialog when a Send button is first hovered, focused or clicked.
+import { connect } from '../src/loader.js';
 import { SAMPLE_USERS } from '../server/shared/sample-users.js';
 import { pins } from './pins.js';
 
@@ -21,7 +24,7 @@ const params = new URLSearchParams(location.search);
 let users: readonly SampleUser[] = SAMPLE_USERS;
 let me = users.find((u) => u.id === params.get('user')) ?? users[0];
 
-connect({
+void connect({
   user: me.id,
   token: async () => {
     const response = await fetch(`/dev/token?user=${encodeURIComponent(me.id)}`);
