@@ -358,7 +358,6 @@ async function main(): Promise<void> {
         '  "again": closed and opened anew in the same page, without first-use costs (styles, templates, fonts, Intl);',
         '  every subject builds its date/time formatters while the page is idle after loading, before the first open',
         '  (as on a page that registers the element and opens a conversation later); opened at once, add 10-20 ms for them.',
-        '  The panel also parses its stylesheets and makes its templates then (see its warm.ts; about 10 ms otherwise).',
         "  main-thread CPU: the renderer main thread's CPU time (not the time spent waiting for a core).",
         "append, older: from the server's frame reaching the reader's client until the end of the frame that shows it.",
         'peer/panel: the faster peer\'s median over the panel\'s (above 1: the panel is faster).',

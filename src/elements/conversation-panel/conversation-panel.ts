@@ -6,7 +6,6 @@ import { EMPTY_TIMELINE } from '../../state/timeline.js';
 import { PinElement } from '../internal/base.js';
 import { PinConversationCloseEvent } from '../internal/events.js';
 import { warmFormatters } from '../internal/format.js';
-import { whenIdle } from '../internal/idle.js';
 import { avatarStyles, conversationTitle, nameOf } from '../internal/people.js';
 import { tokens } from '../internal/theme.js';
 import { styles } from './conversation-panel.styles.js';
@@ -18,7 +17,6 @@ import { Notices } from './notices.js';
 import { conversationOf, guardedHeader, renderConfirm, renderEmpty, renderNotice, renderStatus, type Confirm, type MenuAction } from './parts.js';
 import { lockPageScroll, unlockPageScroll } from './scroll-lock.js';
 import { renderHistory } from './templates.js';
-import { warmPanel } from './warm.js';
 
 const NO_TIMELINE: TimelineState = { ...EMPTY_TIMELINE, hasOlder: false, loadingOlder: false };
 const PHONE = '(max-width: 600px)';
@@ -96,15 +94,13 @@ export class ConversationPanel extends PinElement {
   };
 
   /**
-   * Runs once when the class is registered: the date and time formatters,
-   * the stylesheets and the templates are then made while the page is idle,
-   * before anyone opens a conversation, instead of inside the first open
-   * (which they would slow down by 10-20 ms and about 10 ms).
+   * Runs once when the class is registered: the date and time formatters are
+   * then built while the page is idle, before anyone opens a conversation,
+   * instead of inside the first open (the first one costs 10-20 ms).
    */
   protected static override finalize(): void {
     super.finalize();
     warmFormatters();
-    whenIdle(() => warmPanel(this.elementStyles, () => new this().render()));
   }
 
   readonly #status = this.bind((c) => c.$status, ConnectionStatus.Idle as ConnectionStatus);

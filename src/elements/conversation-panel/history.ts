@@ -283,7 +283,7 @@ export class HistoryController implements ReactiveController {
     this.#cancelIdle?.();
     const ahead = this.#ahead;
     if (this.#rowsFrom === undefined || !ahead) return;
-    if (!(now ? (ahead.finish(), true) : ahead.step(ROWS_SLICE_MS))) {
+    if (!ahead.step(now ? Infinity : ROWS_SLICE_MS)) {
       this.#scheduleOlderRows();
       return;
     }

@@ -149,8 +149,9 @@ export class RowBuilder {
     this.ahead = undefined;
     let built: Row[];
     let c: Cursor;
-    if (ahead?.fits(messages, count, me)) {
-      ahead.finish();
+    // The history is contiguous by seq: its ends tell whether these are the rows of `messages[0..count]`.
+    if (ahead && ahead.count === count && ahead.me === me && ahead.messages[0] === messages[0] && ahead.messages[count - 1] === messages[count - 1]) {
+      ahead.step(Infinity);
       ({ rows: built, cursor: c } = ahead);
     } else {
       built = [];
@@ -187,7 +188,7 @@ export class RowBuilder {
  * they are joined above the rows shown by the next build that shows them.
  */
 export class RowsAhead {
-  /** Rows of `messages[0..next]`, without a loader row. */
+  /** Rows of the messages built so far, without a loader row. */
   readonly rows: Row[] = [];
   readonly cursor: Cursor = { ...START };
   #next = 0;
@@ -198,28 +199,15 @@ export class RowsAhead {
     readonly me: string,
   ) {}
 
-  get done(): boolean {
-    return this.#next >= this.count;
-  }
-
-  /** Builds rows for about `budgetMs`, or until done; returns whether all are built. */
+  /** Builds rows for about `budgetMs` (all of them with Infinity); returns whether all are built. */
   step(budgetMs: number): boolean {
     const started = performance.now();
     while (this.#next < this.count && performance.now() - started < budgetMs) {
-      const to = Math.min(this.count, this.#next + 256);
-      addMessages(this.rows, this.cursor, this.me, this.messages, this.#next, to);
-      this.#next = to;
+      const from = this.#next;
+      this.#next = Math.min(this.count, from + 256);
+      addMessages(this.rows, this.cursor, this.me, this.messages, from, this.#next);
     }
-    return this.done;
-  }
-
-  finish(): void {
-    this.step(Infinity);
-  }
-
-  /** Whether these are the rows of `messages[0..count]` (the history is contiguous by seq: its ends tell). */
-  fits(messages: readonly Message[], count: number, me: string): boolean {
-    return count === this.count && me === this.me && messages[0] === this.messages[0] && messages[count - 1] === this.messages[count - 1];
+    return this.#next >= this.count;
   }
 }
 
