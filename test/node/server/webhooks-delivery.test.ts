@@ -150,10 +150,11 @@ test('at most `concurrency` requests are in flight to the receiver', async () =>
 });
 
 test('a hanging receiver does not slow message acks', async () => {
-  const ackLatencies = async (withHooks: boolean) => {
+  const ackLatencies = async (mode: 'off' | 'down' | 'hang') => {
     const receiver = await Receiver.start();
     receiver.behaviour = 'hang';
-    const server = await startWithWebhooks(withHooks ? receiver : undefined, { timeoutMs: 10_000 }, { limits: { rateBurst: 1000, ratePerSecond: 1000 } });
+    if (mode === 'down') await receiver.down();
+    const server = await startWithWebhooks(mode === 'off' ? undefined : receiver, { timeoutMs: 10_000 }, { limits: { rateBurst: 1000, ratePerSecond: 1000 } });
     const [ana, ben] = [uid('ana'), uid('ben')];
     server.storage.putUser({ id: ben, name: 'Ben' });
     const a = await TestClient.connect(server, ana, { name: 'Ana' });
@@ -165,7 +166,7 @@ test('a hanging receiver does not slow message acks', async () => {
       assert.equal((await a.sendText(conv, `message ${i}`)).t, 'ack');
       latencies.push(performance.now() - started);
     }
-    if (withHooks) {
+    if (mode === 'hang') {
       assert.ok(receiver.requests.length >= 4, 'the receiver was hanging on requests meanwhile');
       assert.ok(receiver.requests.every((r) => r.status === 'hung'));
     }
@@ -176,9 +177,12 @@ test('a hanging receiver does not slow message acks', async () => {
     const at = (q: number) => Math.round(latencies[Math.floor(q * latencies.length)] * 100) / 100;
     return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
   };
-  const absent = await ackLatencies(false);
-  const hanging = await ackLatencies(true);
-  console.info(`ack latency ms, no webhooks: ${JSON.stringify(absent)}; receiver hanging: ${JSON.stringify(hanging)}`);
+  const off = await ackLatencies('off');
+  const absent = await ackLatencies('down');
+  const hanging = await ackLatencies('hang');
+  console.info(`ack latency ms over 200 sends, webhooks off: ${JSON.stringify(off)}; receiver absent: ${JSON.stringify(absent)}; receiver hanging: ${JSON.stringify(hanging)}`);
+  // Awaiting the receiver anywhere on the message path would make acks wait for the 10 s timeout.
   assert.ok(hanging.p50 < absent.p50 + 5, `p50 ${hanging.p50} vs ${absent.p50}`);
-  assert.ok(hanging.p95 < absent.p95 + 25, `p95 ${hanging.p95} vs ${absent.p95}`);
+  assert.ok(hanging.p95 < Math.max(2 * absent.p95, absent.p95 + 25), `p95 ${hanging.p95} vs ${absent.p95}`);
+  assert.ok(hanging.p99 < 1_000, `p99 ${hanging.p99}`);
 });

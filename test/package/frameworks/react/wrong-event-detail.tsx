@@ -1,0 +1,6 @@
+// `pin-message`'s detail has no `text`.
+export const App = () => (
+  <chat-head-stack
+    onpin-message={(event) => event.detail.text}
+  />
+);

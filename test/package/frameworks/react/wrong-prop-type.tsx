@@ -1,0 +1,6 @@
+// `max` is a number.
+export const App = () => (
+  <chat-head-stack
+    max="three"
+  />
+);
