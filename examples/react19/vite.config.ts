@@ -1,15 +1,27 @@
-import { defineConfig } from 'vite';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, loadEnv } from 'vite';
 
 // React 19 needs no plugin here: Vite compiles the TSX (automatic JSX runtime).
-// `npm run dev` expects the messaging server from `npm start` on port 1999.
-export default defineConfig({
-  publicDir: '../../demo/public',
-  server: {
-    port: 5173,
+//
+// The messaging server and this dev server's port come from the environment (or a
+// .env file beside this one): PIN_SERVER_URL (default http://127.0.0.1:1999, what
+// `npm start` in the pin-messaging repository runs, PIN_DEV=1 for sample people and
+// /dev/token) and PORT (default 5173). `vite preview` serves the build the same way.
+export default defineConfig(({ mode }) => {
+  const env = loadEnv(mode, fileURLToPath(new URL('.', import.meta.url)), '');
+  const target = env.PIN_SERVER_URL ?? 'http://127.0.0.1:1999';
+  const server = {
+    port: Number(env.PORT ?? 5173),
     strictPort: true,
+    // The socket and the development token endpoint go to the messaging server, so
+    // the page, its token and its socket share one origin.
     proxy: {
-      '/parties': { target: 'http://127.0.0.1:1999', ws: true },
-      '/dev/': { target: 'http://127.0.0.1:1999' },
+      '/parties': { target, ws: true },
+      '/dev/': { target },
     },
-  },
+  };
+  return {
+    server,
+    preview: server,
+  };
 });

@@ -1,8 +1,10 @@
 // React 19 renders custom elements natively: it sets properties the element
 // defines (`max` below) and listens to custom events through `on<event-name>`
-// props (`onpin-sent`). No wrapper needed.
+// props (`onpin-sent`). No wrapper needed. `pin-messaging/react` types the three
+// tags in JSX: their properties, and each event handler's argument.
+import type {} from 'pin-messaging/react';
 import 'pin-messaging/define';
-import { connect, type PinSendDialog, type PinSentEvent } from 'pin-messaging';
+import { connect, type PinSendDialog } from 'pin-messaging';
 import { StrictMode, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { PINS, sentStatus, session } from './session';
@@ -26,7 +28,7 @@ function App() {
         ))}
       </ul>
       <p role="status">{status}</p>
-      <pin-send-dialog ref={dialog} onpin-sent={(event: PinSentEvent) => setStatus(sentStatus(event.detail.sent.length))} />
+      <pin-send-dialog ref={dialog} onpin-sent={(event) => setStatus(sentStatus(event.detail.sent.length))} />
       <chat-head-stack max={3} />
     </main>
   );

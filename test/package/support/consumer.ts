@@ -38,7 +38,8 @@ export function consumerProject(from: string): string {
   const modules = join(dir, 'node_modules');
   mkdirSync(modules);
   for (const name of readdirSync(join(REPO, 'node_modules'))) {
-    if (name === 'pin-messaging' || name.startsWith('.')) continue;
+    // .bin too, so `npm run <script>` finds the tools as in an installed project.
+    if (name === 'pin-messaging' || (name.startsWith('.') && name !== '.bin')) continue;
     symlinkSync(join(REPO, 'node_modules', name), join(modules, name), 'dir');
   }
   const target = join(modules, 'pin-messaging');
