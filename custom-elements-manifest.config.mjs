@@ -49,6 +49,11 @@ function publicOnly() {
           if (declaration.members) {
             declaration.members = declaration.members.filter((m) => (m.privacy ?? 'public') === 'public' && !m.static);
           }
+          // Internal @state fields are listed as attributes too; they have none (editors would offer them).
+          if (declaration.attributes && declaration.members) {
+            const fields = new Set(declaration.members.map((m) => m.name));
+            declaration.attributes = declaration.attributes.filter((a) => !a.fieldName || fields.has(a.fieldName));
+          }
           // `dispatchEvent(new PinSentEvent(...))` is found without a name; the @event tags name them.
           if (declaration.events) declaration.events = declaration.events.filter((e) => e.name);
         }
