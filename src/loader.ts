@@ -69,7 +69,8 @@ export function load(...names: LoadableElement[]): Promise<void> {
  * page's load event (`now`: at once). Resolves to the client.
  */
 export async function connect(options: ConnectOptions, { now = false }: { now?: boolean } = {}): Promise<ChatClient> {
-  if (!now) await idleAfterLoad();
+  // Where there is no page (server-side rendering), connect() itself says so and stays offline.
+  if (!now && typeof document !== 'undefined') await idleAfterLoad();
   const { connect: open } = await import('./connect.js');
   return open(options);
 }
