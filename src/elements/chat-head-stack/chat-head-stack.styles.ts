@@ -90,15 +90,27 @@ export const styles = css`
   .item > .face {
     inset: 0;
   }
-  .head[aria-expanded='true'] {
-    outline: 3px solid var(--_accent);
-    outline-offset: 2px;
+  /* The open head's ring is a border on its face, so that it survives forced colours and
+     leaves the outline to focus: a focused open head shows both. */
+  .head[aria-expanded='true'] + .face::after {
+    content: '';
+    position: absolute;
+    inset: -5px;
+    border: 3px solid var(--_accent);
+    border-radius: 50%;
   }
   .head:focus-visible,
   .more:focus-visible,
   .dismiss:focus-visible,
   .entry:focus-visible {
     box-shadow: var(--_focus), var(--_shadow);
+  }
+  .head:focus-visible {
+    outline-offset: 7px;
+  }
+  /* Inside the menu, which scrolls and so clips what is drawn outside an entry. */
+  .entry:focus-visible {
+    outline-offset: -2px;
   }
   .more {
     width: calc(var(--_head) * 0.8);
@@ -219,6 +231,8 @@ export const styles = css`
     white-space: nowrap;
   }
   .row > .count {
+    /* Forced colours paint this edge: the count stays a badge there. */
+    border: 1px solid transparent;
     inset-block-start: 12px;
     inset-inline-end: 8px;
     min-width: 20px;

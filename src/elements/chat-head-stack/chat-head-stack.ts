@@ -138,7 +138,8 @@ export class ChatHeadStack extends PinElement {
   protected override willUpdate(): void {
     // A dismissed, left or removed conversation takes its panel with it.
     if (this.openConv && !this.#view().convs.some((c) => c.id === this.openConv)) this.openConv = undefined;
-    // A closed panel goes with its state (scroll position, draft, open menus): the next one starts afresh.
+    // A closed panel goes with its state (scroll position, open menus): the next one starts afresh, but with
+    // the conversation's unsent draft, which the composer keeps.
     if (!this.openConv) this.#panel = undefined;
   }
 

@@ -12,6 +12,13 @@ export interface ComposerOptions {
   failed(): void;
 }
 
+/**
+ * Drafts per client and conversation, kept beyond the panel: the stack makes
+ * a new panel each time one opens, and closing one (Escape, close, back) must
+ * not throw away what the person was writing.
+ */
+const keptDrafts = new WeakMap<ChatClient, Map<string, string>>();
+
 const sendIcon = html`<svg class="flip" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
   <path fill="currentColor" d="M3 20.5V14l9-2-9-2V3.5L22 12z" />
 </svg>`;
@@ -25,7 +32,8 @@ export class Composer implements ReactiveController {
   /** The draft of the conversation shown. */
   draft = '';
   #conv = '';
-  readonly #drafts = new Map<string, string>();
+  /** Drafts while no client is known (then they stay with this composer). */
+  readonly #ownDrafts = new Map<string, string>();
   #grown = '';
 
   readonly #host: ReactiveElement;
@@ -41,11 +49,29 @@ export class Composer implements ReactiveController {
     return this.#host.renderRoot.querySelector('textarea');
   }
 
+  get #drafts(): Map<string, string> {
+    const chat = this.#options.chat();
+    if (!chat) return this.#ownDrafts;
+    let drafts = keptDrafts.get(chat);
+    if (!drafts) keptDrafts.set(chat, (drafts = new Map()));
+    return drafts;
+  }
+
   /** Keeps the current draft and shows the one of `conv`. */
   switchTo(conv: string): void {
-    if (this.#conv) this.#drafts.set(this.#conv, this.draft);
+    this.#keep();
     this.#conv = conv;
     this.draft = this.#drafts.get(conv) ?? '';
+  }
+
+  hostDisconnected(): void {
+    this.#keep();
+  }
+
+  #keep(): void {
+    if (!this.#conv) return;
+    if (this.draft) this.#drafts.set(this.#conv, this.draft);
+    else this.#drafts.delete(this.#conv);
   }
 
   focus(options?: FocusOptions): boolean {
@@ -82,6 +108,7 @@ export class Composer implements ReactiveController {
     const chat = this.#options.chat();
     if (!text.trim() || tooLong(text) || !chat || !this.#conv) return;
     this.draft = '';
+    this.#drafts.delete(this.#conv);
     this.#host.requestUpdate();
     this.#options.sent();
     try {

@@ -97,6 +97,20 @@ export const styles = css`
     font-size: 12px;
     color: var(--_muted);
   }
+  .members summary {
+    display: block;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    cursor: pointer;
+  }
+  .members[open] summary {
+    white-space: normal;
+  }
+  /* Drawn inside: the line clips what goes beyond it. */
+  .members summary:focus-visible {
+    outline-offset: -2px;
+    box-shadow: inset var(--_focus);
+  }
   .back {
     display: none;
     margin-inline-start: -8px;
@@ -175,6 +189,7 @@ export const styles = css`
     --_avatar-size: 28px;
   }
   .row:focus-visible {
+    outline-offset: -2px;
     box-shadow: inset var(--_focus);
   }
   .older {
@@ -273,6 +288,7 @@ export const styles = css`
     background: var(--_surface-2);
   }
   .pin:has(.pin-title:focus-visible) {
+    outline: 2px solid transparent;
     box-shadow: var(--_focus);
   }
   .pin img {
@@ -299,8 +315,15 @@ export const styles = css`
     position: absolute;
     inset: 0;
   }
+  /* The card shows the focus (above), not the title inside it. */
   a.pin-title:focus-visible {
+    outline: none;
     box-shadow: none;
+  }
+  @media (forced-colors: active) {
+    .pin:has(.pin-title:focus-visible) {
+      outline-color: Highlight;
+    }
   }
   .pin-domain {
     font-size: 12px;
@@ -397,7 +420,7 @@ export const styles = css`
     padding: 8px 14px;
     resize: none;
     field-sizing: content;
-    border: 1px solid var(--_border);
+    border: 1px solid var(--_field-border);
     border-radius: 20px;
     background: var(--_surface);
     color: inherit;

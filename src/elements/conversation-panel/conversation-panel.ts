@@ -70,6 +70,7 @@ const PHONE = '(max-width: 600px)';
  * @cssproperty [--pin-text=light-dark(#111, #f1f1f1)] - Text colour.
  * @cssproperty [--pin-muted=light-dark(#5f5f5f, #b5b5b5)] - Secondary text (times, delivery).
  * @cssproperty [--pin-border=light-dark(#cdcdcd, #4a4a4a)] - Dividers and outlines.
+ * @cssproperty [--pin-field-border=light-dark(#767676, #8f8f8f)] - The composer's edge; keep it at 3:1 against the surface.
  * @cssproperty [--pin-danger=light-dark(#b3001a, #ff8a8a)] - Failed sends.
  * @cssproperty [--pin-bubble=light-dark(#efefef, #2e2e2e)] - Others' message bubbles.
  * @cssproperty [--pin-own-bubble=light-dark(#111, #f1f1f1)] - The person's own bubbles.
@@ -77,7 +78,7 @@ const PHONE = '(max-width: 600px)';
  * @cssproperty [--pin-radius=16px] - Panel and bubble corners.
  * @cssproperty [--pin-radius-small=8px] - Card and button corners.
  * @cssproperty [--pin-shadow=0 4px 24px rgb(0 0 0 / 0.22)] - Panel shadow.
- * @cssproperty [--pin-focus-ring=0 0 0 3px light-dark(#0074e8, #79b8ff)] - Focus ring (a box-shadow).
+ * @cssproperty [--pin-focus-ring=0 0 0 3px light-dark(#0074e8, #79b8ff)] - Focus ring (a box-shadow; forced colours draw an outline instead).
  * @cssproperty [--pin-font=system-ui] - Font family.
  * @cssproperty [--pin-duration=160ms] - Animation length (0 when reduced motion is preferred).
  * @cssproperty [--pin-color-scheme=light dark] - Colour scheme, unless `theme` is set.
@@ -189,6 +190,9 @@ export class ConversationPanel extends PinElement {
       this.menuOpen = false;
     }
     this.#notices.check(this.t, this.#pending(), this.#conversation(), this.#blocked.value, this.#me);
+    // The history controller has built this update's rows already (controllers update first).
+    this.#notices.checkDelivery(this.t, this.#history.rows);
+    this.#notices.checkConnection(this.t, this.#status.value, () => this.#pending().length > 0);
     super.update(changed);
   }
 

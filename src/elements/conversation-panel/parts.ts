@@ -70,7 +70,10 @@ export function renderHeader(o: HeaderOptions): TemplateResult {
     ${conv ? conversationAvatar(conv, users, me) : nothing}
     <div class="heading">
       <h2 part="title"><bdi>${title}</bdi></h2>
-      ${group ? html`<p class="members" part="members" title=${names}><bdi>${t.members(conv!.members.length)}</bdi> · <bdi>${names}</bdi></p>` : nothing}
+      ${group
+        ? // Cut to one line, the whole list one Enter (or click) away: a title alone is out of reach of the keyboard.
+          html`<details class="members" part="members"><summary title=${names}><bdi>${t.members(conv!.members.length)}</bdi> · <bdi>${names}</bdi></summary></details>`
+        : nothing}
     </div>
     <div class="menu-wrap" @focusout=${onFocusOut}>
       <button
@@ -119,14 +122,14 @@ export function renderConfirm(confirm: Confirm | undefined, t: Strings, onClose:
   </dialog>`;
 }
 
-/** The connection banner: quiet while online. */
+/** The connection banner: quiet while online. Not a live region: the panel announces real changes only (see Notices). */
 export function renderStatus(t: Strings, status: ConnectionStatus, pending: boolean): TemplateResult {
   const text =
     status === ConnectionStatus.Connecting || status === ConnectionStatus.Syncing ? t.connecting
     : status === ConnectionStatus.Reconnecting ? (pending ? t.offline : t.reconnecting)
     : status === ConnectionStatus.Refused ? t.refused
     : '';
-  return html`<div class="status ${text ? '' : 'quiet'}" part="status" role="status" dir="auto">${text}</div>`;
+  return html`<div class="status ${text ? '' : 'quiet'}" part="status" dir="auto">${text}</div>`;
 }
 
 /** The conversation, or for a direct one not created yet, what its id says. */

@@ -88,18 +88,21 @@ function renderMessage(row: MessageRow, ctx: RowContext): TemplateResult {
   const tab = row.key === ctx.tabStop ? 0 : -1;
   // Nothing of a blocked person's message, not even who sent it: the row only keeps its place in the order.
   if (row.message?.hidden) {
-    return html`<div class="row message blocked" part="message hidden-message" role="listitem" tabindex=${tab} data-key=${row.key}>${t.blockedMessage}</div>`;
+    return html`<div class="row message blocked" part="message hidden-message" role="listitem" tabindex=${tab} data-key=${row.key} aria-label=${t.blockedMessage}>${t.blockedMessage}</div>`;
   }
   const name = row.own ? t.you : nameOf(users, row.from);
   const time = formatTime(row.at);
   const body: StoredBody | Body = row.message?.body ?? row.entry!.body;
   const showName = row.first && !row.own && ctx.group;
+  // A focusable list item takes no name from its content: sender, time and what it says name it.
+  const what = body.kind === 'pin' ? [body.pin.title.replace(BIDI_CONTROLS, ''), body.note?.trim()].filter(Boolean).join(': ') : body.text;
   return html`<div
     class="row message ${row.own ? 'own' : 'other'} ${row.first ? 'first' : ''}"
     part="message ${row.own ? 'own-message' : ''}"
     role="listitem"
     tabindex=${tab}
     data-key=${row.key}
+    aria-label=${`${name}, ${time}: ${what}`}
   >
     ${row.first && !row.own ? avatar(users, row.from) : nothing}
     <div class="content">

@@ -107,6 +107,8 @@ export const DEFAULT_STRINGS = {
   // Connection
   connecting: 'Connecting…',
   reconnecting: 'Reconnecting…',
+  /** Announced when the connection is back after an announced outage. */
+  backOnline: 'Back online',
   offline: 'Offline: messages will be sent when you are back online',
   refused: 'Could not sign in to messages',
   empty: 'No messages yet. Say hello!',

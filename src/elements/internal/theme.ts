@@ -17,6 +17,9 @@ export const tokens = css`
     --_text: var(--pin-text, light-dark(#111, #f1f1f1));
     --_muted: var(--pin-muted, light-dark(#5f5f5f, #b5b5b5));
     --_border: var(--pin-border, light-dark(#cdcdcd, #4a4a4a));
+    /* Edges that identify a control (text fields, the selection circle): at least 3:1 against
+       the surfaces and the hover fill (WCAG 1.4.11), where --_border only divides. */
+    --_field-border: var(--pin-field-border, light-dark(#767676, #8f8f8f));
     --_danger: var(--pin-danger, light-dark(#b3001a, #ff8a8a));
     --_own-bubble: var(--pin-own-bubble, light-dark(#111, #f1f1f1));
     --_on-own-bubble: var(--pin-on-own-bubble, light-dark(#fff, #111));
@@ -49,9 +52,17 @@ export const tokens = css`
   *::after {
     box-sizing: border-box;
   }
+  /* The ring is a box-shadow, which forced colours (Windows high contrast) drop; the
+     transparent outline beside it is what those modes paint, in a system colour. */
   :focus-visible {
-    outline: none;
+    outline: 2px solid transparent;
+    outline-offset: 1px;
     box-shadow: var(--_focus);
+  }
+  @media (forced-colors: active) {
+    :focus-visible {
+      outline-color: Highlight;
+    }
   }
   .visually-hidden {
     position: absolute !important;

@@ -195,7 +195,7 @@ export const styles = css`
   textarea {
     inline-size: 100%;
     padding: 10px 14px;
-    border: 1px solid var(--_border);
+    border: 1px solid var(--_field-border);
     border-radius: var(--_radius-small);
     background: var(--_surface);
     color: inherit;
@@ -238,8 +238,16 @@ export const styles = css`
   .option.active {
     background: var(--_surface-2);
   }
+  /* The outline is for forced colours, which drop the shadow (see tokens). */
   .option.active {
+    outline: 2px solid transparent;
+    outline-offset: -2px;
     box-shadow: inset 0 0 0 2px var(--_text);
+  }
+  @media (forced-colors: active) {
+    .option.active {
+      outline-color: Highlight;
+    }
   }
   .option[aria-disabled='true'] {
     cursor: not-allowed;
@@ -256,7 +264,7 @@ export const styles = css`
     flex: none;
     inline-size: 24px;
     block-size: 24px;
-    border: 2px solid var(--_border);
+    border: 2px solid var(--_field-border);
     border-radius: 50%;
     font-size: 0.875rem;
   }

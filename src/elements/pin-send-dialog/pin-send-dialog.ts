@@ -55,7 +55,8 @@ const dialogs = new Set<PinSendDialog>();
  * @cssproperty --pin-surface-2 - Chips, active option and fields.
  * @cssproperty --pin-text - Text colour.
  * @cssproperty --pin-muted - Secondary text.
- * @cssproperty --pin-border - Field borders and separators.
+ * @cssproperty --pin-border - Separators.
+ * @cssproperty [--pin-field-border=light-dark(#767676, #8f8f8f)] - Field borders and the selection circle; keep them at 3:1 against the surface.
  * @cssproperty --pin-danger - Failed deliveries and errors.
  * @cssproperty [--pin-radius=16px] - Dialog corners.
  * @cssproperty [--pin-radius-small=8px] - Fields, options and the preview.
