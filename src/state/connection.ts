@@ -1,5 +1,5 @@
 import { atom, batch, type WritableAtom } from 'nanostores';
-import { parseServerFrame, type ClientFrameOf, type ServerFrame } from '../protocol/index.js';
+import { CloseCode, parseServerFrame, type ClientFrameOf, type ServerFrame } from '../protocol/index.js';
 import { TransportStatus } from '../transport/types.js';
 import type { SliceContext } from './context.js';
 
@@ -57,6 +57,7 @@ export function createConnection(ctx: SliceContext, hooks: ConnectionHooks): Con
   /** Waiting for the welcome, then for the fence; undefined once sending may start. */
   let greeting: 'hello' | 'fence' | undefined;
   let helloTimer: ReturnType<typeof setTimeout> | undefined;
+  let originRefused = false;
 
   function onStatus(): void {
     const s = transport.status;
@@ -76,7 +77,13 @@ export function createConnection(ctx: SliceContext, hooks: ConnectionHooks): Con
     greeting = 'hello';
   }
 
-  function onClose(): void {
+  function onClose(event: CloseEvent): void {
+    // The server's own log says why; the page's developer is looking at this console.
+    if (event.code === CloseCode.ForbiddenOrigin && !originRefused) {
+      originRefused = true;
+      const origin = typeof location === 'undefined' ? 'this origin' : location.origin;
+      console.warn(`pin-messaging: the server refused ${origin} (close code ${CloseCode.ForbiddenOrigin}); add it to the server's PIN_ALLOWED_ORIGINS, e.g. PIN_ALLOWED_ORIGINS=${origin}`);
+    }
     stopGreeting();
     hooks.closed();
     if ($status.get() === ConnectionStatus.Online || $status.get() === ConnectionStatus.Syncing) {

@@ -47,15 +47,42 @@ export function viewPin(pin: Partial<PinInput> | undefined): PinView | undefined
   return view;
 }
 
-/** Reads a pin from a trigger's `data-pin-url`, `data-pin-image`, `data-pin-title` and `data-pin-description`. */
+/**
+ * Reads a pin from a trigger's `data-pin-url`, `data-pin-image`, `data-pin-title` and
+ * `data-pin-description`. The URLs are resolved against the page, as a link's `href` is.
+ */
 export function pinFromTrigger(trigger: HTMLElement): Partial<PinInput> {
-  const { pinUrl, pinImage, pinTitle, pinDescription } = trigger.dataset;
+  const { pinTitle, pinDescription } = trigger.dataset;
   return {
-    url: pinUrl ?? '',
-    image: pinImage ?? '',
+    url: resolved(trigger, 'url'),
+    image: resolved(trigger, 'image'),
     title: pinTitle ?? '',
     ...(pinDescription ? { description: pinDescription } : {}),
   };
+}
+
+/** Attribute values already warned about: each is said once. */
+const warned = new Set<string>();
+
+// A relative `img/mug.svg` used to make the pin unsendable with nothing on the console: the
+// dialog tells the reader, and this tells the page's developer which attribute to fix.
+function resolved(trigger: HTMLElement, name: 'url' | 'image'): string {
+  const attribute = `data-pin-${name}`;
+  const value = trigger.getAttribute(attribute) ?? '';
+  let href = value;
+  // Empty stays empty (not the page's own address); control characters stay for the check to refuse.
+  if (value && !/[\u0000-\u0020\u007f-\u009f]/.test(value)) {
+    try {
+      href = new URL(value, trigger.ownerDocument.baseURI).href;
+    } catch {
+      // Kept as written: the check below refuses it.
+    }
+  }
+  if (!checkHttpUrl(href).ok && !warned.has(attribute + value)) {
+    warned.add(attribute + value);
+    console.warn(`pin-messaging: ${attribute}="${value}" is not an http(s) URL, so this pin cannot be sent; use an absolute http(s) URL or a path on this page's site`);
+  }
+  return href;
 }
 
 /** The declarative trigger a click landed in, looking through open shadow roots. */
