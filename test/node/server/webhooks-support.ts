@@ -25,6 +25,8 @@ export class Receiver {
   readonly requests: { event: PinEvent; verified: boolean; status: number | 'hung'; at: number }[] = [];
   /** Event ids processed once (the receiver's dedup), in order. */
   readonly processed: PinEvent[] = [];
+  /** Event ids answered 2xx in time: the sender knows them delivered. */
+  readonly acknowledged = new Set<string>();
   private readonly seen = new Set<string>();
   private readonly hanging = new Set<ServerResponse>();
   behaviour: Behaviour = { answer: 204 };
@@ -89,7 +91,10 @@ export class Receiver {
       this.seen.add(event.id);
       this.processed.push(event);
     }
-    if (!behaviour.delayMs) return void res.writeHead(behaviour.answer, behaviour.headers).end();
+    if (!behaviour.delayMs) {
+      if (verified && behaviour.answer < 300) this.acknowledged.add(event.id);
+      return void res.writeHead(behaviour.answer, behaviour.headers).end();
+    }
     this.hanging.add(res);
     setTimeout(() => {
       this.hanging.delete(res);
