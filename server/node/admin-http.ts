@@ -1,8 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { User } from '../../src/protocol/index.js';
+import type { ChatCore } from '../../src/core/core.js';
+import { DELETED_USER, type User } from '../../src/protocol/index.js';
 import { ADMIN_PREFIX, handleAdminRequest, MAX_BODY_BYTES, errorResponse, tooLarge, type AdminBackend, type AdminOptions } from '../shared/admin/index.js';
 import { hasAdminKey, unauthorized } from '../shared/admin/auth.js';
-import type { FollowChange } from '../shared/admin/backend.js';
+import type { FollowChange, ReportAction, ReportStatus, UserExport } from '../shared/admin/backend.js';
+import { EXPORT_PAGE } from '../shared/admin/moderation.js';
+import type { SqlStorage } from '../shared/storage/sql.js';
 import { SqlDirectory } from '../shared/storage/sql-directory.js';
 import type { Sql } from '../shared/storage/sql.js';
 import type { GroupCommit } from './group-commit.js';
@@ -24,8 +27,9 @@ export interface CommitHooks {
  * transaction (one savepoint per call, so a batch is all or nothing) and
  * resolve only after it commits, as an ack does.
  */
-export function sqlAdminBackend(sql: Sql, hooks: CommitHooks): AdminBackend {
+export function sqlAdminBackend(sql: Sql, hooks: CommitHooks, chat: { core: ChatCore; storage: SqlStorage }): AdminBackend {
   const directory = new SqlDirectory(sql, true);
+  const { core, storage } = chat;
   const write = (apply: () => void) =>
     new Promise<void>((resolve, reject) => {
       const stop = hooks.onCommitFailure(reject);
@@ -47,6 +51,65 @@ export function sqlAdminBackend(sql: Sql, hooks: CommitHooks): AdminBackend {
     setFollows: (changes: readonly FollowChange[]) => write(() => changes.forEach((c) => directory.setFollow(c.follower, c.followee, c.follows))),
     followeesOf: async (user: string) => directory.followeesOf(user),
     blockedBy: async (user: string) => directory.blockedBy(user),
+
+    eraseUser: (user: string) =>
+      write(() => {
+        // Through the core's store, so its cached conversations follow; the core tells open clients.
+        core.eraseFromConversations(user);
+        directory.forgetUser(user);
+        // Webhook events and notices about the person are theirs too.
+        sql.run('DELETE FROM webhook_notices WHERE user_id = ?', user);
+        sql.run('DELETE FROM webhook_outbox WHERE instr(body, ?) > 0', JSON.stringify(user));
+      }),
+    exportUser: async (user: string): Promise<UserExport> => {
+      const messages: UserExport['messages'] = [];
+      let after = { conv: '', seq: 0 };
+      for (;;) {
+        const page = storage.messagesBy(user, after.conv, after.seq, EXPORT_PAGE);
+        for (const m of page) messages.push({ conv: m.conv, seq: m.seq, id: m.id, at: m.at, body: m.body });
+        if (page.length < EXPORT_PAGE) break;
+        after = page[page.length - 1];
+      }
+      return {
+        follows: directory.followeesOf(user),
+        followers: directory.followersOf(user),
+        blocks: directory.blockedBy(user),
+        conversations: storage.conversationsOf(user).map((c) => ({
+          id: c.id,
+          kind: c.kind,
+          members: c.members,
+          ...(c.title !== undefined ? { title: c.title } : {}),
+          createdAt: c.createdAt,
+        })),
+        messages,
+        reports: storage.reportsBy(user).map((r) => ({
+          id: r.id!,
+          conv: r.conv,
+          seq: r.seq,
+          ...(r.reason !== undefined ? { reason: r.reason } : {}),
+          at: r.at,
+          status: storage.getReport(r.id!)?.status ?? 'open',
+        })),
+      };
+    },
+    listReports: async (status: ReportStatus, after: string, limit: number) => storage.reportPage(status, after, limit),
+    getReport: async (id: string) => storage.getReport(id),
+    resolveReport: async (id: string, action: ReportAction, at: number) => {
+      let resolved = false;
+      await write(() => void (resolved = storage.resolveReport(id, action, at)));
+      return resolved;
+    },
+    deleteMessage: async (conv: string, seq: number) => {
+      let found = false;
+      await write(() => void (found = core.deleteMessage(conv, seq) !== undefined));
+      return found;
+    },
+    setBan: async (user: string, ban: { until: number | null } | undefined) => {
+      if (user === DELETED_USER) return;
+      await write(() => directory.setBan(user, ban !== undefined, ban?.until ?? null));
+      if (ban) core.ban(user, ban.until);
+    },
+    banOf: async (user: string, now: number) => directory.banOf(user, now),
   };
 }
 

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { CloseCode, LIMITS, randomId } from '../../src/protocol/index.js';
+import { bannedReason } from '../../src/core/core.js';
 import type { ChatCore } from '../../src/core/core.js';
 import { RateLimiter } from '../../src/core/rate.js';
 import type { Connection } from '../../src/core/types.js';
@@ -21,6 +22,8 @@ export interface SocketHostOptions {
   allowedOrigins: readonly string[];
   /** Accept sockets without an Origin header (non-browser clients, tests). */
   allowNoOrigin: boolean;
+  /** The ban in force on a person: their sockets are refused with 4006 while it lasts. */
+  banOf?: (user: string) => { until: number | null } | undefined;
   /** Ping interval; a socket that missed the previous pong is terminated. */
   heartbeatMs: number;
   /** Open sockets one person may have; the next is closed with 4009. */
@@ -177,6 +180,8 @@ export class SocketHost {
       room = undefined;
     }
     if (room !== verdict.user) return { ok: false, code: CloseCode.WrongRoom, reason: 'room is not the token subject' };
+    const ban = this.options.banOf?.(verdict.user);
+    if (ban) return { ok: false, code: CloseCode.Banned, reason: bannedReason(ban.until) };
     return verdict;
   }
 

@@ -1,5 +1,5 @@
 import { decodeProtectedHeader, errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
-import { CloseCode, USER_ID } from '../../src/protocol/index.js';
+import { CloseCode, DELETED_USER, USER_ID } from '../../src/protocol/index.js';
 import type { ProfileClaims } from '../../src/core/views.js';
 
 /** Profile claims a token may carry, plus its lifetime for issuing. */
@@ -102,6 +102,7 @@ export class TokenAuthority {
 
   async issue(user: string, claims: TokenClaims = {}): Promise<string> {
     if (!USER_ID.test(user)) throw new Error('invalid user id');
+    if (user === DELETED_USER) throw new Error(`"${DELETED_USER}" is reserved for erased people`);
     const { ttlSeconds = 3600, ...profile } = claims;
     const now = Math.floor(Date.now() / 1000);
     const [newest] = this.keys;
@@ -138,7 +139,7 @@ export class TokenAuthority {
       }
     }
     if (!payload) return { ok: false, code: CloseCode.Unauthorized, reason: 'invalid token' };
-    if (typeof payload.sub !== 'string' || !USER_ID.test(payload.sub)) {
+    if (typeof payload.sub !== 'string' || !USER_ID.test(payload.sub) || payload.sub === DELETED_USER) {
       return { ok: false, code: CloseCode.Unauthorized, reason: 'invalid subject' };
     }
     const now = Math.floor(Date.now() / 1000);

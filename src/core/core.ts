@@ -208,6 +208,11 @@ export class ChatCore implements ConnectionHandler, CoreContext {
     this.revoke(user);
   }
 
+  /** Closes every socket of a banned person with CloseCode.Banned (the host refuses new ones). */
+  ban(user: string, until: number | null): void {
+    for (const conn of [...(this.sockets.get(user) ?? [])]) this.drop(conn, CloseCode.Banned, bannedReason(until));
+  }
+
   /** Open sockets, for health checks. */
   get connections(): number {
     return this.sessions.size;
@@ -323,6 +328,11 @@ export class ChatCore implements ConnectionHandler, CoreContext {
     this.close(conn);
     conn.close(code, reason);
   }
+}
+
+/** The close reason of a banned person's socket (at most 123 bytes, as a close frame allows). */
+export function bannedReason(until: number | null): string {
+  return until === null ? 'banned' : `banned until ${new Date(until).toISOString()}`;
 }
 
 function refOf(frame: ClientFrame): FrameRef {

@@ -53,10 +53,9 @@ export function eraseFromConversations(ctx: CoreContext, user: string): void {
       const m = store.getMessage(conv, seq);
       if (m) ctx.broadcast(others, { t: 'deleted', conv, seq, m });
     }
-    if (others.length < record.members.length) {
-      ctx.broadcast([user], { t: 'gone', conv });
-      const rest = store.getConversation(conv)!;
-      for (const member of rest.members) ctx.broadcast([member], { t: 'conv', conv: conversationView(ctx, rest, member) });
-    }
+    if (others.length < record.members.length) ctx.broadcast([user], { t: 'gone', conv });
+    // Always: the others' copies of the conversation may name them (its creator, its newest message).
+    const rest = store.getConversation(conv)!;
+    for (const member of rest.members) ctx.broadcast([member], { t: 'conv', conv: conversationView(ctx, rest, member) });
   }
 }

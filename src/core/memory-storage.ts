@@ -212,7 +212,10 @@ export class MemoryStorage implements ChatStorage {
     this.removeMember(conv, user);
     stored.reads.delete(user);
     stored.muted.delete(user);
-    if (stored.record.createdBy === user) stored.record.createdBy = replacement;
+    if (stored.record.createdBy === user) {
+      stored.record.createdBy = replacement;
+      delete stored.record.title;
+    }
     for (const r of this.reportList) if (r.conv === conv && r.reporter === user) r.reporter = replacement;
     return seqs;
   }

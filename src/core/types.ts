@@ -144,8 +144,9 @@ export interface ConversationPort {
   conversationsTouching?(user: string): string[];
   /**
    * Everything of `user` in `conv`: their messages become tombstones from
-   * `replacement`, their membership, read marker and mute go, and the
-   * conversation's creator and the reports they filed name `replacement`.
+   * `replacement`, their membership, read marker and mute go, the
+   * conversation's creator and the reports they filed name `replacement`,
+   * and the title of a group they created (their words) is cleared.
    * Returns the seqs of the tombstones, ascending.
    */
   eraseMember?(conv: string, user: string, replacement: string): number[];

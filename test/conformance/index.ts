@@ -1,6 +1,7 @@
 /** The conformance suites, each run against a Backend (node-backend.ts, cloudflare-backend.ts). */
 export { abuseSuite } from './suites/abuse.js';
 export { adminSuite } from './suites/admin.js';
+export { adminErasureSuite } from './suites/admin-erasure.js';
 export { authSuite } from './suites/auth.js';
 export { badInputSuite } from './suites/bad-input.js';
 export { fuzzSuite } from './suites/fuzz.js';

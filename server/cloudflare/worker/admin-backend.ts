@@ -1,6 +1,7 @@
 import type { User } from '../../../src/core/types.js';
-import type { AdminBackend, FollowChange } from '../../shared/admin/index.js';
-import { directoryOf, inboxOf, type Env } from './env.js';
+import type { AdminBackend, FollowChange, ReportAction, ReportStatus, UserExport } from '../../shared/admin/index.js';
+import { EXPORT_PAGE } from '../../shared/admin/moderation.js';
+import { conversationOf, directoryOf, inboxOf, type Env } from './env.js';
 
 /**
  * The server API over the objects: profiles in the Directory object (a batch
@@ -8,6 +9,14 @@ import { directoryOf, inboxOf, type Env } from './env.js';
  * mutual-follow policy reads them there. A follow batch makes one call per
  * person it names; the calls are not one transaction, but every change is
  * idempotent, so a batch that failed half-way is simply sent again.
+ *
+ * Reports live in their conversation objects and are indexed in the
+ * Directory object when filed; bans in the person's Inbox object, which
+ * refuses their sockets. Erasure visits every object holding something of
+ * the person: each conversation in their list, the inboxes of everyone they
+ * blocked, followed or talked to, the directory, then their own inbox.
+ * Every step is idempotent, so an erasure that failed half-way is sent again
+ * (the profile goes last but one, so the retry still finds the person).
  */
 export function objectsAdminBackend(env: Env): AdminBackend {
   const directory = () => directoryOf(env);
@@ -28,5 +37,58 @@ export function objectsAdminBackend(env: Env): AdminBackend {
     },
     followeesOf: async (user: string) => (await inboxOf(env, user).peopleOf()).follows,
     blockedBy: async (user: string) => (await inboxOf(env, user).peopleOf()).blocks,
+
+    async eraseUser(user: string) {
+      const inbox = inboxOf(env, user);
+      const { conversations, related } = await inbox.holdings();
+      const dropped: string[] = [];
+      const members = new Set(related);
+      for (const conv of conversations) {
+        const erased = await conversationOf(env, conv).erase(user);
+        if (erased.dropped) dropped.push(conv);
+        for (const member of [...erased.members, ...(conv.startsWith('dm:') ? conv.slice(3).split(':') : [])]) members.add(member);
+      }
+      members.delete(user);
+      await Promise.all([...members].map((member) => inboxOf(env, member).forgetPerson(user)));
+      await directory().erase(user, dropped);
+      await inbox.erase();
+    },
+    async exportUser(user: string): Promise<UserExport> {
+      const inbox = inboxOf(env, user);
+      const [{ follows, blocks }, { conversations: ids, followers }, reports] = await Promise.all([
+        inbox.peopleOf(),
+        inbox.holdings(),
+        directory().reportsBy(user),
+      ]);
+      const conversations: UserExport['conversations'] = [];
+      const messages: UserExport['messages'] = [];
+      for (const conv of ids) {
+        const target = conversationOf(env, conv);
+        const view = await target.record();
+        if (view?.members.includes(user)) {
+          conversations.push({ id: view.id, kind: view.kind, members: view.members, ...(view.title !== undefined ? { title: view.title } : {}), createdAt: view.createdAt });
+        }
+        for (let after = 0; ; ) {
+          const page = await target.sentBy(user, after, EXPORT_PAGE);
+          for (const m of page) messages.push({ conv, seq: m.seq, id: m.id, at: m.at, body: m.body });
+          if (page.length < EXPORT_PAGE) break;
+          after = page[page.length - 1].seq;
+        }
+      }
+      return {
+        follows,
+        followers,
+        blocks,
+        conversations,
+        messages,
+        reports: reports.map((r) => ({ id: r.id, conv: r.conv, seq: r.seq, ...(r.reason !== undefined ? { reason: r.reason } : {}), at: r.at, status: r.status })),
+      };
+    },
+    listReports: async (status: ReportStatus, after: string, limit: number) => directory().reportPage(status, after, limit),
+    getReport: async (id: string) => directory().report(id),
+    resolveReport: async (id: string, action: ReportAction, at: number) => directory().resolveReport(id, action, at),
+    deleteMessage: async (conv: string, seq: number) => conversationOf(env, conv).remove(seq),
+    setBan: async (user: string, ban: { until: number | null } | undefined) => inboxOf(env, user).setBan(ban),
+    banOf: async (user: string, now: number) => inboxOf(env, user).banOf(now),
   };
 }

@@ -70,6 +70,11 @@ export class InboxDirectory extends SqlDirectory {
     if (user.id === this.me) this.profileChanged = user;
   }
 
+  override forgetUser(user: string): void {
+    super.forgetUser(user);
+    this.profiles.delete(user);
+  }
+
   /** Caches profiles from the directory or a conversation. */
   cacheUsers(users: readonly User[]): void {
     for (const user of users) this.cache(user);
@@ -106,6 +111,8 @@ export class InboxList implements ConversationPort {
   ) {
     db.run('CREATE TABLE IF NOT EXISTS inbox (conv TEXT PRIMARY KEY, entry TEXT NOT NULL)');
     db.run('CREATE TABLE IF NOT EXISTS opening (conv TEXT PRIMARY KEY)');
+    // Groups the person left: their messages there are still theirs (erasure, exports).
+    db.run('CREATE TABLE IF NOT EXISTS past (conv TEXT PRIMARY KEY)');
   }
 
   /** What was fetched for the next frame; nothing between frames. */
@@ -254,15 +261,34 @@ export class InboxList implements ConversationPort {
         }
         return this.save(conv, entry);
       }
+      case 'deleted':
+        // The list's preview must not keep what was deleted.
+        if (!entry || entry.view.last?.seq !== frame.seq) return;
+        entry.view.last = frame.m;
+        return this.save(conv, entry);
       case 'gone':
         if (!entry) return;
         if (entry.view.kind === 'direct') return this.save(conv, { ...entry, left: true });
         this.all().delete(conv);
         this.db.run('DELETE FROM inbox WHERE conv = ?', conv);
+        this.db.run('INSERT OR IGNORE INTO past (conv) VALUES (?)', conv);
         return;
       default:
         return;
     }
+  }
+
+  /** Every conversation in the list, and every group the person left (erasure, exports). */
+  ids(): string[] {
+    const past = this.db.all('SELECT conv FROM past').map((r) => String(r.conv));
+    return [...new Set([...this.all().keys(), ...past])];
+  }
+
+  /** Drops a conversation from the list for good (a direct conversation with an erased person). */
+  forget(conv: string): void {
+    this.all().delete(conv);
+    this.db.run('DELETE FROM inbox WHERE conv = ?', conv);
+    this.setOpening(conv, false);
   }
 
   private save(conv: string, entry: Entry): void {

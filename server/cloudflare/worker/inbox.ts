@@ -15,7 +15,7 @@ import {
   type ServerFrame,
 } from '../../../src/protocol/index.js';
 import type { Refusal } from '../../../src/core/context.js';
-import { ChatCore } from '../../../src/core/core.js';
+import { bannedReason, ChatCore } from '../../../src/core/core.js';
 import { GATED_MESSAGE, SendGate } from '../../../src/core/gate.js';
 import type { Connection, ServerLimits } from '../../../src/core/types.js';
 import { withheldPage, type ProfileClaims } from '../../../src/core/views.js';
@@ -28,7 +28,7 @@ import { durableSql } from './sql.js';
 import { decodeClaims, PROFILE_HEADER, type Envelope, type InboxDelivery } from './wire.js';
 
 /** Frames about one conversation: its object handles them. */
-const CONVERSATION_FRAMES = new Set<ClientFrame['t']>(['send', 'history', 'read', 'typing', 'leave', 'mute', 'report']);
+const CONVERSATION_FRAMES = new Set<ClientFrame['t']>(['send', 'history', 'read', 'typing', 'leave', 'mute', 'report', 'unsend']);
 /** Frames forwarded to one conversation in one call, at most. */
 const MAX_BATCH = 64;
 
@@ -130,6 +130,11 @@ export class Inbox extends Server<Env> {
       socket.close(CloseCode.TooManySockets, 'too many open sockets');
       return Promise.resolve();
     }
+    const ban = this.live().people.banOf(this.name, Date.now());
+    if (ban) {
+      socket.close(CloseCode.Banned, bannedReason(ban.until));
+      return Promise.resolve();
+    }
     const claims = decodeClaims(ctx.request.headers.get(PROFILE_HEADER));
     return this.serial(socket.id, () => this.open(socket, claims));
   }
@@ -209,6 +214,55 @@ export class Inbox extends Server<Env> {
       if (people.blockedBy(user).includes(me)) pairs.push([user, me]);
     }
     return pairs;
+  }
+
+  /** Bans the person (their sockets close with CloseCode.Banned, new ones are refused), or lifts the ban. */
+  async setBan(ban: { until: number | null } | undefined): Promise<void> {
+    this.live().people.setBan(this.name, ban !== undefined, ban?.until ?? null);
+    if (!ban) return;
+    for (const socket of this.getConnections()) {
+      this.forget(socket);
+      try {
+        socket.close(CloseCode.Banned, bannedReason(ban.until));
+      } catch {
+        // Closing already.
+      }
+    }
+  }
+
+  async banOf(now: number): Promise<{ until: number | null } | undefined> {
+    return this.live().people.banOf(this.name, now);
+  }
+
+  /**
+   * For erasure and exports: every conversation in the person's list (left
+   * ones too), and everyone whose inbox holds a block or follow with them.
+   */
+  async holdings(): Promise<{ conversations: string[]; followers: string[]; related: string[] }> {
+    const { people, list } = this.live();
+    const { sql } = this.ctx.storage;
+    const related = new Set<string>();
+    for (const row of sql.exec<{ a: string; b: string }>('SELECT user_id AS a, other AS b FROM blocks').toArray()) related.add(row.a).add(row.b);
+    for (const row of sql.exec<{ a: string; b: string }>('SELECT follower AS a, followee AS b FROM follows').toArray()) related.add(row.a).add(row.b);
+    related.delete(this.name);
+    return { conversations: list.ids(), followers: people.followersOf(this.name), related: [...related] };
+  }
+
+  /** Someone was erased: what this inbox holds of them goes (direct conversation, blocks, follows, their profile). */
+  async forgetPerson(user: string): Promise<void> {
+    if (!USER_ID.test(user) || user === this.name) return;
+    const { people, list } = this.live();
+    for (const conv of list.ids()) if (directMembers(conv)?.includes(user)) list.forget(conv);
+    people.forgetUser(user);
+  }
+
+  /** This person was erased: their sockets close and everything the object stored goes. */
+  async erase(): Promise<void> {
+    await this.revoke();
+    this.state = undefined;
+    this.queues.clear();
+    this.gates.clear();
+    await this.ctx.storage.deleteAll();
   }
 
   /** Closes every socket of the person with CloseCode.Revoked. */

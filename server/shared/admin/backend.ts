@@ -1,4 +1,4 @@
-import type { User } from '../../../src/protocol/index.js';
+import type { Message, StoredBody, User } from '../../../src/protocol/index.js';
 
 /** One follow to set (`follows: true`) or remove. */
 export interface FollowChange {
@@ -25,4 +25,55 @@ export interface AdminBackend {
   followeesOf(user: string): Promise<string[]>;
   /** People `user` has blocked. */
   blockedBy(user: string): Promise<string[]>;
+
+  /**
+   * Erases a person the directory knows (see docs/backend.md, "Erasure"):
+   * profile, follows and blocks both ways, ban, read markers, mutes; their
+   * messages become tombstones from DELETED_USER, live; they leave every
+   * group; direct conversations go for both; reports they filed name
+   * DELETED_USER; their sockets are closed with CloseCode.Revoked.
+   */
+  eraseUser(user: string): Promise<void>;
+  /** Everything kept about a person the directory knows, but their profile (the router adds it). */
+  exportUser(user: string): Promise<UserExport>;
+
+  /** Up to `limit` reports of one status, oldest first, after the report `after` ('' for the first page). */
+  listReports(status: ReportStatus, after: string, limit: number): Promise<ModerationReport[]>;
+  getReport(id: string): Promise<ModerationReport | undefined>;
+  /** Marks an open report resolved with `action`; false when it is not open (any more). */
+  resolveReport(id: string, action: ReportAction, at: number): Promise<boolean>;
+  /** Makes a message a tombstone and tells the members' open clients; false when there is no such message. */
+  deleteMessage(conv: string, seq: number): Promise<boolean>;
+  /** Bans a person until `until` (ms; null: until lifted) and closes their sockets, or lifts the ban. */
+  setBan(user: string, ban: { until: number | null } | undefined): Promise<void>;
+  /** The ban in force on `user` at `now`. */
+  banOf(user: string, now: number): Promise<{ until: number | null } | undefined>;
+}
+
+export type ReportStatus = 'open' | 'resolved';
+export type ReportAction = 'dismiss' | 'delete_message' | 'ban_sender';
+
+/** A report as moderators see it. */
+export interface ModerationReport {
+  id: string;
+  conv: string;
+  seq: number;
+  reporter: string;
+  /** Who sent the reported message, while it is stored. */
+  sender?: string;
+  reason?: string;
+  at: number;
+  status: ReportStatus;
+  action?: string;
+  resolvedAt?: number;
+}
+
+/** What an export lists besides the profile. */
+export interface UserExport {
+  follows: string[];
+  followers: string[];
+  blocks: string[];
+  conversations: { id: string; kind: 'direct' | 'group'; members: string[]; title?: string; createdAt: number }[];
+  messages: (Pick<Message, 'seq' | 'id' | 'at'> & { conv: string; body: StoredBody })[];
+  reports: { id: string; conv: string; seq: number; reason?: string; at: number; status: ReportStatus }[];
 }

@@ -13,6 +13,10 @@ export type AdminErrorCode =
   | 'invalid_id'
   | 'invalid_query'
   | 'unknown_user'
+  | 'unknown_report'
+  | 'already_resolved'
+  | 'conflict'
+  | 'reserved_user'
   | 'batch_too_large'
   | 'body_too_large'
   | 'misconfigured';

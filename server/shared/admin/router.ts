@@ -2,6 +2,7 @@ import { CONVERSATION_ID, USER_ID } from '../../../src/protocol/index.js';
 import { hasAdminKey, unauthorized } from './auth.js';
 import type { AdminBackend } from './backend.js';
 import { AdminError, errorResponse } from './errors.js';
+import { REPORT_ID } from './moderation.js';
 import { ROUTES } from './routes.js';
 
 /** Where the server API lives; every route below is relative to it. */
@@ -45,6 +46,7 @@ const PARAMS: Record<string, { pattern: RegExp; what: string }> = {
   follower: { pattern: USER_ID, what: 'a user id (1-64 of A-Z a-z 0-9 _ -)' },
   followee: { pattern: USER_ID, what: 'a user id (1-64 of A-Z a-z 0-9 _ -)' },
   conv: { pattern: CONVERSATION_ID, what: 'a conversation id' },
+  report: { pattern: REPORT_ID, what: 'a report id (r_ and 1-64 of A-Z a-z 0-9 _ -)' },
 };
 
 /**

@@ -3,6 +3,7 @@ import openapi from '../../../docs/openapi.json' with { type: 'json' };
 import { readJson } from './body.js';
 import type { FollowChange } from './backend.js';
 import { AdminError, jsonResponse } from './errors.js';
+import { deleteBan, eraseUser, exportUser, getBan, getReport, listReports, putBan, resolveReport } from './moderation.js';
 import type { Route, RouteContext } from './router.js';
 import {
   BatchFollowsInput,
@@ -26,7 +27,12 @@ export const ROUTES: readonly Route[] = [
   { path: '/openapi.json', public: true, methods: { GET: async () => jsonResponse(200, openapi) } },
   { path: '/users', methods: { GET: listUsers } },
   { path: '/users/batch', methods: { POST: putUserBatch } },
-  { path: '/users/{id}', methods: { GET: getUser, PUT: putUser } },
+  { path: '/users/{id}', methods: { GET: getUser, PUT: putUser, DELETE: eraseUser } },
+  { path: '/users/{id}/export', methods: { GET: exportUser } },
+  { path: '/users/{id}/ban', methods: { GET: getBan, PUT: putBan, DELETE: deleteBan } },
+  { path: '/reports', methods: { GET: listReports } },
+  { path: '/reports/{report}', methods: { GET: getReport } },
+  { path: '/reports/{report}/resolve', methods: { POST: resolveReport } },
   { path: '/users/{id}/follows', methods: { GET: followsOf } },
   { path: '/users/{id}/blocks', methods: { GET: blocksOf } },
   { path: '/users/{follower}/follows/{followee}', methods: { PUT: (ctx) => follow(ctx, true), DELETE: (ctx) => follow(ctx, false) } },

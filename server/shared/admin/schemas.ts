@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { checkHttpUrl, isPrivateHost, USER_ID, type User } from '../../../src/protocol/index.js';
+import { checkHttpUrl, DELETED_USER, isPrivateHost, USER_ID, type User } from '../../../src/protocol/index.js';
 import { AdminError } from './errors.js';
 
 /** Most items in one batch call; more is 413. */
@@ -46,6 +46,7 @@ export function toApiUser(user: User): ApiUser {
  * the server allows them (every viewer's browser fetches it).
  */
 export function toUser(id: string, input: v.InferOutput<typeof ProfileInput>, allowPrivateUrls: boolean, index?: number): User {
+  if (id === DELETED_USER) throw new AdminError(400, 'reserved_user', `${at(index)}"${DELETED_USER}" is reserved for erased people`, index);
   const user: User = { id, name: input.name };
   if (typeof input.avatar === 'string') {
     const url = checkHttpUrl(input.avatar);

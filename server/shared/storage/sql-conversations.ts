@@ -271,19 +271,19 @@ export class SqlConversations implements ConversationPort {
   }
 
   conversationsTouching(user: string): string[] {
-    return this.sql
-      .all(
-        `SELECT conv FROM members WHERE user_id = ? UNION SELECT conv FROM messages WHERE sender = ?
-         UNION SELECT conv FROM reads WHERE user_id = ? UNION SELECT conv FROM mutes WHERE user_id = ?
-         UNION SELECT conv FROM reports WHERE reporter = ? UNION SELECT id FROM conversations WHERE created_by = ?`,
-        user,
-        user,
-        user,
-        user,
-        user,
-        user,
-      )
-      .map((r) => String(r.conv));
+    // One query per table: Durable Object SQL allows few terms in a compound SELECT.
+    const found = new Set<string>();
+    for (const [table, column] of [
+      ['members', 'user_id'],
+      ['messages', 'sender'],
+      ['reads', 'user_id'],
+      ['mutes', 'user_id'],
+      ['reports', 'reporter'],
+    ]) {
+      for (const row of this.sql.all(`SELECT DISTINCT conv FROM ${table} WHERE ${column} = ?`, user)) found.add(String(row.conv));
+    }
+    for (const row of this.sql.all('SELECT id FROM conversations WHERE created_by = ?', user)) found.add(String(row.id));
+    return [...found];
   }
 
   eraseMember(conv: string, user: string, replacement: string): number[] {
@@ -297,7 +297,8 @@ export class SqlConversations implements ConversationPort {
         user,
       );
       for (const table of ['members', 'reads', 'mutes']) this.sql.run(`DELETE FROM ${table} WHERE conv = ? AND user_id = ?`, conv, user);
-      this.sql.run('UPDATE conversations SET created_by = ? WHERE id = ? AND created_by = ?', replacement, conv, user);
+      // A group's title is its creator's words: it goes with them.
+      this.sql.run('UPDATE conversations SET created_by = ?, title = NULL WHERE id = ? AND created_by = ?', replacement, conv, user);
       this.sql.run('UPDATE reports SET reporter = ? WHERE conv = ? AND reporter = ?', replacement, conv, user);
       return [...kept, ...renamed].map((r) => Number(r.seq)).sort((a, b) => a - b);
     });

@@ -60,6 +60,11 @@ export class SqlStorage extends SqlConversations implements ChatStorage {
     this.people.forgetUser(user);
   }
 
+  /** The ban in force on `user` at `now` (see SqlDirectory.banOf). */
+  banOf(user: string, now: number): { until: number | null } | undefined {
+    return this.people.banOf(user, now);
+  }
+
   /** Without `hidden`, the reader's own blocks (this store holds them). */
   override unreadCount(conv: string, user: string, hidden: readonly string[] = this.people.blockedBy(user)): number {
     return super.unreadCount(conv, user, hidden);

@@ -247,9 +247,9 @@ export function adminSuite(backend: Backend): void {
     refused(await call('GET', `/users/${fresh}/blocks`), 404, 'unknown_user');
     refused(await call('GET', '/no/such/route'), 404, 'not_found');
 
-    const wrongMethod = await call('DELETE', `/users/${id}`);
+    const wrongMethod = await call('POST', `/users/${id}`);
     refused(wrongMethod, 405, 'method_not_allowed');
-    assert.equal(wrongMethod.headers.get('Allow'), 'GET, PUT');
+    assert.equal(wrongMethod.headers.get('Allow'), 'GET, PUT, DELETE');
     assert.equal((await call('GET', '/users/batch')).headers.get('Allow'), 'POST');
     await unchanged();
 

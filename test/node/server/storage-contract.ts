@@ -140,11 +140,85 @@ export function storageContract(name: string, make: () => ContractStorage): void
     s.setFollow('ana', 'ben', false);
     assert.equal(s.follows('ana', 'ben'), false);
 
-    s.addReport('g:flagsflg', 1, 'ben', 'spam', 50);
-    s.addReport('g:flagsflg', 2, 'ben', undefined, 60);
-    assert.deepEqual(s.reports(), [
+    const first = s.addReport('g:flagsflg', 1, 'ben', 'spam', 50);
+    const second = s.addReport('g:flagsflg', 2, 'ben', undefined, 60);
+    assert.match(first, /^r_[A-Za-z0-9_-]+$/);
+    assert.notEqual(first, second, 'each report has its own id');
+    assert.deepEqual(s.reports().map((r) => r.id), [first, second]);
+    assert.deepEqual(s.reports().map(({ id: _, ...r }) => r), [
       { conv: 'g:flagsflg', seq: 1, reporter: 'ben', reason: 'spam', at: 50 },
       { conv: 'g:flagsflg', seq: 2, reporter: 'ben', at: 60 },
     ]);
+  });
+
+  test(`${name}: a deleted message keeps its seq, id and time; history and the unread count still hold it`, () => {
+    const s = make();
+    s.createConversation(group('g:tombtomb', ['ana', 'ben']));
+    s.append('g:tombtomb', 'ana', 'aaaaaaaa', text('one'), 10);
+    s.append('g:tombtomb', 'ana', 'bbbbbbbb', text('two'), 20);
+    const dead = s.deleteMessage('g:tombtomb', 2);
+    const tomb = { seq: 2, id: 'bbbbbbbb', from: 'ana', at: 20, body: text(''), hidden: 'deleted' };
+    assert.deepEqual(dead, tomb);
+    assert.deepEqual(s.getMessage('g:tombtomb', 2), tomb);
+    assert.deepEqual(s.messagesAfter('g:tombtomb', 0, 10).map((m) => m.hidden ?? 'shown'), ['shown', 'deleted']);
+    assert.deepEqual(s.messagesBefore('g:tombtomb', 3, 10)[1], tomb);
+    assert.deepEqual(s.findByClientId('g:tombtomb', 'ana', 'bbbbbbbb'), tomb, 'a resend of it is still a duplicate');
+    assert.equal(s.append('g:tombtomb', 'ana', 'bbbbbbbb', text('two'), 30).duplicate, true);
+    assert.equal(s.deleteMessage('g:tombtomb', 9), undefined);
+    assert.deepEqual(s.deleteMessage('g:tombtomb', 1, 'deleted'), { ...tomb, seq: 1, id: 'aaaaaaaa', at: 10, from: 'deleted' });
+  });
+
+  test(`${name}: erasing a member tombstones their messages and forgets them; a direct conversation goes whole`, () => {
+    const s = make();
+    s.createConversation({ ...group('g:eraseme1', ['zed', 'ana', 'ben']), createdBy: 'zed' });
+    s.append('g:eraseme1', 'zed', 'zzzzzzz1', text('z1'), 10);
+    s.append('g:eraseme1', 'ana', 'aaaaaaa1', text('a1'), 20);
+    s.append('g:eraseme1', 'zed', 'zzzzzzz2', text('z2'), 30);
+    s.setRead('g:eraseme1', 'zed', 3);
+    s.setMuted('g:eraseme1', 'zed', true);
+    s.addReport('g:eraseme1', 2, 'zed', 'rude', 40);
+    s.createConversation({ ...group('g:leftone1', ['ana']), createdBy: 'ana' });
+    s.addMember('g:leftone1', 'zed');
+    s.append('g:leftone1', 'zed', 'zzzzzzz3', text('z3'), 50);
+    s.removeMember('g:leftone1', 'zed');
+    s.createConversation({ id: 'dm:ben:zed', kind: 'direct', members: ['ben', 'zed'], createdBy: 'zed', createdAt: 1, lastSeq: 0 });
+    s.append('dm:ben:zed', 'zed', 'zzzzzzz4', text('z4'), 60);
+    s.setRead('dm:ben:zed', 'ben', 1);
+    s.addReport('dm:ben:zed', 1, 'ben', undefined, 70);
+
+    assert.deepEqual(s.conversationsTouching!('zed').sort(), ['dm:ben:zed', 'g:eraseme1', 'g:leftone1'], 'a group they left too');
+    assert.deepEqual(s.eraseMember!('g:eraseme1', 'zed', 'deleted'), [1, 3]);
+    assert.deepEqual(s.eraseMember!('g:leftone1', 'zed', 'deleted'), [1]);
+    s.deleteConversation!('dm:ben:zed');
+
+    const record = s.getConversation('g:eraseme1')!;
+    assert.deepEqual([record.members, record.createdBy, record.title], [['ana', 'ben'], 'deleted', undefined], "the creator's title goes with them");
+    assert.deepEqual(
+      s.messagesAfter('g:eraseme1', 0, 10).map((m) => [m.from, m.hidden ?? 'shown']),
+      [['deleted', 'deleted'], ['ana', 'shown'], ['deleted', 'deleted']],
+    );
+    assert.deepEqual(s.reads('g:eraseme1'), {});
+    assert.equal(s.isMuted('g:eraseme1', 'zed'), false);
+    assert.deepEqual(s.reports().map((r) => [r.conv, r.reporter]), [['g:eraseme1', 'deleted']], "the direct conversation's report went with it");
+    assert.equal(s.getConversation('dm:ben:zed'), undefined);
+    assert.deepEqual(s.conversationsOf('ben').map((c) => c.id), ['g:eraseme1']);
+    assert.deepEqual(s.messagesAfter('dm:ben:zed', 0, 10), []);
+    assert.deepEqual(s.conversationsTouching!('zed'), []);
+  });
+
+  test(`${name}: forgetting a person removes their profile and every block and follow naming them`, () => {
+    const s = make();
+    for (const id of ['zed', 'ana', 'ben']) s.putUser({ id, name: id });
+    s.setBlocked('zed', 'ana', true);
+    s.setBlocked('ben', 'zed', true);
+    s.setBlocked('ana', 'ben', true);
+    s.setFollow('zed', 'ben', true);
+    s.setFollow('ana', 'zed', true);
+    s.setFollow('ana', 'ben', true);
+    s.forgetUser!('zed');
+    assert.equal(s.getUser('zed'), undefined);
+    assert.deepEqual([s.blockedBy('zed'), s.blockedBy('ben'), s.blockedBy('ana')], [[], [], ['ben']]);
+    assert.deepEqual([s.follows('zed', 'ben'), s.follows('ana', 'zed'), s.follows('ana', 'ben')], [false, false, true]);
+    assert.equal(s.eitherBlocked('ben', 'zed'), false);
   });
 }

@@ -61,7 +61,7 @@ test('SqlDirectory and SqlConversations alone create only their own tables, and 
   bindings.push(people, rooms);
   new SqlDirectory(people);
   new SqlConversations(rooms);
-  assert.deepEqual(tables(people), ['blocks', 'follows', 'schema_version_directory', 'users']);
+  assert.deepEqual(tables(people), ['bans', 'blocks', 'follows', 'schema_version_directory', 'users']);
   assert.deepEqual(tables(rooms), ['conversations', 'members', 'messages', 'mutes', 'reads', 'reports', 'schema_version_conversations']);
   new SqlDirectory(people);
   assert.equal(people.all('SELECT version FROM schema_version_directory').length, MIGRATIONS.length, 'none applied again');

@@ -26,7 +26,7 @@ describe('unsend', () => {
     await ada.sendText(conv, 'oops, wrong person');
     await waitFor('both stored', () => ada.$outbox.get().length === 0 && texts(ada, conv).length === 2);
     await waitFor('bob has both', () => texts(bob, conv).length === 2);
-    assert.equal(bob.$conversations.get()[conv].last?.body.kind === 'text' && bob.$conversations.get()[conv].last?.body.text, 'oops, wrong person');
+    assert.deepEqual(bob.$conversations.get()[conv].last?.body, { kind: 'text', text: 'oops, wrong person' });
 
     await ada.unsend(conv, 2);
     assert.deepEqual(texts(ada, conv), ['first', '(deleted)'], "the sender's row at once");
