@@ -17,7 +17,7 @@ export interface ComposerOptions {
  * a new panel each time one opens, and closing one (Escape, close, back) must
  * not throw away what the person was writing.
  */
-const keptDrafts = new WeakMap<ChatClient, Map<string, string>>();
+const keptDrafts = new WeakMap<object, Map<string, string>>();
 
 const sendIcon = html`<svg class="flip" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
   <path fill="currentColor" d="M3 20.5V14l9-2-9-2V3.5L22 12z" />
@@ -32,8 +32,6 @@ export class Composer implements ReactiveController {
   /** The draft of the conversation shown. */
   draft = '';
   #conv = '';
-  /** Drafts while no client is known (then they stay with this composer). */
-  readonly #ownDrafts = new Map<string, string>();
   #grown = '';
 
   readonly #host: ReactiveElement;
@@ -49,12 +47,10 @@ export class Composer implements ReactiveController {
     return this.#host.renderRoot.querySelector('textarea');
   }
 
+  /** The client's drafts (this composer's own while there is no client). */
   get #drafts(): Map<string, string> {
-    const chat = this.#options.chat();
-    if (!chat) return this.#ownDrafts;
-    let drafts = keptDrafts.get(chat);
-    if (!drafts) keptDrafts.set(chat, (drafts = new Map()));
-    return drafts;
+    const key = this.#options.chat() ?? this;
+    return keptDrafts.get(key) ?? keptDrafts.set(key, new Map()).get(key)!;
   }
 
   /** Keeps the current draft and shows the one of `conv`. */
@@ -69,9 +65,7 @@ export class Composer implements ReactiveController {
   }
 
   #keep(): void {
-    if (!this.#conv) return;
-    if (this.draft) this.#drafts.set(this.#conv, this.draft);
-    else this.#drafts.delete(this.#conv);
+    if (this.#conv) this.#drafts.set(this.#conv, this.draft);
   }
 
   focus(options?: FocusOptions): boolean {
@@ -108,7 +102,6 @@ export class Composer implements ReactiveController {
     const chat = this.#options.chat();
     if (!text.trim() || tooLong(text) || !chat || !this.#conv) return;
     this.draft = '';
-    this.#drafts.delete(this.#conv);
     this.#host.requestUpdate();
     this.#options.sent();
     try {

@@ -320,11 +320,6 @@ export const styles = css`
     outline: none;
     box-shadow: none;
   }
-  @media (forced-colors: active) {
-    .pin:has(.pin-title:focus-visible) {
-      outline-color: Highlight;
-    }
-  }
   .pin-domain {
     font-size: 12px;
     color: var(--_muted);

@@ -4,7 +4,7 @@ import { ConnectionStatus } from '../../state/client.js';
 import type { OutboxEntry } from '../../state/outbox.js';
 import { DeliveryState } from '../internal/delivery.js';
 import type { Strings } from '../internal/strings.js';
-import type { Row } from './rows.js';
+import type { MessageRow, Row } from './rows.js';
 
 /** Person and group pairs told that someone they blocked is in the group: once each, whichever panel shows it. */
 const toldBlocked = new Set<string>();
@@ -18,15 +18,6 @@ export const OUTAGE_MS = 1500;
 
 const failedIds = (pending: readonly OutboxEntry[]) => new Set(pending.filter((e) => e.state === 'failed').map((e) => e.id));
 
-/** The newest own message that shows a delivery state, as `key state`. */
-function lastDelivery(rows: readonly Row[]): { key: string; state: DeliveryState } | undefined {
-  for (let i = rows.length - 1; i >= 0; i--) {
-    const row = rows[i];
-    if (row.kind === 'message' && row.own && row.delivery) return { key: row.key, state: row.delivery };
-  }
-  return undefined;
-}
-
 /**
  * What the panel says through its live region unasked: that messages have
  * just failed to send; that the person's newest message was sent, then seen
@@ -38,11 +29,12 @@ export class Notices implements ReactiveController {
   /** Whether the reader blocked someone in this group. */
   blockedHere = false;
   #failed = new Set<string>();
-  #delivery: { key: string; state: DeliveryState } | undefined;
+  /** The newest own message with a delivery state, as its key and that state. */
+  #delivery: string | undefined;
   /** Whether the connection is down, and whether this outage was announced. */
   #down = false;
   #told = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer?: ReturnType<typeof setTimeout>;
   readonly #host: ReactiveElement;
   readonly #announce: (text: string) => void;
 
@@ -54,7 +46,6 @@ export class Notices implements ReactiveController {
 
   hostDisconnected(): void {
     clearTimeout(this.#timer);
-    this.#timer = undefined;
   }
 
   /** Another conversation: the failures and delivery states it has already are not news. */
@@ -85,33 +76,37 @@ export class Notices implements ReactiveController {
    * "Sending" or "Sent" is said.
    */
   checkDelivery(t: Strings, rows: readonly Row[]): void {
-    const now = lastDelivery(rows);
+    let row: MessageRow | undefined;
+    for (let i = rows.length - 1; i >= 0 && !row; i--) {
+      const r = rows[i];
+      if (r.kind === 'message' && r.own && r.delivery) row = r;
+    }
+    const state = row?.delivery;
+    const now = row && row.key + ' ' + state;
     const before = this.#delivery;
     this.#delivery = now;
-    if (!now || !before || (now.key === before.key && now.state === before.state)) return;
-    if (before.state !== DeliveryState.Sending && before.state !== DeliveryState.Sent) return;
-    if (now.state === DeliveryState.Sent && (before.state !== DeliveryState.Sent || now.key !== before.key)) this.#announce(t.statusSent);
-    else if (now.state === DeliveryState.Seen) this.#announce(t.statusSeen);
+    if (now === before || !/ sen(t|ding)$/.test(before!)) return;
+    if (state === DeliveryState.Sent) this.#announce(t.statusSent);
+    if (state === DeliveryState.Seen) this.#announce(t.statusSeen);
   }
 
-  /** The connection: said once when it has been down for {@link OUTAGE_MS}, and once when it is back. */
+  /** The connection: said once when it has been down for {@link OUTAGE_MS}, and once when it is back (or refused). */
   checkConnection(t: Strings, status: ConnectionStatus, pending: () => boolean): void {
-    const down = status === ConnectionStatus.Connecting || status === ConnectionStatus.Syncing || status === ConnectionStatus.Reconnecting;
-    if (!down) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
-    if (status === ConnectionStatus.Online && this.#told) this.#announce(t.backOnline);
-    if (status === ConnectionStatus.Refused && this.#down) this.#announce(t.refused);
-    if (!down) this.#told = false;
+    if (status === ConnectionStatus.Idle) return;
+    const down = status !== ConnectionStatus.Online && status !== ConnectionStatus.Refused;
     // A panel that opens while offline shows the banner; it has nothing to announce until that changes.
     if (down && !this.#down && this.#host.hasUpdated) {
       this.#timer = setTimeout(() => {
-        this.#timer = undefined;
         this.#told = true;
         this.#announce(pending() ? t.offline : t.reconnecting);
       }, OUTAGE_MS);
     }
-    if (status !== ConnectionStatus.Idle) this.#down = down;
+    if (!down && this.#down) {
+      clearTimeout(this.#timer);
+      if (status === ConnectionStatus.Refused) this.#announce(t.refused);
+      else if (this.#told) this.#announce(t.backOnline);
+      this.#told = false;
+    }
+    this.#down = down;
   }
 }

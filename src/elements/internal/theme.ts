@@ -59,11 +59,6 @@ export const tokens = css`
     outline-offset: 1px;
     box-shadow: var(--_focus);
   }
-  @media (forced-colors: active) {
-    :focus-visible {
-      outline-color: Highlight;
-    }
-  }
   .visually-hidden {
     position: absolute !important;
     width: 1px;

@@ -244,11 +244,6 @@ export const styles = css`
     outline-offset: -2px;
     box-shadow: inset 0 0 0 2px var(--_text);
   }
-  @media (forced-colors: active) {
-    .option.active {
-      outline-color: Highlight;
-    }
-  }
   .option[aria-disabled='true'] {
     cursor: not-allowed;
     color: var(--_muted);
