@@ -231,8 +231,8 @@ export const styles = css`
     white-space: nowrap;
   }
   .row > .count {
-    /* Forced colours paint this edge: the count stays a badge there. */
-    border: 1px solid transparent;
+    /* Forced colours paint this edge (and drop the fill): the count stays a badge there. */
+    outline: 1px solid transparent;
     inset-block-start: 12px;
     inset-inline-end: 8px;
     min-width: 20px;
