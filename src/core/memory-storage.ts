@@ -141,8 +141,8 @@ export class MemoryStorage implements ChatStorage {
     const blocked = hidden ? new Set(hidden) : this.blocks.get(user);
     let count = 0;
     for (let i = stored.reads.get(user) ?? 0; i < stored.messages.length; i++) {
-      const from = stored.messages[i].from;
-      if (from !== user && !blocked?.has(from)) count++;
+      const { from, hidden } = stored.messages[i];
+      if (from !== user && !blocked?.has(from) && hidden !== 'deleted') count++;
     }
     return count;
   }

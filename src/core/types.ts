@@ -118,7 +118,7 @@ export interface ConversationPort {
   setRead(conv: string, user: string, seq: number): number;
   /**
    * Messages from others with seq above the user's read marker, not counting
-   * those from `hidden` (people the user blocked: they reach them as
+   * tombstones (`hidden: 'deleted'`) nor those from `hidden` (people the user blocked: they reach them as
    * placeholders). The core passes the directory's answer; a store that also
    * holds blocks may fall back to its own when `hidden` is left out.
    */

@@ -380,10 +380,16 @@ export class ChatClient {
   /** A message became a tombstone: its row, and the conversation's `last` if it is that one. */
   #onDeleted(conv: string, seq: number, m: Message | undefined): void {
     if (!m) return;
+    const held = this.#timelines.get(conv).get().messages.find((row) => row.seq === seq);
     const dead: Message = m.hidden === 'deleted' ? m : { seq, id: m.id, from: m.from, at: m.at, body: { kind: 'text', text: '' }, hidden: 'deleted' };
     this.#timelines.replace(conv, dead);
     const c = this.#directory.get(conv);
-    if (c?.last?.seq === seq) this.#directory.patch(conv, { last: dead });
+    if (!c) return;
+    const patch: Partial<Conversation> = {};
+    if (c.last?.seq === seq) patch.last = dead;
+    // A message counted unread that became a tombstone is nothing to read any more.
+    if (held && !held.hidden && held.from !== this.user && seq > (c.reads[this.user] ?? 0) && c.unread > 0) patch.unread = c.unread - 1;
+    if (Object.keys(patch).length > 0) this.#directory.patch(conv, patch);
   }
 
   #onRead(conv: string, user: string, seq: number): void {

@@ -107,7 +107,7 @@ export class InboxList implements ConversationPort {
   constructor(
     private readonly db: Sql,
     private readonly me: string,
-    private readonly people: Pick<InboxDirectory, 'cacheUsers'>,
+    private readonly people: Pick<InboxDirectory, 'cacheUsers' | 'blockedBy'>,
   ) {
     db.run('CREATE TABLE IF NOT EXISTS inbox (conv TEXT PRIMARY KEY, entry TEXT NOT NULL)');
     db.run('CREATE TABLE IF NOT EXISTS opening (conv TEXT PRIMARY KEY)');
@@ -261,11 +261,17 @@ export class InboxList implements ConversationPort {
         }
         return this.save(conv, entry);
       }
-      case 'deleted':
+      case 'deleted': {
+        if (!entry) return;
+        const { view } = entry;
+        const { m } = frame;
         // The list's preview must not keep what was deleted.
-        if (!entry || entry.view.last?.seq !== frame.seq) return;
-        entry.view.last = frame.m;
+        if (view.last?.seq === m.seq) view.last = m;
+        // Counted unread before (someone else's, above the read marker, not withheld): nothing to read any more.
+        const counted = m.seq <= entry.counted && m.seq > (view.reads[this.me] ?? 0) && m.from !== this.me;
+        if (counted && view.unread > 0 && !this.people.blockedBy(this.me).includes(m.from)) view.unread -= 1;
         return this.save(conv, entry);
+      }
       case 'gone':
         if (!entry) return;
         if (entry.view.kind === 'direct') return this.save(conv, { ...entry, left: true });

@@ -174,10 +174,11 @@ export class SqlConversations implements ConversationPort {
 
   unreadCount(conv: string, user: string, hidden: readonly string[] = []): number {
     const [row] = this.sql.all(
-      // Messages from people the reader blocked reach them as placeholders: nothing to read.
+      // Messages from people the reader blocked reach them as placeholders, and deleted ones
+      // (an empty body) as tombstones: nothing to read.
       `SELECT count(*) AS n FROM messages
        WHERE conv = ? AND sender <> ? AND seq > coalesce((SELECT seq FROM reads WHERE conv = ? AND user_id = ?), 0)
-         AND sender NOT IN (SELECT value FROM json_each(?))`,
+         AND sender NOT IN (SELECT value FROM json_each(?)) AND body <> ''`,
       conv,
       user,
       conv,

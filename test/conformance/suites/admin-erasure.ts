@@ -89,6 +89,7 @@ export function adminErasureSuite(backend: Backend): void {
     const welcome = again.frames.find((f) => f.t === 'welcome');
     const last = welcome?.t === 'welcome' ? welcome.conversations.find((c) => c.id === conv)?.last : undefined;
     assert.deepEqual([last?.seq, last?.hidden, last?.body], [seq, 'deleted', { kind: 'text', text: '' }], 'the welcome never carries the old text');
+    assert.equal(welcome?.t === 'welcome' && welcome.conversations.find((c) => c.id === conv)?.unread, 1, 'a deleted message is not unread');
     await closeAll(a, again, outsider);
   });
 

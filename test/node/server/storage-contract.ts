@@ -151,7 +151,7 @@ export function storageContract(name: string, make: () => ContractStorage): void
     ]);
   });
 
-  test(`${name}: a deleted message keeps its seq, id and time; history and the unread count still hold it`, () => {
+  test(`${name}: a deleted message keeps its seq, id and time in history, and is not unread`, () => {
     const s = make();
     s.createConversation(group('g:tombtomb', ['ana', 'ben']));
     s.append('g:tombtomb', 'ana', 'aaaaaaaa', text('one'), 10);
@@ -164,6 +164,7 @@ export function storageContract(name: string, make: () => ContractStorage): void
     assert.deepEqual(s.messagesBefore('g:tombtomb', 3, 10)[1], tomb);
     assert.deepEqual(s.findByClientId('g:tombtomb', 'ana', 'bbbbbbbb'), tomb, 'a resend of it is still a duplicate');
     assert.equal(s.append('g:tombtomb', 'ana', 'bbbbbbbb', text('two'), 30).duplicate, true);
+    assert.equal(s.unreadCount('g:tombtomb', 'ben'), 1, 'the tombstone is nothing to read');
     assert.equal(s.deleteMessage('g:tombtomb', 9), undefined);
     assert.deepEqual(s.deleteMessage('g:tombtomb', 1, 'deleted'), { ...tomb, seq: 1, id: 'aaaaaaaa', at: 10, from: 'deleted' });
   });

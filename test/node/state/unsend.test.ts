@@ -28,17 +28,20 @@ describe('unsend', () => {
     await waitFor('bob has both', () => texts(bob, conv).length === 2);
     assert.deepEqual(bob.$conversations.get()[conv].last?.body, { kind: 'text', text: 'oops, wrong person' });
 
+    assert.equal(bob.$conversations.get()[conv].unread, 2);
     await ada.unsend(conv, 2);
     assert.deepEqual(texts(ada, conv), ['first', '(deleted)'], "the sender's row at once");
     await waitFor('bob sees the tombstone live', () => texts(bob, conv)[1] === '(deleted)');
     const dead = bob.timeline(conv).get().messages[1];
     assert.deepEqual([dead.seq, dead.from, dead.body], [2, 'ada', { kind: 'text', text: '' }]);
     assert.equal(bob.$conversations.get()[conv].last?.hidden, 'deleted', 'the list preview no longer shows the text');
+    assert.equal(bob.$conversations.get()[conv].unread, 1, 'an unsent message is nothing to read');
 
     // A fresh client (a reload) gets the tombstone from the welcome and from history, never the text.
     const again = open(chat, 'bob');
     await waitFor('reloaded', () => again.$status.get() === 'online');
     assert.equal(again.$conversations.get()[conv].last?.hidden, 'deleted');
+    assert.equal(again.$conversations.get()[conv].unread, 1, 'nor after a reload');
     await again.loadOlder(conv);
     await waitFor('history', () => texts(again, conv).length === 2);
     assert.deepEqual(texts(again, conv), ['first', '(deleted)']);
