@@ -1,6 +1,7 @@
 // `npm run build`: what the package publishes.
 // - dist/src, dist/server: ES modules, one per source file, with .d.ts (tsc);
 //   Lit's css``, html`` and svg`` templates minified (scripts/minify-templates.mjs).
+// - dist/server/cloudflare/worker: the Cloudflare backend (pin-messaging/cloudflare).
 // - dist/cdn/pin-messaging.js: one minified file for a plain page, Lit in
 //   production mode, process.env.NODE_ENV replaced (nanostores reads it).
 // - dist/cdn/loader.js and dist/cdn/parts/: the loader for a plain page and what it
@@ -8,7 +9,7 @@
 // - dist/custom-elements.json (from the elements' JSDoc), plus the editor data
 //   made from it: VS Code HTML and CSS custom data, JetBrains web-types.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { cssCustomData, htmlCustomData, webTypes } from './editor-data.mjs';
@@ -31,6 +32,12 @@ for (const path of ['dist/src', 'dist/server', 'dist/cdn', 'dist/build']) rmSync
 
 run('modules and types', ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']);
 chmodSync('dist/server/main.js', 0o755);
+
+// pin-messaging/cloudflare: the worker, typed for workerd rather than Node, so compiled apart;
+// only its own folder is kept (what it imports is the main build's).
+run('Cloudflare worker', ['node_modules/typescript/bin/tsc', '-p', 'server/cloudflare/tsconfig.build.json']);
+cpSync('dist/build/cloudflare/server/cloudflare/worker', 'dist/server/cloudflare/worker', { recursive: true });
+rmSync('dist/build/cloudflare', { recursive: true, force: true });
 
 const minified = await minifyTemplates('dist/src');
 const saved = minified.reduce((sum, { before, after }) => sum + before - after, 0);
