@@ -43,6 +43,17 @@
 // people, events) 10.3, lit 17.1, valibot 6.2 (the client's frame checks),
 // the stack 12.7: budgets guard those figures until the state bus and the
 // shared internals split by use.
+//
+// The round after that (server API, unsend and tombstones, the loader split,
+// accessibility beyond axe) grew the whole library by 2.35 kB (48.7 -> 51.05
+// kB): the panel by 0.95 kB (23.88 -> 24.83: Sent/Seen and connection
+// announcements once per change, drafts kept on close, named rows, the member
+// list expandable, rows built ahead in idle time), the state bus by 0.44 kB
+// (12.33 -> 12.77: unsend, the live deleted frame, tombstones left out of
+// unread counts, the deleted person's profile), the rest the stack's panel
+// fetched on demand and one default client shared by every copy on a page.
+// Budgets rose to match; the 40 kB target of issue #12 is still to be reached
+// by splitting the state bus and the shared internals by use.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -68,11 +79,11 @@ const loaderParts = (() => {
 const served = (...parts) => [...new Set(parts.flatMap((part) => loaderParts[part]))].map((file) => fileURLToPath(new URL(file, import.meta.url)));
 
 export default [
-  check('Everything: the three elements, the state bus and the PartySocket transport', '49.2 kB', {
+  check('Everything: the three elements, the state bus and the PartySocket transport', '52 kB', {
     import: { [dist('src/elements/define.js')]: '{ VERSION }', [dist('src/connect.js')]: '{ connect }' },
   }),
   check('import "pin-messaging/pin-send-dialog"', '16 kB', { path: 'dist/src/elements/pin-send-dialog/define.js' }),
-  check('import "pin-messaging/conversation-panel"', '24.4 kB', { path: 'dist/src/elements/conversation-panel/define.js' }),
+  check('import "pin-messaging/conversation-panel"', '25.2 kB', { path: 'dist/src/elements/conversation-panel/define.js' }),
   check('dist/cdn/loader.js as served: what every page view loads', '2 kB', {
     path: served('loader'),
     disablePlugins: ['@size-limit/esbuild'],
@@ -90,12 +101,12 @@ export default [
     path: 'dist/src/elements/chat-head-stack/define.js',
     modifyEsbuildConfig: (config) => ({ ...production(config), external: ['*/conversation-panel/define.js'] }),
   }),
-  check('import { ChatClient } from "pin-messaging/state"', '12.6 kB', { import: { [dist('src/state/index.js')]: '{ ChatClient }' } }),
+  check('import { ChatClient } from "pin-messaging/state"', '13 kB', { import: { [dist('src/state/index.js')]: '{ ChatClient }' } }),
   check('import { PartySocketTransport } from "pin-messaging/transport/partysocket"', '5.7 kB', {
     import: { [dist('src/transport/partysocket.js')]: '{ PartySocketTransport }' },
   }),
   // The whole API, as served: nothing to tree-shake.
-  check('dist/cdn/pin-messaging.js as served', '49.6 kB', {
+  check('dist/cdn/pin-messaging.js as served', '52.4 kB', {
     path: 'dist/cdn/pin-messaging.js',
     disablePlugins: ['@size-limit/esbuild'],
   }),
