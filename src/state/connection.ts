@@ -57,7 +57,6 @@ export function createConnection(ctx: SliceContext, hooks: ConnectionHooks): Con
   /** Waiting for the welcome, then for the fence; undefined once sending may start. */
   let greeting: 'hello' | 'fence' | undefined;
   let helloTimer: ReturnType<typeof setTimeout> | undefined;
-  let originRefused = false;
 
   function onStatus(): void {
     const s = transport.status;
@@ -78,11 +77,10 @@ export function createConnection(ctx: SliceContext, hooks: ConnectionHooks): Con
   }
 
   function onClose(event: CloseEvent): void {
-    // The server's own log says why; the page's developer is looking at this console.
-    if (event.code === CloseCode.ForbiddenOrigin && !originRefused) {
-      originRefused = true;
-      const origin = typeof location === 'undefined' ? 'this origin' : location.origin;
-      console.warn(`pin-messaging: the server refused ${origin} (close code ${CloseCode.ForbiddenOrigin}); add it to the server's PIN_ALLOWED_ORIGINS, e.g. PIN_ALLOWED_ORIGINS=${origin}`);
+    // The server's own log says why; the page's developer is looking at this console. The close is
+    // fatal (no reconnect), so this is said once per start.
+    if (event.code === CloseCode.ForbiddenOrigin) {
+      console.warn(`pin-messaging: the server refused origin ${globalThis.location?.origin}; add it to PIN_ALLOWED_ORIGINS`);
     }
     stopGreeting();
     hooks.closed();
