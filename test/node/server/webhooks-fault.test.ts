@@ -41,6 +41,7 @@ function reach(port: number) {
 }
 
 async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGKILL');
   await exited;
@@ -93,9 +94,11 @@ test('an event acknowledged just before a SIGKILL, with the receiver down, is de
   }
 });
 
-test('F13: receiver failing, then timing out, then down while the server is killed: every event once, all signed, no dead letters', async () => {
+test('F13: receiver failing, then timing out, then down while the server is killed: every event once, all signed, no dead letters', async (t) => {
   const started = Date.now();
   const receiver = await Receiver.start();
+  // A receiver left listening would keep this file's process, and the whole run, waiting.
+  t.after(() => receiver.down());
   receiver.behaviour = { answer: 500 };
   const port = await freePort();
   const dbPath = join(mkdtempSync(join(tmpdir(), 'pin-hook-f13-')), 'chat.db');
@@ -116,6 +119,7 @@ test('F13: receiver failing, then timing out, then down while the server is kill
   const env = { PIN_WEBHOOK_TEST_SERVER: JSON.stringify(settings) };
   const script = ['test/node/server/webhooks-process.ts'];
   let child = await spawnServer(script, env, 'ready');
+  t.after(() => kill(child));
   const target = reach(port);
 
   const [ana, ben, cy] = [uid('ana'), uid('ben'), uid('cy')];
