@@ -32,5 +32,5 @@ export class SendGate {
   }
 }
 
-/** The refusal's message for a send held back by a gate. */
-export const GATED_MESSAGE = 'an earlier message must be sent again first';
+/** The refusal's message for a send held back by a gate (shared with clients). */
+export { GATED_MESSAGE } from '../protocol/index.js';

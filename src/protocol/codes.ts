@@ -45,6 +45,14 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** Errors after which resending the same frame can succeed. */
+/**
+ * The message of a `rate_limited` refusal for a send held back by the
+ * sender's gate: an earlier refused send must come again first (see
+ * src/core/gate.ts). A client that gets it for the very send it is resending
+ * to reopen the gate knows the server waits for another one.
+ */
+export const GATED_MESSAGE = 'an earlier message must be sent again first';
+
 export const RETRYABLE_ERRORS: ReadonlySet<ErrorCode> = new Set([ErrorCode.RateLimited, ErrorCode.Internal]);
 
 /**

@@ -1,4 +1,4 @@
-import { ErrorCode, RETRYABLE_ERRORS, type Body } from '../protocol/index.js';
+import { ErrorCode, GATED_MESSAGE, RETRYABLE_ERRORS, type Body } from '../protocol/index.js';
 import type { OutboxStorage } from './outbox-storage.js';
 
 /** Where a message the person wrote stands before the server has it. */
@@ -169,6 +169,16 @@ export class Outbox {
     const entry = this.#entries.find((e) => e.id === id);
     // Any other second answer to one frame (a duplicate on the wire) changes nothing.
     if (!flight) return entry !== undefined;
+    if (retryable && this.#gate?.id === id && message === GATED_MESSAGE) {
+      // The send meant to reopen the server's gate was held back by it: the server waits for
+      // another one (a copy the network duplicated, refused after this outbox forgot it). No
+      // resend on this socket can reopen it, and resending would only pile up refusals until the
+      // socket is closed as abusive; a new socket starts with an open gate.
+      if (entry) this.#replace(entry, { state: SendState.Queued });
+      this.suspend();
+      this.#options.stalled();
+      return true;
+    }
     if (retryable) {
       this.#held = true;
       this.#pausedUntil = Math.max(this.#pausedUntil, this.#now() + Math.max(retryAfter ?? 1000, this.#minPauseMs));

@@ -156,7 +156,7 @@ describe('random fault schedules (fast-check)', () => {
 
 // Schedules fast-check found and shrank while F11b was built, each with what it caught. They
 // depend on timing, so each runs a few times; outbox.test.ts holds deterministic versions.
-const COUNTEREXAMPLES: { caught: string; schedule: Step[]; faults: Faults; seed: number }[] = [
+const COUNTEREXAMPLES: { caught: string; schedule: Step[]; faults: Faults; seed: number; runs?: number }[] = [
   {
     caught: 'a hello duplicated on the wire brought a second welcome; resending on it stored one of bob\'s messages after newer ones',
     schedule: [
@@ -205,12 +205,28 @@ const COUNTEREXAMPLES: { caught: string; schedule: Step[]; faults: Faults; seed:
     faults: { latency: [4, 7], dropAckRate: 0, duplicateRate: 0, disconnectEvery: 101, rate: { burst: 1, perSecond: 1_000 } },
     seed: -953475439,
   },
+  {
+    caught:
+      'the server\'s gate waited for a duplicated copy the outbox had forgotten; resending its own refused send was held back again and again until the socket was closed as abusive',
+    schedule: [
+      { kind: 'send', who: 2, count: 2 },
+      { kind: 'pause', ms: 3 },
+      { kind: 'pause', ms: 8 },
+      { kind: 'send', who: 2, count: 8 },
+      { kind: 'send', who: 2, count: 4 },
+      { kind: 'send', who: 2, count: 6 },
+    ],
+    faults: { latency: [3, 3], dropAckRate: 0, duplicateRate: 0.1, disconnectEvery: 15, rate: { burst: 1, perSecond: 500 } },
+    seed: -1821592497,
+    // It shows about once in 40 runs without the fix.
+    runs: 40,
+  },
 ];
 
 describe('F11b counterexamples', () => {
-  for (const { caught, schedule, faults, seed } of COUNTEREXAMPLES) {
+  for (const { caught, schedule, faults, seed, runs = 5 } of COUNTEREXAMPLES) {
     test(caught, async () => {
-      for (let i = 0; i < 5; i++) await run(schedule, faults, seed);
+      for (let i = 0; i < runs; i++) await run(schedule, faults, seed);
     });
   }
 });
