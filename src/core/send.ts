@@ -35,16 +35,26 @@ export function handleSend(ctx: CoreContext, conn: Connection, frame: SendFrame)
   if (!record) return;
 
   const { message, duplicate } = ctx.conversations.append(record.id, conn.user, frame.id, storedBody(frame.body), ctx.now());
-  if (!duplicate) recordMessage(ctx, record, message);
+  // Read once for the event and the fan-out: it is a query per send on SQL storage.
+  const hiding = duplicate ? [] : hidingFrom(ctx, record, message.from);
+  if (!duplicate) recordMessage(ctx, record, message, hiding);
   ctx.reply(conn, { t: 'ack', conv: record.id, id: frame.id, seq: message.seq, at: message.at, ...(duplicate ? { dup: true } : {}) });
-  if (!duplicate) deliver(ctx, record, message, conn);
+  if (!duplicate) deliver(ctx, record, message, conn, hiding);
+}
+
+/**
+ * The members who blocked `sender`: in a group they get the sender's messages
+ * withheld. None in a direct conversation, where a blocked person cannot send.
+ */
+function hidingFrom(ctx: CoreContext, record: ConversationRecord, sender: string): string[] {
+  if (record.kind !== 'group') return [];
+  return (ctx.directory.blockersOf?.(sender) ?? []).filter((user) => record.members.includes(user));
 }
 
 /** `message.created`, naming the members a host may notify because no socket of theirs got it. */
-function recordMessage(ctx: CoreContext, record: ConversationRecord, message: Message): void {
+function recordMessage(ctx: CoreContext, record: ConversationRecord, message: Message, hiding: readonly string[]): void {
   if (!ctx.events) return;
-  const hiding = new Set(ctx.directory.blockersOf?.(message.from) ?? []);
-  const offline = record.members.filter((user) => user !== message.from && !hiding.has(user) && !ctx.isOnline(user));
+  const offline = record.members.filter((user) => user !== message.from && !hiding.includes(user) && !ctx.isOnline(user));
   ctx.events.record({
     type: 'message.created',
     at: message.at,
@@ -58,9 +68,7 @@ function recordMessage(ctx: CoreContext, record: ConversationRecord, message: Me
  * Sends a new message to every other socket of every member; in a group,
  * members who blocked the sender get it withheld (see `withheld`).
  */
-function deliver(ctx: CoreContext, record: ConversationRecord, message: Message, skip: Connection): void {
-  const blockers = record.kind === 'group' ? (ctx.directory.blockersOf?.(message.from) ?? []) : [];
-  const hiding = blockers.filter((user) => record.members.includes(user));
+function deliver(ctx: CoreContext, record: ConversationRecord, message: Message, skip: Connection, hiding: readonly string[]): void {
   if (hiding.length === 0) return ctx.broadcast(record.members, { t: 'msg', conv: record.id, m: message }, skip);
   ctx.broadcast(
     record.members.filter((user) => !hiding.includes(user)),
