@@ -43,9 +43,8 @@ const minified = await minifyTemplates('dist/src');
 const saved = minified.reduce((sum, { before, after }) => sum + before - after, 0);
 console.log(`build: templates minified in ${minified.length} modules (${(saved / 1024).toFixed(1)} KB less)`);
 
-const cdn = await build({
-  entryPoints: ['dist/src/cdn.js'],
-  outfile: 'dist/cdn/pin-messaging.js',
+/** What both builds for a plain page share: one minified ES module graph, Lit and nanostores in production mode. */
+const PAGE_BUILD = {
   bundle: true,
   format: 'esm',
   platform: 'browser',
@@ -54,23 +53,34 @@ const cdn = await build({
   sourcemap: true,
   sourcesContent: false,
   define: { 'process.env.NODE_ENV': '"production"' },
-  banner: { js: `/*! pin-messaging ${pkg.version} | MIT | bundles lit (BSD-3-Clause), nanostores, partysocket, valibot (MIT) */` },
   write: true,
   metafile: true,
   logLevel: 'warning',
+};
+
+/** Stops the build when a dependency's development build got in (`define` missed an entry). */
+function productionOnly(result, what) {
+  if (!Object.keys(result.metafile.inputs).some((input) => input.includes('/development/'))) return;
+  console.error(`build: ${what} contains a development build of a dependency`);
+  process.exit(1);
+}
+
+const cdn = await build({
+  ...PAGE_BUILD,
+  entryPoints: ['dist/src/cdn.js'],
+  outfile: 'dist/cdn/pin-messaging.js',
+  banner: { js: `/*! pin-messaging ${pkg.version} | MIT | bundles lit (BSD-3-Clause), nanostores, partysocket, valibot (MIT) */` },
 });
 const file = readFileSync('dist/cdn/pin-messaging.js');
 console.log(`build: dist/cdn/pin-messaging.js ${(file.length / 1024).toFixed(1)} KB, ${(gzipSync(file, { level: 9 }).length / 1024).toFixed(1)} KB gzip`);
-if (Object.keys(cdn.metafile.inputs).some((input) => input.includes('/development/'))) {
-  console.error('build: the CDN file contains a development build of a dependency');
-  process.exit(1);
-}
+productionOnly(cdn, 'the CDN file');
 
 // dist/cdn/loader.js: the loader for a plain page, and beside it under parts/ what it
 // fetches on demand, one file per element and for connect(), plus the chunks they share
 // (import.meta.url-relative imports, so the folder can be served from anywhere).
 const PARTS = ['chat-head-stack', 'conversation-panel', 'pin-send-dialog'];
 const loader = await build({
+  ...PAGE_BUILD,
   entryPoints: [
     { in: 'dist/src/loader.js', out: 'loader' },
     { in: 'dist/src/connect.js', out: 'parts/connect' },
@@ -78,20 +88,10 @@ const loader = await build({
   ],
   outdir: 'dist/cdn',
   chunkNames: 'parts/shared-[hash]',
-  bundle: true,
   splitting: true,
-  format: 'esm',
-  platform: 'browser',
-  target: 'es2022',
-  minify: true,
-  sourcemap: true,
-  sourcesContent: false,
-  define: { 'process.env.NODE_ENV': '"production"' },
   banner: { js: `/*! pin-messaging ${pkg.version} | MIT */` },
-  write: true,
-  metafile: true,
-  logLevel: 'warning',
 });
+productionOnly(loader, 'the loader build');
 // What each part of the loader build needs before it runs: itself and the chunks it imports
 // statically. .size-limit.mjs reads this (it is not published).
 const outputs = loader.metafile.outputs;
