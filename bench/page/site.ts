@@ -5,13 +5,14 @@
 // have unread messages for the person the pages sign in as.
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { startServer, type PinServer } from '../../server/node/server.js';
 import { directConversationId, randomId } from '../../src/protocol/ids.js';
 import { pins } from '../../demo/pins.js';
+import { passSocketsTo } from '../../test/package/support/site.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const ME = 'ana';
@@ -84,17 +85,7 @@ export async function startSite(): Promise<Site> {
   });
   seed(chat);
   http.on('request', (req, res) => void serve(req, res, chat).catch(() => res.writeHead(500).end()));
-  http.on('upgrade', (req, socket, head) => {
-    const upstream = connect(chat.port, '127.0.0.1', () => {
-      const lines = [`${req.method} ${req.url} HTTP/1.1`];
-      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
-      upstream.write(head);
-      socket.pipe(upstream).pipe(socket);
-    });
-    upstream.on('error', () => socket.destroy());
-    socket.on('error', () => upstream.destroy());
-  });
+  passSocketsTo(http, chat.port);
   return {
     origin,
     async close() {

@@ -3,7 +3,7 @@
 // the way a host's backend would (GET /token?user=), and passes the socket
 // through to a real chat server (SQLite in memory) on another port.
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +41,21 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 
+/** Passes every upgrade on `http` to the chat server on `port` unchanged (the browser's Origin included). */
+export function passSocketsTo(http: Server, port: number): void {
+  http.on('upgrade', (req, socket, head) => {
+    const upstream = connect(port, '127.0.0.1', () => {
+      const lines = [`${req.method} ${req.url} HTTP/1.1`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+      upstream.write(head);
+      socket.pipe(upstream).pipe(socket);
+    });
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+  });
+}
+
 export interface Site {
   /** http://127.0.0.1:port, the origin the pages run on. */
   origin: string;
@@ -69,18 +84,7 @@ export async function startSite(): Promise<Site> {
       res.end();
     });
   });
-  http.on('upgrade', (req, socket, head) => {
-    // The socket goes to the chat server unchanged (the browser's Origin included).
-    const upstream = connect(chat.port, '127.0.0.1', () => {
-      const lines = [`${req.method} ${req.url} HTTP/1.1`];
-      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
-      upstream.write(head);
-      socket.pipe(upstream).pipe(socket);
-    });
-    upstream.on('error', () => socket.destroy());
-    socket.on('error', () => upstream.destroy());
-  });
+  passSocketsTo(http, chat.port);
 
   return {
     origin,
