@@ -67,13 +67,3 @@ export type PinEvent = { [T in EventType]: EventShape<T> & { id: string } }[Even
 export interface EventPort {
   record(event: PinEventInput): void;
 }
-
-/** Keeps events in an array (in-memory hosts, tests). */
-export class EventLog implements EventPort {
-  readonly events: PinEventInput[] = [];
-
-  record(event: PinEventInput): void {
-    if (event.key !== undefined && this.events.some((e) => e.key === event.key)) return;
-    this.events.push(event);
-  }
-}
