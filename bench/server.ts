@@ -2,11 +2,14 @@
 // machine. A benchmark, not a test: it prints figures and targets; it fails
 // only if a server cannot be run.
 //
-//   npm run bench:server -- [--quick] [--only throughput|abuse] [--windows N] [--threads 1-8]
+//   npm run bench:server -- [--quick] [--only throughput|webhooks|abuse] [--windows N] [--threads 1-8]
 //                           [--abuse refused-send,hello,history,idle,slow-reader] [--profile dir]
 //
 // throughput: the chat server against a bare `ws` broadcast server (the
 //   practical floor), both running at once, in alternating windows per rate.
+// webhooks: the chat server with webhooks off against the same server with
+//   webhooks on (PIN_WEBHOOK_URL to a local receiver process that checks each
+//   signature and answers 200), both running at once, in alternating windows.
 // abuse: a well-behaved person's ping and delivery latency alone, then beside
 //   each kind of abuse in turn, in alternating windows (bench/abuse.ts).
 //
@@ -17,9 +20,11 @@ import { Worker } from 'node:worker_threads';
 import { ROLES, runAbuse } from './abuse.js';
 import { measureCatchUp, type CatchUpResult } from './catch-up.js';
 import type { Command, PhaseResult, WorkerSetup } from './load-worker.js';
-import { machineCpuSeconds, startServer, type RunningServer, type ServerKind } from './servers.js';
+import type { ReceiverStats } from './webhook-receiver.js';
+import { machineCpuSeconds, startServer, startWebhookReceiver, type RunningReceiver, type RunningServer, type ServerKind, type StartOptions } from './servers.js';
 import { fmtInt, fmtMs, fmtRatio, fmtSpread, median, pct, percentile, sortedConcat, table } from './stats.js';
 
+const SECTIONS = ['throughput', 'webhooks', 'abuse'];
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const threads = Number(valueOf('--threads') ?? 1);
@@ -29,12 +34,12 @@ const profileDir = valueOf('--profile');
 const roles = valueOf('--abuse')?.split(',');
 if (
   !(threads >= 1 && threads <= 8) ||
-  (only && only !== 'throughput' && only !== 'abuse') ||
+  (only && !SECTIONS.includes(only)) ||
   !(windows >= 1 && windows <= 50) ||
   roles?.some((r) => !(ROLES as string[]).includes(r))
 ) {
   console.error(
-    `usage: bench/server.ts [--quick] [--only throughput|abuse] [--windows N] [--threads 1-8] [--abuse ${ROLES.join(',')}] [--profile dir]`,
+    `usage: bench/server.ts [--quick] [--only ${SECTIONS.join('|')}] [--windows N] [--threads 1-8] [--abuse ${ROLES.join(',')}] [--profile dir]`,
   );
   process.exit(2);
 }
@@ -50,17 +55,36 @@ const WINDOW = 2;
 const CATCH_UP = 1_000;
 const CATCH_UP_ROUNDS = quick ? 1 : 3;
 const TARGET = { p99At2000: 15, saturationRatio: 0.5, catchUpMs: 300 };
+/** Issue #11: webhooks on costs at most 10% of saturation throughput and adds at most 2 ms of p99, at every rate. */
+const WEBHOOK_TARGET = { throughputCost: 0.1, p99AddedMs: 2 };
+/** After a window with webhooks on, wait this long at most for the receiver to get every event, so no backlog runs into the next window. */
+const WEBHOOK_DRAIN_MS = 120_000;
 /** A generator thread busier than this (event loop utilisation) limits the figures, not the server. */
 const GENERATOR_LIMIT = 0.85;
 
 /** One measured window of one server. */
 interface Sample {
   result: PhaseResult;
+  /** Wall time of the window, its drain of replies included, s. */
+  seconds: number;
   /** CPU of the server process, of the bench process (the load generator's threads), 1 = one core. */
   serverCpu: number;
   genCpu: number;
+  /** CPU of the subject's webhook receiver process, when it has one. */
+  receiverCpu?: number;
   /** Every other process on the machine (the idle other server included). */
   others: number;
+  /** Webhooks on: what the receiver got of this window's message.created events. */
+  webhooks?: WebhookWindow;
+}
+
+interface WebhookWindow {
+  /** message.created events the window stored, and how many reached the receiver by its end. */
+  stored: number;
+  delivered: number;
+  /** Events not yet received at the window's end, and how long the receiver then took to get them (ms). */
+  backlog: number;
+  drainMs: number;
 }
 
 interface Report {
@@ -142,32 +166,37 @@ class LoadGenerator {
 }
 
 interface Subject {
+  /** The label its figures are reported under. */
+  name: string;
   kind: ServerKind;
   server: RunningServer;
   load: LoadGenerator;
+  /** Where its webhooks go, when they are on. */
+  receiver?: RunningReceiver;
 }
 
 function profileNodeArgs(): string[] {
   return profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
 }
 
-async function open(kind: ServerKind): Promise<Subject> {
-  const server = await startServer(kind, { nodeArgs: profileNodeArgs() });
+async function open(kind: ServerKind, name: string = kind, options: StartOptions = {}, receiver?: RunningReceiver): Promise<Subject> {
+  const server = await startServer(kind, { nodeArgs: profileNodeArgs(), ...options });
   const load = new LoadGenerator(server);
   const t0 = performance.now();
   await load.run({ cmd: 'connect' });
   const created = await load.run({ cmd: 'create' });
   if (created.lost || Object.keys(created.errors).length) {
-    throw new Error(`${kind}: creating the conversations failed: ${JSON.stringify(created.errors)}, ${created.lost} incomplete`);
+    throw new Error(`${name}: creating the conversations failed: ${JSON.stringify(created.errors)}, ${created.lost} incomplete`);
   }
-  log(`${kind}: ${fmtInt(CONVERSATIONS * MEMBERS)} sockets connected, ${CONVERSATIONS} groups created in ${fmtMs(performance.now() - t0)} ms`);
-  return { kind, server, load };
+  log(`${name}: ${fmtInt(CONVERSATIONS * MEMBERS)} sockets connected, ${CONVERSATIONS} groups created in ${fmtMs(performance.now() - t0)} ms`);
+  return { name, kind, server, load, receiver };
 }
 
 /** Runs one window against one server, with the CPU each process spent in it. */
 async function sample(subject: Subject, command: Command): Promise<Sample> {
   const wall0 = performance.now();
   const server0 = subject.server.cpuSeconds();
+  const receiver0 = subject.receiver?.cpuSeconds() ?? 0;
   const gen0 = process.cpuUsage();
   const machine0 = machineCpuSeconds();
   const result = await subject.load.run(command);
@@ -175,13 +204,52 @@ async function sample(subject: Subject, command: Command): Promise<Sample> {
   const seconds = (performance.now() - wall0) / 1000;
   const serverCpu = (subject.server.cpuSeconds() - server0) / seconds;
   const genCpu = (gen.user + gen.system) / 1e6 / seconds;
-  return { result, serverCpu, genCpu, others: (machineCpuSeconds() - machine0) / seconds - serverCpu - genCpu };
+  const receiverCpu = subject.receiver ? (subject.receiver.cpuSeconds() - receiver0) / seconds : undefined;
+  const others = (machineCpuSeconds() - machine0) / seconds - serverCpu - genCpu - (receiverCpu ?? 0);
+  return { result, seconds, serverCpu, genCpu, receiverCpu, others };
 }
 
+/** Called after each window of a subject, outside the timed part (the webhooks bench drains its receiver here). */
+type AfterWindow = (subject: Subject, sample: Sample) => Promise<void>;
+
 /**
- * Both servers run at once and take turns, window by window, the one going
+ * Both subjects run at once and take turns, window by window, the one going
  * first alternating: drift in the machine's load then lands on both alike.
+ * Every rate, then saturation.
  */
+async function alternate(subjects: Subject[], after?: AfterWindow): Promise<Map<string, Report>> {
+  const reports = new Map<string, Report>(subjects.map((s) => [s.name, { loads: RATES.map(() => []), saturation: [], catchUp: [] }]));
+  let turn = 0;
+  const inTurn = () => (turn++ % 2 === 0 ? subjects : [...subjects].reverse());
+  const measure = async (s: Subject, command: Command) => {
+    const taken = await sample(s, command);
+    await after?.(s, taken);
+    return taken;
+  };
+  for (const [r, rate] of RATES.entries()) {
+    for (let w = 0; w < windows; w++) {
+      for (const s of inTurn()) {
+        reports.get(s.name)!.loads[r].push(await measure(s, { cmd: 'load', rate, warmupMs: WARMUP_MS, durationMs: LOAD_MS }));
+      }
+    }
+    log(
+      `${fmtInt(rate)} msg/s: ` +
+        subjects.map((s) => `${s.name} p99 ${reports.get(s.name)!.loads[r].map((x) => fmtMs(percentile(x.result.latencies, 99))).join(' ')} ms`).join('; '),
+    );
+  }
+  for (let w = 0; w < windows; w++) {
+    for (const s of inTurn()) {
+      reports.get(s.name)!.saturation.push(await measure(s, { cmd: 'saturate', window: WINDOW, warmupMs: WARMUP_MS, durationMs: SATURATE_MS }));
+    }
+  }
+  log(
+    'saturation: ' +
+      subjects.map((s) => `${s.name} ${reports.get(s.name)!.saturation.map((x) => fmtInt(median(x.result.perSecond))).join(' ')} deliveries/s`).join('; '),
+  );
+  return reports;
+}
+
+/** The chat server against the bare server, in alternating windows, then the catch-up of each. */
 async function throughput(): Promise<void> {
   const kinds: ServerKind[] = ['bare', 'server'];
   if (!existsSync('server/main.ts')) {
@@ -191,32 +259,10 @@ async function throughput(): Promise<void> {
   const subjects: Subject[] = [];
   try {
     for (const kind of kinds) subjects.push(await open(kind));
-    const reports = new Map<ServerKind, Report>(kinds.map((k) => [k, { loads: RATES.map(() => []), saturation: [], catchUp: [] }]));
-    let turn = 0;
-    const inTurn = () => (turn++ % 2 === 0 ? subjects : [...subjects].reverse());
-    for (const [r, rate] of RATES.entries()) {
-      for (let w = 0; w < windows; w++) {
-        for (const s of inTurn()) {
-          reports.get(s.kind)!.loads[r].push(await sample(s, { cmd: 'load', rate, warmupMs: WARMUP_MS, durationMs: LOAD_MS }));
-        }
-      }
-      log(
-        `${fmtInt(rate)} msg/s: ` +
-          subjects.map((s) => `${s.kind} p99 ${reports.get(s.kind)!.loads[r].map((x) => fmtMs(percentile(x.result.latencies, 99))).join(' ')} ms`).join('; '),
-      );
-    }
-    for (let w = 0; w < windows; w++) {
-      for (const s of inTurn()) {
-        reports.get(s.kind)!.saturation.push(await sample(s, { cmd: 'saturate', window: WINDOW, warmupMs: WARMUP_MS, durationMs: SATURATE_MS }));
-      }
-    }
-    log(
-      'saturation: ' +
-        subjects.map((s) => `${s.kind} ${reports.get(s.kind)!.saturation.map((x) => fmtInt(median(x.result.perSecond))).join(' ')} deliveries/s`).join('; '),
-    );
+    const reports = await alternate(subjects);
     for (const s of subjects) {
       const catchUp = await within(60_000, 'catch-up', measureCatchUp(s.server.endpoint, CATCH_UP, CATCH_UP_ROUNDS));
-      reports.get(s.kind)!.catchUp = catchUp;
+      reports.get(s.name)!.catchUp = catchUp;
       log(`${s.kind}: catch-up of ${fmtInt(CATCH_UP)} in ${catchUp.map((c) => fmtMs(c.total)).join(', ')} ms`);
     }
     printThroughput(reports);
@@ -264,7 +310,7 @@ function limiter(samples: Sample[]): string {
   return '-';
 }
 
-function printThroughput(reports: Map<ServerKind, Report>): void {
+function printThroughput(reports: Map<string, Report>): void {
   const kinds = [...reports.keys()];
   const both = reports.has('bare') && reports.has('server');
   console.log(`\nFixed offered load, open loop: delivery to the LAST member of each message (ms), ${windows} alternating windows of ${LOAD_MS / 1000} s per server and rate`);
@@ -358,18 +404,190 @@ function printThroughput(reports: Map<ServerKind, Report>): void {
   console.log(`  catch-up of ${fmtInt(CATCH_UP)} <= ${TARGET.catchUpMs} ms: ${fmtMs(cu)} ms, ${verdict(cu <= TARGET.catchUpMs)}`);
 }
 
+/**
+ * The chat server with webhooks off against the same server with webhooks on
+ * (every message makes a message.created event, written to the outbox in the
+ * message's transaction and posted to a receiver process), in alternating
+ * windows. After each window with webhooks on, the receiver is given time to
+ * get every event the window stored, outside the timed part, so no backlog of
+ * one window runs into the next; how far behind it was, and how long it took
+ * to catch up, is reported.
+ */
+async function webhooks(): Promise<void> {
+  if (!existsSync('server/main.ts')) return console.log('  server/main.ts does not exist yet: no webhooks bench.');
+  const receiver = await startWebhookReceiver();
+  const subjects: Subject[] = [];
+  try {
+    subjects.push(await open('server', 'off'));
+    subjects.push(await open('server', 'on', { env: { PIN_WEBHOOK_URL: receiver.url, PIN_WEBHOOK_SECRET: receiver.secret } }, receiver));
+    // Every conversation was created by a send: one message.created each.
+    let expected = CONVERSATIONS;
+    let received = await drainWebhooks(receiver, expected);
+    if (received < expected) throw new Error(`the receiver got ${received} of the ${expected} first message.created events`);
+    const reports = await alternate(subjects, async (subject, taken) => {
+      if (!subject.receiver) return;
+      const refused = Object.values(taken.result.errors).reduce((a, b) => a + b, 0);
+      const stored = taken.result.sent - refused;
+      expected += stored;
+      const atEnd = messageEvents(await receiver.stats());
+      const t0 = performance.now();
+      const drained = await drainWebhooks(receiver, expected);
+      taken.webhooks = { stored, delivered: atEnd - received, backlog: Math.max(0, expected - atEnd), drainMs: performance.now() - t0 };
+      received = drained;
+    });
+    for (const s of subjects) {
+      const ended = s.server.ended();
+      if (ended) throw new Error(`the ${s.name} server ended during the run (${ended})`);
+    }
+    printWebhooks(reports, await receiver.stats(), expected);
+  } finally {
+    for (const s of subjects) {
+      await s.load.stop();
+      await s.server.stop();
+    }
+    await receiver.stop();
+  }
+}
+
+const messageEvents = (stats: ReceiverStats) => stats.byType['message.created'] ?? 0;
+
+/** Waits until the receiver has `expected` distinct message.created events, or none came for 5 s; returns how many it has. */
+async function drainWebhooks(receiver: RunningReceiver, expected: number): Promise<number> {
+  const deadline = performance.now() + WEBHOOK_DRAIN_MS;
+  let last = -1;
+  let progressAt = performance.now();
+  for (;;) {
+    const count = messageEvents(await receiver.stats());
+    if (count >= expected || performance.now() > deadline) return count;
+    if (count !== last) (last = count), (progressAt = performance.now());
+    else if (performance.now() - progressAt > 5_000) return count;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function printWebhooks(reports: Map<string, Report>, stats: ReceiverStats, expected: number): void {
+  const off = reports.get('off')!;
+  const on = reports.get('on')!;
+  const hooks = (samples: Sample[]) => samples.map((s) => s.webhooks!).filter(Boolean);
+  const hookRate = (s: Sample) => (s.webhooks ? s.webhooks.delivered / s.seconds : Number.NaN);
+  console.log(
+    `\nWebhooks off and on, fixed offered load, open loop: delivery to the LAST member of each message (ms), ${windows} alternating windows of ${LOAD_MS / 1000} s per server and rate`,
+  );
+  console.log("p99: median of the windows' p99 (lowest-highest); delta: on minus off, of the medians (per window pair, lowest-highest);");
+  console.log('cpu: server process, recv: the webhook receiver process, 100% = one core; hooks/s: message.created events received per second of the window;');
+  console.log("backlog: events stored but not yet received at the window's end (median), drain: the time the receiver then took to get them (median)");
+  const rows = [['offered', 'p99 off (spread)', 'p99 on (spread)', 'delta (pairs)', 'lost off', 'lost on', 'cpu off', 'cpu on', 'recv', 'hooks/s', 'backlog', 'drain ms', 'others', 'limit']];
+  const deltas: number[] = [];
+  RATES.forEach((rate, i) => {
+    const a = off.loads[i];
+    const b = on.loads[i];
+    const delta = median(b.map(p99Of)) - median(a.map(p99Of));
+    deltas.push(delta);
+    const pairs = b.map((s, w) => p99Of(s) - p99Of(a[w]));
+    rows.push([
+      `${fmtInt(rate)} msg/s`,
+      fmtSpread(a.map(p99Of), fmtMs),
+      fmtSpread(b.map(p99Of), fmtMs),
+      `${signedMs(delta)} (${signedMs(Math.min(...pairs))} to ${signedMs(Math.max(...pairs))})`,
+      lostOf(a),
+      lostOf(b),
+      pct(median(a.map((s) => s.serverCpu))),
+      pct(median(b.map((s) => s.serverCpu))),
+      pct(median(b.map((s) => s.receiverCpu ?? Number.NaN))),
+      fmtInt(median(b.map(hookRate))),
+      fmtInt(median(hooks(b).map((h) => h.backlog))),
+      fmtInt(median(hooks(b).map((h) => h.drainMs))),
+      pct(median([...a, ...b].map((s) => s.others))),
+      limiter([...a, ...b]),
+    ]);
+  });
+  console.log(table(rows));
+  for (const [name, report] of [['off', off], ['on', on]] as const) {
+    const errs = errorsOf([...report.loads.flat(), ...report.saturation]);
+    if (errs) console.log(`  ${name} errors: ${errs}`);
+  }
+
+  console.log(`\nSaturation, webhooks off and on: each member keeps ${WINDOW} sends unacknowledged, ${windows} alternating windows of ${SATURATE_MS / 1000} s`);
+  console.log("msgs/s: messages stored per second, median over windows of each window's median second (lowest-highest)");
+  const satRows = [['', 'msgs/s (spread)', 'p99 ms (spread)', 'cpu', 'recv', 'gen', 'busy', 'hooks/s', 'backlog', 'drain ms', 'others', 'limit']];
+  for (const [name, samples] of [['off', off.saturation], ['on', on.saturation]] as const) {
+    satRows.push([
+      `webhooks ${name}`,
+      fmtSpread(samples.map((s) => rateOf(s) / (MEMBERS - 1)), fmtInt),
+      fmtSpread(samples.map(p99Of), fmtMs),
+      pct(median(samples.map((s) => s.serverCpu))),
+      name === 'on' ? pct(median(samples.map((s) => s.receiverCpu ?? Number.NaN))) : '-',
+      pct(median(samples.map((s) => s.genCpu))),
+      pct(median(samples.map((s) => s.result.generatorBusy))),
+      name === 'on' ? fmtInt(median(samples.map(hookRate))) : '-',
+      name === 'on' ? fmtInt(median(hooks(samples).map((h) => h.backlog))) : '-',
+      name === 'on' ? fmtInt(median(hooks(samples).map((h) => h.drainMs))) : '-',
+      pct(median(samples.map((s) => s.others))),
+      limiter(samples),
+    ]);
+  }
+  console.log(table(satRows));
+  // Windows w of both servers ran back to back: their ratio cancels slow drift.
+  const pairs = on.saturation.map((s, w) => rateOf(s) / rateOf(off.saturation[w]));
+  const ratio = median(on.saturation.map(rateOf)) / median(off.saturation.map(rateOf));
+  console.log(`  on/off: ${ratio.toFixed(2)}x (ratio of medians); per window pair ${fmtSpread(pairs, (x) => x.toFixed(2))}`);
+  const satHooks = hooks(on.saturation);
+  const kept = satHooks.every((h) => h.backlog <= 0.05 * h.stored);
+  const hookMedian = median(on.saturation.map(hookRate));
+  const msgMedian = median(on.saturation.map((s) => rateOf(s) / (MEMBERS - 1)));
+  console.log(
+    kept
+      ? `  Webhook delivery kept up at saturation: at most 5% of a window's events were still on their way at its end.`
+      : `  Webhook delivery did NOT keep up at saturation: about ${fmtInt(hookMedian)} events/s received against ${fmtInt(msgMedian)} messages/s stored; ` +
+          `the outbox grew by a median ${fmtInt(median(satHooks.map((h) => h.backlog)))} events a window, delivered after it (drain). ` +
+          'Sustained for longer, the backlog would grow without bound while delivery stays behind.',
+  );
+  const limits = [off.saturation, on.saturation].map(limiter);
+  if (limits.some((l) => l.startsWith('generator'))) console.log(`  The load generator, not the server, limits saturation (off: ${limits[0]}; on: ${limits[1]}).`);
+
+  console.log('\nDeliveries received');
+  const types = Object.entries(stats.byType)
+    .map(([type, n]) => `${type} ${fmtInt(n)}`)
+    .join(', ');
+  console.log(`  ${fmtInt(stats.received)} requests answered 200, ${fmtInt(stats.unique)} distinct event ids (${types}); ${fmtInt(stats.duplicates)} repeats; ${fmtInt(stats.badSignatures)} bad signatures`);
+  console.log(`  message.created: ${fmtInt(messageEvents(stats))} of ${fmtInt(expected)} messages stored${messageEvents(stats) >= expected ? '' : ': SOME MISSING'}`);
+
+  const verdict = (ok: boolean) => (ok ? 'pass' : 'FAIL');
+  const cost = 1 - ratio;
+  console.log('\nTargets (webhooks on against off)');
+  console.log(
+    `  throughput cost <= ${WEBHOOK_TARGET.throughputCost * 100}%: ${(cost * 100).toFixed(1)}% (${fmtInt(median(on.saturation.map(rateOf)) / (MEMBERS - 1))} against ${fmtInt(median(off.saturation.map(rateOf)) / (MEMBERS - 1))} msgs/s), ${verdict(cost <= WEBHOOK_TARGET.throughputCost)}`,
+  );
+  RATES.forEach((rate, i) => {
+    console.log(`  p99 added <= ${WEBHOOK_TARGET.p99AddedMs} ms at ${fmtInt(rate)} msg/s: ${signedMs(deltas[i])} ms, ${verdict(deltas[i] <= WEBHOOK_TARGET.p99AddedMs)}`);
+  });
+  console.log(`  every event received, signature verified: ${verdict(messageEvents(stats) >= expected && stats.badSignatures === 0)}`);
+}
+
+function signedMs(ms: number): string {
+  return Number.isFinite(ms) ? `${ms >= 0 ? '+' : '-'}${fmtMs(Math.abs(ms))}` : '-';
+}
+
+function lostOf(samples: Sample[]): string {
+  return `${samples.reduce((n, s) => n + s.result.lost, 0)}/${fmtInt(samples.reduce((n, s) => n + s.result.sent, 0))}`;
+}
+
 async function main(): Promise<void> {
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
   console.log(`Server benchmark${quick ? ' (quick)' : ''}: Node ${process.version}, ${availableParallelism()} cores (${cpu})`);
   warnIfBusy('before the run');
-  if (only !== 'abuse') {
-    console.log(
-      `\n== Throughput: ${CONVERSATIONS} group conversations x ${MEMBERS} members = ${fmtInt(CONVERSATIONS * MEMBERS)} sockets per server; ` +
-        `each server a child process, the load generator in ${threads} worker thread${threads > 1 ? 's' : ''} of this process`,
-    );
+  const setup =
+    `${CONVERSATIONS} group conversations x ${MEMBERS} members = ${fmtInt(CONVERSATIONS * MEMBERS)} sockets per server; ` +
+    `each server a child process, the load generator in ${threads} worker thread${threads > 1 ? 's' : ''} of this process`;
+  if (!only || only === 'throughput') {
+    console.log(`\n== Throughput: ${setup}`);
     await throughput();
   }
-  if (only !== 'throughput') {
+  if (!only || only === 'webhooks') {
+    console.log(`\n== Webhooks: ${setup}; the webhook receiver a child process`);
+    await webhooks();
+  }
+  if (!only || only === 'abuse') {
     if (!existsSync('server/main.ts')) console.log('\nserver/main.ts does not exist yet: no abuse bench.');
     else await runAbuse({ quick, windows, nodeArgs: profileNodeArgs(), roles });
   }

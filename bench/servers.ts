@@ -7,6 +7,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Endpoint } from './client.js';
+import type { ReceiverStats } from './webhook-receiver.js';
 
 export type ServerKind = 'bare' | 'server';
 
@@ -163,3 +164,60 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
 
 /** The issuer and audience the real server expects in tokens by default (server/node/server.ts). */
 const SERVER_AUTH: Pick<Endpoint, 'issuer' | 'audience'> = { issuer: 'pin-messaging', audience: 'pin-messaging' };
+
+/** The bench's webhook receiver (bench/webhook-receiver.ts), a child process in its own group. */
+export interface RunningReceiver {
+  /** What PIN_WEBHOOK_URL is set to. */
+  url: string;
+  secret: string;
+  pid: number;
+  cpuSeconds(): number;
+  stats(): Promise<ReceiverStats>;
+  stop(): Promise<void>;
+}
+
+export async function startWebhookReceiver(): Promise<RunningReceiver> {
+  const port = await freePort();
+  const secret = randomBytes(32).toString('hex');
+  const env: NodeJS.ProcessEnv = { ...process.env, PIN_RECEIVER_PORT: String(port), PIN_WEBHOOK_SECRET: secret, NODE_ENV: 'production' };
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', NO_SOURCE_MAPS, 'bench/webhook-receiver.ts'], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    detached: true,
+  });
+  const kill = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  const onExit = () => kill('SIGKILL');
+  process.on('exit', onExit);
+  try {
+    await waitForPort(port, child, 30_000);
+  } catch (error) {
+    kill('SIGKILL');
+    throw error;
+  }
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    url: `${base}/webhooks`,
+    secret,
+    pid: child.pid!,
+    cpuSeconds: () => cpuOf(child.pid),
+    async stats() {
+      const response = await fetch(`${base}/stats`);
+      if (!response.ok) throw new Error(`the webhook receiver answered ${response.status}`);
+      return (await response.json()) as ReceiverStats;
+    },
+    async stop() {
+      const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r));
+      kill('SIGTERM');
+      const timer = setTimeout(() => kill('SIGKILL'), 3_000);
+      await exited;
+      clearTimeout(timer);
+      process.off('exit', onExit);
+    },
+  };
+}
