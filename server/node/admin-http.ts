@@ -10,6 +10,7 @@ import { SqlDirectory } from '../shared/storage/sql-directory.js';
 import type { Sql } from '../shared/storage/sql.js';
 import type { GroupCommit } from './group-commit.js';
 import type { Target } from './routes.js';
+import type { WebhookDelivery } from './webhooks.js';
 
 export function isAdminPath(path: string): boolean {
   return path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`);
@@ -27,9 +28,9 @@ export interface CommitHooks {
  * transaction (one savepoint per call, so a batch is all or nothing) and
  * resolve only after it commits, as an ack does.
  */
-export function sqlAdminBackend(sql: Sql, hooks: CommitHooks, chat: { core: ChatCore; storage: SqlStorage }): AdminBackend {
+export function sqlAdminBackend(sql: Sql, hooks: CommitHooks, chat: { core: ChatCore; storage: SqlStorage; webhooks?: WebhookDelivery }): AdminBackend {
   const directory = new SqlDirectory(sql, true);
-  const { core, storage } = chat;
+  const { core, storage, webhooks } = chat;
   const write = (apply: () => void) =>
     new Promise<void>((resolve, reject) => {
       const stop = hooks.onCommitFailure(reject);
@@ -110,6 +111,14 @@ export function sqlAdminBackend(sql: Sql, hooks: CommitHooks, chat: { core: Chat
       if (ban) core.ban(user, ban.until);
     },
     banOf: async (user: string, now: number) => directory.banOf(user, now),
+    webhooks: webhooks && {
+      deadLetters: async (after, limit) => webhooks.deadLetters(limit, after).map(({ doneAt, ...e }) => ({ ...e, ...(doneAt !== undefined ? { deadAt: doneAt } : {}) })),
+      replay: async (ids) => webhooks.replay(ids),
+      counts: async () => {
+        const { pending, dead } = webhooks.counts();
+        return { pending, dead };
+      },
+    },
   };
 }
 

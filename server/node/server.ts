@@ -176,7 +176,7 @@ export async function startServer(options: ServerOptions): Promise<PinServer> {
   const admin =
     options.adminKey === undefined
       ? undefined
-      : { key: options.adminKey, backend: sqlAdminBackend(db, { commits, onCommitFailure }, { core, storage }), allowPrivateUrls: options.limits?.allowPrivateUrls ?? false };
+      : { key: options.adminKey, backend: sqlAdminBackend(db, { commits, onCommitFailure }, { core, storage, webhooks }), allowPrivateUrls: options.limits?.allowPrivateUrls ?? false };
   const routes = { core, storage, auth, allowedOrigins, devTokens: options.devTokens ?? false, admin, openConnections: () => open, log };
   const http = createServer(
     {

@@ -1,8 +1,8 @@
 import type { Sql } from '../shared/storage/migrate.js';
 import { DEFAULT_NOTIFICATIONS, scanNotifications, type NotificationSettings } from '../shared/webhooks/notifications.js';
+import { attempt, type DeliveryConfig } from '../shared/webhooks/attempt.js';
 import type { OutboxEntry, SqlOutbox } from '../shared/webhooks/outbox.js';
-import { postEvent } from '../shared/webhooks/post.js';
-import { DEFAULT_SCHEDULE, nextTry, type RetrySchedule } from '../shared/webhooks/schedule.js';
+import { DEFAULT_SCHEDULE, type RetrySchedule } from '../shared/webhooks/schedule.js';
 
 /** Webhook settings of the Node server (`PIN_WEBHOOK_*` in server/main.ts). */
 export interface WebhookOptions {
@@ -43,7 +43,7 @@ export interface WebhookOptions {
  */
 export class WebhookDelivery {
   private readonly inFlight = new Set<string>();
-  private readonly schedule: RetrySchedule;
+  private readonly delivery: DeliveryConfig;
   private readonly notifications: NotificationSettings;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -62,13 +62,21 @@ export class WebhookDelivery {
   ) {
     if (!/^https?:\/\//.test(options.url)) throw new Error('the webhook url must be http(s)');
     if (options.secret.length < 32) throw new Error('the webhook secret must have at least 32 characters');
-    this.schedule = { ...DEFAULT_SCHEDULE, ...options.schedule };
     this.notifications = {
       delayMs: options.notifyAfterMs ?? DEFAULT_NOTIFICATIONS.delayMs,
       perDay: options.notifyPerDay ?? DEFAULT_NOTIFICATIONS.perDay,
     };
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
+    this.delivery = {
+      url: options.url,
+      secret: options.secret,
+      timeoutMs: options.timeoutMs ?? 10_000,
+      schedule: { ...DEFAULT_SCHEDULE, ...options.schedule },
+      now: this.now,
+      random: this.random,
+      fetch: options.fetch,
+    };
   }
 
   /** Starts the timers: due retries every `pollMs`, the unread scan every `scanEveryMs`. */
@@ -127,16 +135,16 @@ export class WebhookDelivery {
     }
   }
 
-  /** Dead-lettered events, longest dead first (to mount in the admin API). */
-  deadLetters(limit = 100): OutboxEntry[] {
-    return this.outbox.deadLetters(limit);
+  /** Dead-lettered events by id, after the id `after` (the server API's pages). */
+  deadLetters(limit = 100, after = ''): OutboxEntry[] {
+    return this.outbox.deadLetters(limit, after);
   }
 
-  /** Puts dead letters (all of them without `ids`) back in line with a fresh horizon; returns how many. */
-  replay(ids?: readonly string[]): number {
-    const count = this.outbox.replay(this.now(), ids);
-    if (count > 0) this.wake();
-    return count;
+  /** Puts dead letters (all of them without `ids`) back in line with a fresh horizon; returns their ids. */
+  replay(ids?: readonly string[]): string[] {
+    const replayed = this.outbox.replay(this.now(), ids);
+    if (replayed.length > 0) this.wake();
+    return replayed;
   }
 
   /** Events per state: pending, delivered (kept 7 days), dead. */
@@ -162,15 +170,8 @@ export class WebhookDelivery {
   }
 
   private async attempt(entry: OutboxEntry): Promise<void> {
-    const { url, secret } = this.options;
     try {
-      const outcome = await postEvent({ url, secret, timeoutMs: this.options.timeoutMs ?? 10_000, now: this.now, fetch: this.options.fetch }, entry.id, entry.type, entry.body);
-      if (this.stopped) return;
-      const now = this.now();
-      if (outcome.delivered) return this.outbox.delivered(entry.id, now);
-      const next = nextTry(this.schedule, entry.attempts + 1, now, entry.since, this.random, outcome.retryAfterMs);
-      this.outbox.failed(entry.id, outcome.error, next, now);
-      if (next === 'dead') this.log(`webhooks: ${entry.type} ${entry.id} dead-lettered after ${entry.attempts + 1} tries (${outcome.error})`);
+      await attempt(this.outbox, entry, this.delivery, this.log, () => this.stopped);
     } catch (error) {
       this.log(`webhooks: recording a try of ${entry.id} failed: ${describe(error)}`);
     } finally {

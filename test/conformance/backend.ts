@@ -25,6 +25,17 @@ export interface ServerConfig {
   heartbeatMs?: number;
   /** Token secrets, newest first: the newest signs, all verify. Default [SECRET]. */
   secrets?: string[];
+  /** Webhooks to a test receiver, with the retry schedule compressed. */
+  webhooks?: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  url: string;
+  secret: string;
+  /** Ceiling of the first retry's delay, ms (the 10 s default would outlast a test). */
+  retryBaseMs: number;
+  /** Failing this long dead-letters an event, ms (24 hours in production). */
+  horizonMs: number;
 }
 
 export interface TestServer {

@@ -9,3 +9,4 @@ export { killedServerSuite } from './suites/killed-server.js';
 export { messagingSuite } from './suites/messaging.js';
 export { realServerSuite } from './suites/real-server.js';
 export { reliabilitySuite } from './suites/reliability.js';
+export { webhooksSuite } from './suites/webhooks.js';

@@ -26,6 +26,12 @@ export const nodeBackend: Backend = {
       policy: config.policy === 'mutual-follow' ? mutualFollow : undefined,
       limits: config.limits,
       heartbeatMs: config.heartbeatMs,
+      webhooks: config.webhooks && {
+        url: config.webhooks.url,
+        secret: config.webhooks.secret,
+        schedule: { baseMs: config.webhooks.retryBaseMs, capMs: config.webhooks.retryBaseMs * 4, horizonMs: config.webhooks.horizonMs },
+        pollMs: 50,
+      },
       log: () => {},
     };
     let server: PinServer | undefined = await startServer(options);

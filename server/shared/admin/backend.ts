@@ -48,6 +48,32 @@ export interface AdminBackend {
   setBan(user: string, ban: { until: number | null } | undefined): Promise<void>;
   /** The ban in force on `user` at `now`. */
   banOf(user: string, now: number): Promise<{ until: number | null } | undefined>;
+
+  /** The webhook outbox, when webhooks are configured. */
+  webhooks?: WebhookAdmin;
+}
+
+/** A delivery given up on: the event as it would have been delivered, and why not. */
+export interface DeadLetter {
+  id: string;
+  type: string;
+  /** The JSON body, as stored (a replay sends it byte for byte). */
+  body: string;
+  createdAt: number;
+  attempts: number;
+  /** When it was dead-lettered. */
+  deadAt?: number;
+  lastError?: string;
+}
+
+/** The dead-letter list and the outbox's counts. */
+export interface WebhookAdmin {
+  /** Up to `limit` dead letters with ids after `after` ('' for the first page), by id. */
+  deadLetters(after: string, limit: number): Promise<DeadLetter[]>;
+  /** Puts dead letters back in line, due now with a fresh horizon: those of `ids`, or all; returns the ids put back. */
+  replay(ids: readonly string[] | undefined): Promise<string[]>;
+  /** Events waiting for a delivery (or a retry), and dead letters. */
+  counts(): Promise<{ pending: number; dead: number }>;
 }
 
 export type ReportStatus = 'open' | 'resolved';

@@ -14,6 +14,7 @@ export type AdminErrorCode =
   | 'invalid_query'
   | 'unknown_user'
   | 'unknown_report'
+  | 'unknown_event'
   | 'already_resolved'
   | 'conflict'
   | 'reserved_user'

@@ -18,6 +18,7 @@ import {
   toApiUser,
   toUser,
 } from './schemas.js';
+import { listDeadLetters, replayDeadLetters, webhookCounts } from './webhooks.js';
 
 /**
  * The server API's resources (paths under /admin/v1). docs/openapi.json
@@ -37,6 +38,9 @@ export const ROUTES: readonly Route[] = [
   { path: '/users/{id}/blocks', methods: { GET: blocksOf } },
   { path: '/users/{follower}/follows/{followee}', methods: { PUT: (ctx) => follow(ctx, true), DELETE: (ctx) => follow(ctx, false) } },
   { path: '/follows/batch', methods: { POST: followBatch } },
+  { path: '/webhooks/counts', methods: { GET: webhookCounts } },
+  { path: '/webhooks/dead-letters', methods: { GET: listDeadLetters } },
+  { path: '/webhooks/dead-letters/replay', methods: { POST: replayDeadLetters } },
 ];
 
 async function getUser({ params, options }: RouteContext): Promise<Response> {

@@ -14,12 +14,14 @@ export interface OutboxEntry {
   since: number;
   nextAt: number;
   lastError?: string;
+  /** When it was dead-lettered (or delivered). */
+  doneAt?: number;
 }
 
 /** Delivered rows are kept this long (for inspection), then purged. */
 export const DELIVERED_RETENTION_MS = 7 * 24 * 60 * 60_000;
 
-const COLUMNS = 'id, type, body, created_at, attempts, since, next_at, last_error';
+const COLUMNS = 'id, type, body, created_at, attempts, since, next_at, last_error, done_at';
 
 /**
  * The webhook outbox over SQLite. `record` is the core's event port: one
@@ -34,6 +36,14 @@ export class SqlOutbox implements EventPort {
   ) {}
 
   record(input: PinEventInput): void {
+    this.insert(input, input.at);
+  }
+
+  /**
+   * Records `input`, first due at `dueAt` (a host that completes the event
+   * after the commit records it due later: see `complete`). Returns the event.
+   */
+  insert(input: PinEventInput, dueAt: number): PinEvent {
     const id = `evt_${randomId(20)}`;
     const { key, ...rest } = input;
     const event = { id, ...rest } as PinEvent;
@@ -45,10 +55,23 @@ export class SqlOutbox implements EventPort {
       key ?? null,
       JSON.stringify(event),
       input.at,
-      input.at,
+      dueAt,
       input.at,
     );
     this.recorded();
+    return event;
+  }
+
+  /** Replaces the body of an event no try has sent yet and makes it due at `now`; false when it was tried already. */
+  complete(event: PinEvent, now: number): boolean {
+    return (
+      this.sql.all(
+        `UPDATE webhook_outbox SET body = ?, next_at = ? WHERE id = ? AND state = 'pending' AND attempts = 0 RETURNING id`,
+        JSON.stringify(event),
+        now,
+        event.id,
+      ).length > 0
+    );
   }
 
   /** Pending events due by `now`, oldest first, leaving out `busy` ones (in flight). */
@@ -97,19 +120,22 @@ export class SqlOutbox implements EventPort {
     }
   }
 
-  /** Dead-lettered events, longest dead first. */
-  deadLetters(limit = 100): OutboxEntry[] {
+  /**
+   * Dead-lettered events by id, after the id `after` ('' for the first page):
+   * an order every host can merge, whichever of its stores holds each event.
+   */
+  deadLetters(limit = 100, after = ''): OutboxEntry[] {
     return this.sql
-      .all(`SELECT ${COLUMNS} FROM webhook_outbox WHERE state = 'dead' ORDER BY done_at, rowid LIMIT ?`, limit)
+      .all(`SELECT ${COLUMNS} FROM webhook_outbox WHERE state = 'dead' AND id > ? ORDER BY id LIMIT ?`, after, limit)
       .map(toEntry);
   }
 
   /**
    * Puts dead-lettered events back in line, due now, with a fresh horizon
    * (ids and bodies unchanged, so a receiver's dedup still works). All dead
-   * letters when `ids` is left out. Returns how many were put back.
+   * letters when `ids` is left out. Returns the ids put back.
    */
-  replay(now: number, ids?: readonly string[]): number {
+  replay(now: number, ids?: readonly string[]): string[] {
     const rows = ids
       ? this.sql.all(
           `UPDATE webhook_outbox SET state = 'pending', attempts = 0, next_at = ?, since = ?, done_at = NULL
@@ -124,7 +150,7 @@ export class SqlOutbox implements EventPort {
           now,
           now,
         );
-    return rows.length;
+    return rows.map((row) => String(row.id));
   }
 
   /** Events per state (health checks, tests). */
@@ -153,5 +179,6 @@ function toEntry(row: Row): OutboxEntry {
     nextAt: Number(row.next_at),
   };
   if (row.last_error !== null && row.last_error !== undefined) entry.lastError = String(row.last_error);
+  if (row.done_at !== null && row.done_at !== undefined) entry.doneAt = Number(row.done_at);
   return entry;
 }

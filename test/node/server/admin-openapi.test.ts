@@ -40,6 +40,7 @@ test('every documented path and method is answered by the server (not 404 or 405
     'POST /follows/batch': { changes: [] },
     'PUT /users/{id}/ban': {},
     'POST /reports/{report}/resolve': { action: 'dismiss' },
+    'POST /webhooks/dead-letters/replay': { all: true },
   };
   for (const entry of documented()) {
     const [method, path] = entry.split(' ');
@@ -59,7 +60,7 @@ test('every documented path and method is answered by the server (not 404 or 405
 
 test('every documented error response points at the shared error shape', () => {
   const text = JSON.stringify(doc);
-  for (const code of ['unauthorized', 'invalid_body', 'invalid_id', 'unknown_user', 'batch_too_large', 'body_too_large', 'method_not_allowed', 'unknown_report', 'already_resolved', 'reserved_user']) {
+  for (const code of ['unauthorized', 'invalid_body', 'invalid_id', 'unknown_user', 'batch_too_large', 'body_too_large', 'method_not_allowed', 'unknown_report', 'already_resolved', 'reserved_user', 'unknown_event']) {
     assert.ok(text.includes(`"${code}"`), `${code} is documented`);
   }
 });
