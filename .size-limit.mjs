@@ -54,6 +54,12 @@
 // fetched on demand and one default client shared by every copy on a page.
 // Budgets rose to match; the 40 kB target of issue #12 is still to be reached
 // by splitting the state bus and the shared internals by use.
+//
+// The panel's remaining items of issues #11, #13 and #16 then added 0.70 kB to
+// it (24.82 -> 25.52 kB): deleting one's own message (its button, the
+// question, the tombstone row and a failed action shown in the banner), the
+// group header's names fitted whole with "+N", and per-message buttons beside
+// their bubble. Its budget rose from 25.2 to 25.7 kB to match.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -83,7 +89,7 @@ export default [
     import: { [dist('src/elements/define.js')]: '{ VERSION }', [dist('src/connect.js')]: '{ connect }' },
   }),
   check('import "pin-messaging/pin-send-dialog"', '16 kB', { path: 'dist/src/elements/pin-send-dialog/define.js' }),
-  check('import "pin-messaging/conversation-panel"', '25.2 kB', { path: 'dist/src/elements/conversation-panel/define.js' }),
+  check('import "pin-messaging/conversation-panel"', '25.7 kB', { path: 'dist/src/elements/conversation-panel/define.js' }),
   check('dist/cdn/loader.js as served: what every page view loads', '2 kB', {
     path: served('loader'),
     disablePlugins: ['@size-limit/esbuild'],

@@ -2,7 +2,7 @@ import type { Conversation, User } from '../../protocol/index.js';
 import type { ChatClient } from '../../state/client.js';
 import { nameOf } from '../internal/people.js';
 import type { Strings } from '../internal/strings.js';
-import { askBlock, askLeave, askReport, type Confirm, type MenuAction } from './parts.js';
+import { askBlock, askLeave, askReport, askUnsend, type Confirm, type MenuAction } from './parts.js';
 import type { MessageRow } from './rows.js';
 
 /** What the panel's actions act through, read when they run (a confirmed action runs later). */
@@ -18,16 +18,16 @@ export interface ActionContext {
   close(): void;
 }
 
-/** A button of a message row: retry or discard an unsent message, report a stored one. */
+/** A button of a message row: retry or discard an unsent message, report someone else's stored one, delete one's own. */
 export function rowAction(a: ActionContext, action: string | undefined, row: MessageRow): void {
   const t = a.t();
   const conv = a.conv();
+  const seq = row.message?.seq ?? 0;
   if (action === 'retry' && row.entry) a.chat()?.retry(row.entry.id);
   else if (action === 'discard' && row.entry) a.chat()?.discard(row.entry.id);
-  else if (action === 'report' && row.message) {
-    const seq = row.message.seq;
-    a.ask(askReport(t, () => a.run(() => a.chat()!.report(conv, seq).then(() => a.announce(t.reportSent)))));
-  }
+  else if (action === 'report' && seq) a.ask(askReport(t, () => a.run(() => a.chat()!.report(conv, seq).then(() => a.announce(t.reportSent)))));
+  // Cannot be undone: asked first. The row becomes a tombstone for everyone (the client's own update and the server's live frame).
+  else if (action === 'unsend' && seq) a.ask(askUnsend(t, () => a.run(() => a.chat()!.unsend(conv, seq).then(() => a.announce(t.messageDeleted)))));
 }
 
 /** An item of the actions menu, on conversation `c` (and `other`, the other person of a direct one). */

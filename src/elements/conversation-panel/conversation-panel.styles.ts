@@ -93,6 +93,18 @@ export const styles = css`
     font-size: 16px;
     font-weight: 700;
   }
+  .fit {
+    display: flex;
+  }
+  .names {
+    min-inline-size: 0;
+    overflow: hidden;
+    text-overflow: ellipsis;
+  }
+  .more {
+    flex: none;
+    padding-inline-start: 6px;
+  }
   .members {
     font-size: 12px;
     color: var(--_muted);
@@ -155,6 +167,9 @@ export const styles = css`
     padding: 6px 12px;
     font-size: 13px;
     background: var(--_surface-2);
+  }
+  .status.failed {
+    color: var(--_danger);
   }
   .status.quiet {
     padding: 0;
@@ -240,6 +255,25 @@ export const styles = css`
     align-items: flex-end;
     margin-inline-start: auto;
   }
+  /* A message and its action (report, delete) on one line: the button sits at the message's last
+     line, on the side away from the edge, however wide the name above or tall the pin card. */
+  .said,
+  .col {
+    display: flex;
+    align-items: flex-end;
+    gap: 4px;
+    min-inline-size: 0;
+    max-inline-size: 100%;
+  }
+  .own .said {
+    flex-direction: row-reverse;
+  }
+  .col {
+    flex-direction: column;
+  }
+  .other .col {
+    align-items: flex-start;
+  }
   .meta {
     display: flex;
     gap: 6px;
@@ -272,11 +306,15 @@ export const styles = css`
   .host {
     font-weight: 600;
   }
-  .blocked {
+  .blocked,
+  .deleted {
     padding-inline-start: calc(20px + var(--_avatar-size));
     font-size: 12px;
     font-style: italic;
     color: var(--_muted);
+  }
+  .deleted.own {
+    justify-content: flex-end;
   }
   .pin {
     position: relative;
@@ -337,23 +375,22 @@ export const styles = css`
   .delivery.failed {
     color: var(--_danger);
   }
-  .report {
+  .act {
     inline-size: 32px;
     block-size: 32px;
-    align-self: center;
     color: var(--_muted);
     opacity: 0;
     /* Until shown, its icon is neither laid out nor painted; the button stays focusable and named. */
     content-visibility: hidden;
   }
-  .message:hover .report,
-  .message:focus-within .report,
-  .message:focus .report {
+  .message:hover .act,
+  .message:focus-within .act,
+  .message:focus .act {
     opacity: 1;
     content-visibility: visible;
   }
   @media (hover: none) {
-    .report {
+    .act {
       opacity: 0.7;
       content-visibility: visible;
     }

@@ -14,7 +14,7 @@ import { Composer } from './composer.js';
 import { HistoryController } from './history.js';
 import { followLink } from './link-check.js';
 import { Notices } from './notices.js';
-import { conversationOf, guardedHeader, renderConfirm, renderEmpty, renderNotice, renderStatus, type Confirm, type MenuAction } from './parts.js';
+import { conversationOf, fitNames, guardedHeader, renderConfirm, renderEmpty, renderNotice, renderStatus, type Confirm, type MenuAction } from './parts.js';
 import { lockPageScroll, unlockPageScroll } from './scroll-lock.js';
 import { renderHistory } from './templates.js';
 
@@ -42,7 +42,7 @@ const PHONE = '(max-width: 600px)';
  * @csspart close-button - The close button shown on wider screens.
  * @csspart menu-button - The "more actions" button.
  * @csspart menu - The actions menu.
- * @csspart status - The connection banner.
+ * @csspart status - The connection banner; it also shows that an action (delete, report, leave) failed.
  * @csspart history - The scrolling history region.
  * @csspart list - The list of messages.
  * @csspart day-separator - A date between messages.
@@ -51,13 +51,14 @@ const PHONE = '(max-width: 600px)';
  * @csspart bubble - A text message.
  * @csspart pin - A pin card; `pin-image`, `pin-title` and `pin-domain` are its parts.
  * @csspart delivery - Sending, sent, seen or failed, under the person's own messages.
- * @csspart report-button - The per-message report button.
+ * @csspart report-button - The report button beside someone else's message.
+ * @csspart unsend-button - The delete button beside one's own message (deletes it for everyone, after confirming).
  * @csspart new-messages - The "new messages" pill.
  * @csspart typing - Who is typing.
  * @csspart composer - The composer form; `input` and `send-button` are its parts.
  * @csspart notice - A notice in place of the composer (a blocked person).
  * @csspart blocked-notice - In a group, that people the reader blocked are members.
- * @csspart hidden-message - A message from someone the reader blocked, in place of its content (also `message`).
+ * @csspart hidden-message - In place of a message's content: from someone the reader blocked, or deleted (also `message`).
  * @csspart dialog - The link-safety and confirmation dialog.
  *
  * @cssproperty [--pin-panel-width=360px] - Width on wider screens.
@@ -92,6 +93,7 @@ export class ConversationPanel extends PinElement {
     menuOpen: { state: true },
     confirm: { state: true },
     announcement: { state: true },
+    failure: { state: true },
   };
 
   /**
@@ -146,6 +148,8 @@ export class ConversationPanel extends PinElement {
   private menuOpen = false;
   private confirm: Confirm | undefined;
   private announcement = '';
+  /** An action of the person's that failed (delete, report, leave...), shown in the banner until the next one. */
+  private failure = '';
 
   readonly #notices = new Notices(this, (text) => this.#announce(text));
   readonly #headerHandlers = {
@@ -165,6 +169,8 @@ export class ConversationPanel extends PinElement {
   #phone: MediaQueryList | undefined;
   /** Whether the phone layout applies: kept by the media query's change events rather than asked on every update. */
   #isPhone = false;
+  /** What the header's names were last fitted to. */
+  #fitted: unknown[] = [];
   /** The history's scroller, rendered with the first update and kept. */
   #scrollerEl: HTMLElement | null = null;
 
@@ -188,6 +194,7 @@ export class ConversationPanel extends PinElement {
       this.#composer.switchTo(this.conv);
       this.#notices.switchTo(this.#pending());
       this.menuOpen = false;
+      this.failure = '';
     }
     this.#notices.check(this.t, this.#pending(), this.#conversation(), this.#blocked.value, this.#me);
     // The history controller has built this update's rows already (controllers update first).
@@ -202,6 +209,12 @@ export class ConversationPanel extends PinElement {
     if (dialog && !dialog.open) {
       dialog.returnValue = ''; // Escape keeps the previous value: never let it confirm
       dialog.showModal();
+    }
+    const c = this.#conversation();
+    const fit = [c?.members, c?.title, this.#users.value, this.t, this.#isPhone, this.hidden];
+    if (fit.some((v, i) => v !== this.#fitted[i])) {
+      this.#fitted = fit;
+      fitNames(this.renderRoot.querySelector<HTMLElement>('.names'));
     }
     if (this.#connectedPhone()) lockPageScroll(this);
     else unlockPageScroll(this);
@@ -283,7 +296,7 @@ export class ConversationPanel extends PinElement {
     return html`
       <section class="panel" part="panel" aria-label=${t.conversation(title)} @keydown=${this.#onPanelKeydown}>
         ${guardedHeader({ t, conv, users, me: this.#me, blocked, menuOpen: this.menuOpen, ...this.#headerHandlers })}
-        ${renderStatus(t, this.#status.value, pending)}
+        ${renderStatus(t, this.#status.value, pending, this.failure)}
         ${this.#notices.blockedHere ? html`<p class="blocked-notice" part="blocked-notice" dir="auto">${t.blockedInGroup}</p>` : nothing}
         ${renderHistory(history, ctx, {
           onClick: this.#onListClick,
@@ -326,10 +339,12 @@ export class ConversationPanel extends PinElement {
   }
 
   async #run(action: () => Promise<unknown>): Promise<void> {
+    this.failure = '';
     try {
       await action();
     } catch {
-      this.#announce(this.t.actionFailed);
+      // Seen in the banner and heard once, as each failure is new news.
+      this.#announce((this.failure = this.t.actionFailed));
     }
   }
 

@@ -5,7 +5,7 @@ import { ConnectionStatus, type TimelineState } from '../../state/client.js';
 import { conversationAvatar, conversationTitle, nameOf } from '../internal/people.js';
 import type { Strings } from '../internal/strings.js';
 
-/** A question in the panel's dialog: the link-safety warning, or confirming leave, block or report. */
+/** A question in the panel's dialog: the link-safety warning, or confirming leave, block, report or delete. */
 export interface Confirm {
   title: string;
   detail: string;
@@ -58,7 +58,9 @@ export function renderHeader(o: HeaderOptions): TemplateResult {
   const title = conv ? conversationTitle(conv, users, me) : '';
   const group = conv?.kind === 'group';
   const other = !group ? conv?.members.find((m) => m !== me) : undefined;
-  const names = group ? conv!.members.map((m) => (m === me ? t.you : nameOf(users, m))).join(', ') : '';
+  const others = group ? conv!.members.filter((m) => m !== me).map((m) => nameOf(users, m)) : [];
+  // The reader last: "You" between two names read as one of them, and cut the line short.
+  const names = others.concat(conv?.members.includes(me) ? t.you : []).join(', ');
   const onFocusOut = (event: FocusEvent) => {
     const wrap = event.currentTarget as HTMLElement;
     if (!wrap.contains(event.relatedTarget as Node | null)) o.onMenu(false);
@@ -69,7 +71,16 @@ export function renderHeader(o: HeaderOptions): TemplateResult {
     <button class="icon back" part="back-button" aria-label=${t.back} @click=${o.onClose}>${backIcon}</button>
     ${conv ? conversationAvatar(conv, users, me) : nothing}
     <div class="heading">
-      <h2 part="title"><bdi>${title}</bdi></h2>
+      <h2 part="title">
+        ${group && !conv!.title && others.length > 1
+          ? // As many whole names as fit, then "+N" (see fitNames); screen readers hear them all.
+            html`<span class="visually-hidden">${title}</span
+              ><span class="fit" aria-hidden="true"
+                ><span class="names">${others.map((n, i) => html`<span>${i ? ', ' : ''}<bdi>${n}</bdi></span>`)}</span
+                ><span class="more"></span
+              ></span>`
+          : html`<bdi>${title}</bdi>`}
+      </h2>
       ${group
         ? // Cut to one line, the whole list one Enter (or click) away: a title alone is out of reach of the keyboard.
           html`<details class="members" part="members"><summary title=${names}><bdi>${t.members(conv!.members.length)}</bdi> · <bdi>${names}</bdi></summary></details>`
@@ -99,6 +110,19 @@ export function renderHeader(o: HeaderOptions): TemplateResult {
   </header>`;
 }
 
+/**
+ * Shows as many whole names of an untitled group's header as fit, and "+N"
+ * for the rest. Run after the header renders or the panel's width changes.
+ */
+export function fitNames(box: HTMLElement | null | undefined): void {
+  if (!box) return;
+  const names = [...box.children] as HTMLElement[];
+  let shown = names.length;
+  for (const name of names) name.hidden = false;
+  while (shown > 1 && box.scrollWidth > box.clientWidth) names[--shown].hidden = true;
+  box.nextElementSibling!.textContent = shown < names.length ? `+${names.length - shown}` : '';
+}
+
 /** The header, rendered again only when what it shows changes (not for each new set of handlers). */
 export const guardedHeader = (o: HeaderOptions) =>
   guard([o.t, o.conv?.kind, o.conv?.title, o.conv?.members, o.conv?.muted, o.users, o.me, o.blocked, o.menuOpen], () => renderHeader(o));
@@ -122,14 +146,15 @@ export function renderConfirm(confirm: Confirm | undefined, t: Strings, onClose:
   </dialog>`;
 }
 
-/** The connection banner: quiet while online. Not a live region: the panel announces real changes only (see Notices). */
-export function renderStatus(t: Strings, status: ConnectionStatus, pending: boolean): TemplateResult {
+/** The connection banner, or a failed action: quiet while online. Not a live region: the panel announces real changes only (see Notices). */
+export function renderStatus(t: Strings, status: ConnectionStatus, pending: boolean, failure: string): TemplateResult {
   const text =
-    status === ConnectionStatus.Connecting || status === ConnectionStatus.Syncing ? t.connecting
+    failure ||
+    (status === ConnectionStatus.Connecting || status === ConnectionStatus.Syncing ? t.connecting
     : status === ConnectionStatus.Reconnecting ? (pending ? t.offline : t.reconnecting)
     : status === ConnectionStatus.Refused ? t.refused
-    : '';
-  return html`<div class="status ${text ? '' : 'quiet'}" part="status" dir="auto">${text}</div>`;
+    : '');
+  return html`<div class="status ${text ? (failure ? 'failed' : '') : 'quiet'}" part="status" dir="auto">${text}</div>`;
 }
 
 /** The conversation, or for a direct one not created yet, what its id says. */
@@ -145,7 +170,7 @@ export function renderEmpty(t: Strings, timeline: TimelineState, pending: boolea
   return html`<p class="empty" part="empty" dir="auto">${timeline.hasOlder || !online ? t.loadingMessages : t.empty}</p>`;
 }
 
-// The questions asked before leaving a group, blocking someone, reporting a message and opening a link out.
+// The questions asked before leaving a group, blocking someone, reporting or deleting a message and opening a link out.
 
 export const askLeave = (t: Strings, run: () => unknown): Confirm => ({ title: t.leaveConfirm, detail: t.leaveConfirmDetail, action: t.leave, run });
 
@@ -160,6 +185,13 @@ export const askReport = (t: Strings, run: () => unknown): Confirm => ({
   title: t.reportConfirm,
   detail: t.reportConfirmDetail,
   action: t.report,
+  run,
+});
+
+export const askUnsend = (t: Strings, run: () => unknown): Confirm => ({
+  title: t.unsendConfirm,
+  detail: t.unsendConfirmDetail,
+  action: t.discard,
   run,
 });
 

@@ -102,7 +102,8 @@ export class RowBuilder {
       prev.hasOlder === input.hasOlder &&
       messages.length >= n &&
       messages[0] === prev.messages[0] &&
-      messages[n - 1] === prev.messages[n - 1];
+      messages[n - 1] === prev.messages[n - 1] &&
+      unchanged(prev.messages, messages, n);
     // Appending keeps every stored row: only pending rows, which follow them, may go.
     const keptRows = appended ? this.#stored.length : 0;
     const added = messages.length - n;
@@ -224,6 +225,16 @@ function addMessages(rows: Row[], c: Cursor, me: string, messages: readonly Mess
   }
 }
 
+/**
+ * Whether the first `n` messages are the same objects: a message replaced in
+ * place (it became a tombstone) makes the build start over. Comparing 10,000
+ * references takes microseconds; a rebuild happens once per deletion.
+ */
+function unchanged(before: readonly Message[], after: readonly Message[], n: number): boolean {
+  for (let i = 1; i < n - 1; i++) if (before[i] !== after[i]) return false;
+  return true;
+}
+
 /** Whether a message from `from` at `at` heads a new run after the one the cursor stands on (the same day assumed). */
 function startsRun(c: Cursor, from: string, at: number): boolean {
   return from !== c.from || at - c.at > GROUP_GAP_MS;
@@ -240,7 +251,8 @@ function add(rows: Row[], c: Cursor, me: string, from: string, at: number, key: 
   }
   const own = from === me;
   const row: MessageRow = { kind: 'message', key, from, at, own, first, message, entry, delivery: undefined };
-  if (own && message) c.lastOwn = rows.length;
+  // A tombstone shows no delivery state: the newest own message still there does.
+  if (own && message && !message.hidden) c.lastOwn = rows.length;
   rows.push(row);
   c.from = from;
   c.at = at;

@@ -83,15 +83,34 @@ export function renderRow(row: Row, ctx: RowContext): TemplateResult {
   return renderMessage(row, ctx);
 }
 
+const FLAG = 'M5 3h2v1h11l-2 4 2 4H7v9H5V3zm2 3v4h7.8l-1-2 1-2H7z';
+const BIN = 'M9 3h6l1 1h4v2H4V4h4l1-1zM6 8h12l-1 13H7L6 8zm3 2v9h2v-9H9zm4 0v9h2v-9h-2z';
+
+/** A message's own action beside it: report someone else's, delete (unsend) one's own. */
+const rowButton = (action: string, label: string, title: string, tab: number, d: string) =>
+  html`<button class="icon act ${action}" part="${action}-button" data-action=${action} tabindex=${tab} aria-label=${label} title=${title}>
+    <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true"><path fill="currentColor" d=${d} /></svg>
+  </button>`;
+
 function renderMessage(row: MessageRow, ctx: RowContext): TemplateResult {
   const { t, users } = ctx;
   const tab = row.key === ctx.tabStop ? 0 : -1;
-  // Nothing of a blocked person's message, not even who sent it: the row only keeps its place in the order.
-  if (row.message?.hidden) {
-    return html`<div class="row message blocked" part="message hidden-message" role="listitem" tabindex=${tab} data-key=${row.key} aria-label=${t.blockedMessage}>${t.blockedMessage}</div>`;
-  }
   const name = row.own ? t.you : nameOf(users, row.from);
   const time = formatTime(row.at);
+  const hidden = row.message?.hidden;
+  // Nothing of a blocked person's message, not even who sent it: the row only keeps its place in the order.
+  // A deleted one (a tombstone) says who deleted it and when, in its place on their side.
+  if (hidden) {
+    const text = hidden === 'blocked' ? t.blockedMessage : t.messageDeleted;
+    return html`<div
+      class="row message ${hidden} ${row.own ? 'own' : ''}"
+      part="message hidden-message"
+      role="listitem"
+      tabindex=${tab}
+      data-key=${row.key}
+      aria-label=${hidden === 'blocked' ? text : `${name}, ${time}: ${text}`}
+    >${text}</div>`;
+  }
   const body: StoredBody | Body = row.message?.body ?? row.entry!.body;
   const showName = row.first && !row.own && ctx.group;
   // A focusable list item takes no name from its content: sender, time and what it says name it.
@@ -112,16 +131,16 @@ function renderMessage(row: MessageRow, ctx: RowContext): TemplateResult {
             <time dir="auto" datetime=${new Date(row.at).toISOString()}>${time}</time>
           </div>`
         : html`<span class="visually-hidden">${name}, ${time}</span>`}
-      ${body.kind === 'pin' ? renderPin(body.pin, body.note, t, tab) : renderText(body.text, tab)}
+      <div class="said">
+        ${body.kind === 'pin' ? html`<div class="col">${renderPin(body.pin, body.note, t, tab)}</div>` : renderText(body.text, tab)}
+        ${!row.message
+          ? nothing
+          : row.own
+            ? rowButton('unsend', t.unsendMessage, t.unsendMessage, tab, BIN)
+            : rowButton('report', t.reportMessage(name), t.report, tab, FLAG)}
+      </div>
       ${row.delivery ? renderDelivery(row, t, tab) : nothing}
     </div>
-    ${!row.own && row.message
-      ? html`<button class="icon report" part="report-button" data-action="report" tabindex=${tab} aria-label=${t.reportMessage(name)} title=${t.report}>
-          <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
-            <path fill="currentColor" d="M5 3h2v1h11l-2 4 2 4H7v9H5V3zm2 3v4h7.8l-1-2 1-2H7z" />
-          </svg>
-        </button>`
-      : nothing}
   </div>`;
 }
 
