@@ -41,6 +41,14 @@ export const cloudflareBackend: Backend = {
       PIN_POLICY: config.policy ?? 'anyone',
       ...(config.devTokens ? { PIN_DEV: '1' } : {}),
       ...limitVars(config.limits ?? {}),
+      ...(config.webhooks
+        ? {
+            PIN_WEBHOOK_URL: config.webhooks.url,
+            PIN_WEBHOOK_SECRET: config.webhooks.secret,
+            PIN_WEBHOOK_TEST_RETRY_BASE_MS: String(config.webhooks.retryBaseMs),
+            PIN_WEBHOOK_TEST_HORIZON_MS: String(config.webhooks.horizonMs),
+          }
+        : {}),
     };
     let running: Running | undefined = await run(port, dir, vars);
     const url = `http://127.0.0.1:${port}`;

@@ -1,7 +1,8 @@
 import type { User } from '../../../src/core/types.js';
-import type { AdminBackend, FollowChange, ReportAction, ReportStatus, UserExport } from '../../shared/admin/index.js';
+import type { AdminBackend, DeadLetter, FollowChange, ReportAction, ReportStatus, UserExport, WebhookAdmin } from '../../shared/admin/index.js';
 import { EXPORT_PAGE } from '../../shared/admin/moderation.js';
-import { conversationOf, directoryOf, inboxOf, type Env } from './env.js';
+import { conversationOf, directoryOf, inboxOf, webhooksOf, type Env } from './env.js';
+import { holderOf } from './webhooks.js';
 
 /**
  * The server API over the objects: profiles in the Directory object (a batch
@@ -90,5 +91,33 @@ export function objectsAdminBackend(env: Env): AdminBackend {
     deleteMessage: async (conv: string, seq: number) => conversationOf(env, conv).remove(seq),
     setBan: async (user: string, ban: { until: number | null } | undefined) => inboxOf(env, user).setBan(ban),
     banOf: async (user: string, now: number) => inboxOf(env, user).banOf(now),
+    webhooks: webhooksOf(env) && objectsWebhookAdmin(env),
+  };
+}
+
+/**
+ * Dead letters live in the outboxes of the objects that recorded them; the
+ * directory's registry names those holding failed events, and each call
+ * visits them all. A page takes the first `limit` by id from every object
+ * and merges them, so paging by id is exact across objects.
+ */
+function objectsWebhookAdmin(env: Env): WebhookAdmin {
+  const holders = async () => (await directoryOf(env).outboxes()).map(({ kind, name }) => holderOf(env, kind, name));
+  return {
+    async deadLetters(after: string, limit: number): Promise<DeadLetter[]> {
+      const pages = await Promise.all((await holders()).map((h) => h.webhookDeadLetters(after, limit)));
+      return pages
+        .flat()
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        .slice(0, limit);
+    },
+    async replay(ids: readonly string[] | undefined): Promise<string[]> {
+      const done = await Promise.all((await holders()).map((h) => h.webhookReplay(ids ? [...ids] : undefined)));
+      return done.flat();
+    },
+    async counts() {
+      const all = await Promise.all((await holders()).map((h) => h.webhookCounts()));
+      return all.reduce((sum, c) => ({ pending: sum.pending + c.pending, dead: sum.dead + c.dead }), { pending: 0, dead: 0 });
+    },
   };
 }

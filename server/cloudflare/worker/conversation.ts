@@ -1,16 +1,19 @@
 import { Server } from 'partyserver';
 import type { Conversation as ConversationView, Message, ServerFrame } from '../../../src/protocol/index.js';
 import { ChatCore, type ChatCoreOptions } from '../../../src/core/core.js';
+import type { PinEvent, PinEventInput } from '../../../src/core/events.js';
 import type { Connection, ConversationRecord, ReportRecord, ServerLimits } from '../../../src/core/types.js';
 import { conversationView } from '../../../src/core/views.js';
-import type { ModerationReport } from '../../shared/admin/backend.js';
+import type { DeadLetter, ModerationReport } from '../../shared/admin/backend.js';
 import { SqlConversations } from '../../shared/storage/sql-conversations.js';
+import { AlarmClock } from './alarm.js';
 import { Bridge } from './bridge.js';
 import { UNLIMITED } from './inbox-budget.js';
-import { directoryOf, inboxOf, limitsOf, policyOf, type Env } from './env.js';
+import { directoryOf, inboxOf, limitsOf, policyOf, webhooksOf, type Env } from './env.js';
 import { FactsDirectory } from './facts-directory.js';
 import { durableSql } from './sql.js';
-import type { Envelope, Facts, InboxDelivery, Origin } from './wire.js';
+import { ObjectWebhooks, type OutboxHolder } from './webhooks.js';
+import type { Delivered, Envelope, Facts, InboxDelivery, Origin } from './wire.js';
 
 /** Members behind by more than this get the newest ones and page for the rest. */
 const REDELIVER = 100;
@@ -18,6 +21,20 @@ const REDELIVER = 100;
 const RECHECK_MS = 10_000;
 /** Sessions of sockets not heard from for this long are forgotten. */
 const SESSION_IDLE_MS = 10 * 60_000;
+/**
+ * A `message.created` waits this long at most for the members' inboxes to
+ * say whether a socket of theirs got the message; then it goes as it is,
+ * naming every member not heard from as offline (a host may notify one
+ * person too many, never one too few).
+ */
+const PRESENCE_HOLD_MS = 15_000;
+
+/** A `message.created` waiting for its fan-out: whose inbox has not answered, and who had no socket. */
+interface Held {
+  event: Extract<PinEvent, { type: 'message.created' }>;
+  waiting: Set<string>;
+  offline: Set<string>;
+}
 
 /**
  * Budgets are the sender's inbox's to charge (it sees each of its person's
@@ -77,6 +94,15 @@ class ConversationCore extends ChatCore {
   override broadcast(users: readonly string[], frame: ServerFrame, skip?: Connection): void {
     this.route(users, frame, skip);
   }
+
+  /**
+   * Nobody's sockets are here: `message.created` names every other member as
+   * offline, and the fan-out's answers take out those whose inbox had a
+   * socket open (see Held).
+   */
+  override isOnline(): boolean {
+    return false;
+  }
 }
 
 /**
@@ -90,7 +116,7 @@ class ConversationCore extends ChatCore {
  * catch-up from storage that starts with the conversation's view, since the
  * missed frame may be the one that put the conversation in their list.
  */
-export class Conversation extends Server<Env> {
+export class Conversation extends Server<Env> implements OutboxHolder {
   private state?: {
     /** The conversation's rows: this object is their only writer. */
     store: ConversationStore;
@@ -105,6 +131,9 @@ export class Conversation extends Server<Env> {
   private readonly queues = new Map<string, InboxDelivery[]>();
   private readonly sending = new Set<string>();
   private alarmSet = false;
+  private readonly clock = new AlarmClock(this.ctx.storage);
+  private hooksOrOff: ObjectWebhooks | null | undefined;
+  private readonly held = new Map<number, Held>();
   /** The conversation's id, when the runtime did not give the object its name (see `name`). */
   private recalled: string | undefined;
 
@@ -223,6 +252,9 @@ export class Conversation extends Server<Env> {
     if (!record) return { dropped: false, members: [] };
     const { core, store, behind } = this.live();
     core.eraseFromConversations(user);
+    this.hooks()?.forget(user);
+    for (const held of this.held.values()) if (held.event.data.members.includes(user)) held.waiting.clear();
+    for (const [seq, held] of this.held) if (held.waiting.size === 0) this.held.delete(seq);
     this.queues.delete(user);
     behind.delete(user);
     const { sql } = this.ctx.storage;
@@ -264,6 +296,8 @@ export class Conversation extends Server<Env> {
 
   /** Catches up members whose inbox missed deliveries (a failed call, or a restart mid fan-out). */
   override async onAlarm(): Promise<void> {
+    // Rung for the outbox or for a recheck, it rechecks: a recheck that finds nothing missed costs a read.
+    this.clock.rang();
     this.alarmSet = false;
     try {
       this.catchUpAll();
@@ -273,6 +307,65 @@ export class Conversation extends Server<Env> {
       this.arm();
     }
     this.flush();
+    try {
+      await this.hooks()?.round();
+    } catch (error) {
+      console.error('[pin-messaging] conversation webhooks', error instanceof Error ? error.message : error);
+    }
+  }
+
+  // The server API's webhook calls (see ObjectWebhooks) ------------------------
+
+  async webhookDeadLetters(after: string, limit: number): Promise<DeadLetter[]> {
+    return (await this.hooks()?.deadLetters(after, limit)) ?? [];
+  }
+
+  async webhookReplay(ids: string[] | undefined): Promise<string[]> {
+    return (await this.hooks()?.replay(ids)) ?? [];
+  }
+
+  async webhookCounts(): Promise<{ pending: number; dead: number }> {
+    return (await this.hooks()?.counts()) ?? { pending: 0, dead: 0 };
+  }
+
+  /** The outbox, or null when webhooks are off. */
+  private hooks(): ObjectWebhooks | null {
+    if (this.hooksOrOff === undefined) {
+      const settings = webhooksOf(this.env);
+      this.hooksOrOff = settings ? new ObjectWebhooks(this.ctx.storage, this.env, settings, 'conversation', () => this.name, this.clock) : null;
+    }
+    return this.hooksOrOff;
+  }
+
+  /**
+   * The core's events. A `message.created` with members to hear from is
+   * recorded due only after PRESENCE_HOLD_MS and completed sooner, once every
+   * member's inbox answered the fan-out (see `settle`).
+   */
+  private recordEvent(input: PinEventInput): void {
+    const hooks = this.hooks()!;
+    if (input.type !== 'message.created' || input.data.offline.length === 0) return void hooks.record(input);
+    const event = hooks.record(input, input.at + PRESENCE_HOLD_MS) as Held['event'];
+    this.held.set(event.seq ?? 0, { event, waiting: new Set(input.data.offline), offline: new Set(input.data.offline) });
+  }
+
+  /**
+   * A member's inbox answered a delivery of `seqs` (`seen`), or failed
+   * (undefined: no socket of theirs got them). A member whose inbox had a
+   * socket open, or who withholds the sender's messages (a block), is not
+   * offline for them.
+   */
+  private settle(user: string, seqs: readonly number[], seen: Delivered | undefined): void {
+    for (const seq of seqs) {
+      const held = this.held.get(seq);
+      if (!held?.waiting.delete(user)) continue;
+      if (seen && (seen.online || seen.hidden.includes(seq))) held.offline.delete(user);
+      if (held.waiting.size > 0) continue;
+      this.held.delete(seq);
+      const { event } = held;
+      const done = { ...event, data: { ...event.data, offline: event.data.offline.filter((u) => held.offline.has(u)) } };
+      if (this.hooks()?.outbox.complete(done, Date.now())) this.hooks()?.wake();
+    }
   }
 
   private catchUpAll(): void {
@@ -304,6 +397,8 @@ export class Conversation extends Server<Env> {
     this.state = undefined;
     this.recalled = undefined;
     this.queues.clear();
+    this.held.clear();
+    this.hooksOrOff?.reset();
   }
 
   private live() {
@@ -315,7 +410,14 @@ export class Conversation extends Server<Env> {
     sql.exec('CREATE TABLE IF NOT EXISTS behind (user_id TEXT PRIMARY KEY)');
     const behind = new Set(sql.exec<{ user_id: string }>('SELECT user_id FROM behind').toArray().map((r) => r.user_id));
     const core = new ConversationCore(
-      { directory: facts, conversations: store, policy: policyOf(this.env), limits: { ...limitsOf(this.env), ...UNMETERED }, onError: (e) => console.error('[pin-messaging] conversation', e) },
+      {
+        directory: facts,
+        conversations: store,
+        policy: policyOf(this.env),
+        limits: { ...limitsOf(this.env), ...UNMETERED },
+        events: this.hooks() ? { record: (input) => this.recordEvent(input) } : undefined,
+        onError: (e) => console.error('[pin-messaging] conversation', e),
+      },
       (users, frame, skip) => this.route(users, frame, skip),
     );
     this.state = { store, facts, core, connections: new Map(), behind };
@@ -386,7 +488,7 @@ export class Conversation extends Server<Env> {
   private arm(): void {
     if (this.alarmSet) return;
     this.alarmSet = true;
-    void this.ctx.storage.setAlarm(Date.now() + RECHECK_MS);
+    void this.clock.request(Date.now() + RECHECK_MS);
   }
 
   /** Starts a delivery to every inbox with frames queued and none in flight. */
@@ -400,16 +502,20 @@ export class Conversation extends Server<Env> {
     try {
       for (let batch = await this.take(user); batch.length > 0; batch = await this.take(user)) {
         const catchUp = this.live().behind.has(user);
+        const seqs = batch.flatMap((d) => (d.seq !== undefined ? [d.seq] : []));
+        let seen: Delivered;
         try {
-          await inbox.deliver(this.name, batch);
+          seen = await inbox.deliver(this.name, batch);
         } catch (error) {
           // What the member missed is stored: the next delivery to them, or the alarm, catches them up.
           console.error('[pin-messaging] delivery failed', error instanceof Error ? error.message : error);
+          this.settle(user, seqs, undefined);
           this.setBehind(user, true);
           this.queues.delete(user);
           this.arm();
           return;
         }
+        this.settle(user, seqs, seen);
         const seq = Math.max(0, ...batch.map((d) => d.seq ?? 0));
         if (seq > 0) this.markDelivered(user, seq);
         if (catchUp) this.setBehind(user, false);

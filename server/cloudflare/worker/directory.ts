@@ -120,7 +120,27 @@ export class Directory extends Server<Env> {
       for (const conv of dropped) sql.exec('DELETE FROM report_index WHERE conv = ?', conv);
       sql.exec('UPDATE report_index SET reporter = ? WHERE reporter = ?', DELETED_USER, user);
       sql.exec('UPDATE report_index SET sender = ? WHERE sender = ?', DELETED_USER, user);
+      sql.exec("DELETE FROM webhook_objects WHERE kind = 'inbox' AND name = ?", user);
+      for (const conv of dropped) sql.exec("DELETE FROM webhook_objects WHERE kind = 'conversation' AND name = ?", conv);
     });
+  }
+
+  // Webhook outboxes ----------------------------------------------------------
+  // Objects whose outbox holds failed or dead events (see ObjectWebhooks):
+  // the server API's dead-letter calls visit these only.
+
+  async noteOutbox(kind: 'conversation' | 'inbox', name: string, holds: boolean): Promise<void> {
+    this.live();
+    if (holds) this.ctx.storage.sql.exec('INSERT OR IGNORE INTO webhook_objects (kind, name) VALUES (?, ?)', kind, name);
+    else this.ctx.storage.sql.exec('DELETE FROM webhook_objects WHERE kind = ? AND name = ?', kind, name);
+  }
+
+  async outboxes(): Promise<{ kind: 'conversation' | 'inbox'; name: string }[]> {
+    this.live();
+    return this.ctx.storage.sql
+      .exec<{ kind: string; name: string }>('SELECT kind, name FROM webhook_objects ORDER BY kind, name')
+      .toArray()
+      .map((r) => ({ kind: r.kind === 'inbox' ? 'inbox' : 'conversation', name: r.name }));
   }
 
   private live(): SqlDirectory {
@@ -131,6 +151,7 @@ export class Directory extends Server<Env> {
         id TEXT PRIMARY KEY, conv TEXT NOT NULL, seq INTEGER NOT NULL, reporter TEXT NOT NULL, sender TEXT,
         reason TEXT, at INTEGER NOT NULL, status TEXT NOT NULL DEFAULT 'open', action TEXT, resolved_at INTEGER)`);
       this.ctx.storage.sql.exec('CREATE INDEX IF NOT EXISTS report_index_by_status ON report_index (status)');
+      this.ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS webhook_objects (kind TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (kind, name))');
     }
     return this.store;
   }

@@ -1,6 +1,9 @@
 import { POLICIES } from '../../../src/core/policies.js';
 import type { MessagingPolicy, ServerLimits } from '../../../src/core/types.js';
 import type { TokenLimits } from '../../shared/auth.js';
+import type { DeliveryConfig } from '../../shared/webhooks/attempt.js';
+import { DEFAULT_NOTIFICATIONS, type NotificationSettings } from '../../shared/webhooks/notifications.js';
+import { DEFAULT_SCHEDULE } from '../../shared/webhooks/schedule.js';
 import type { Conversation } from './conversation.js';
 import type { Directory } from './directory.js';
 import type { Inbox } from './inbox.js';
@@ -54,9 +57,62 @@ export interface Env {
   PIN_ADMIN_KEY?: string;
   /** Deprecated name of PIN_ADMIN_KEY, still read when PIN_ADMIN_KEY is unset. */
   PIN_ADMIN_SECRET?: string;
+  /** Where webhook events are POSTed; unset: no events are recorded. */
+  PIN_WEBHOOK_URL?: string;
+  /** HMAC-SHA256 key of the `Pin-Signature` header, at least 32 characters (a secret). */
+  PIN_WEBHOOK_SECRET?: string;
+  /** `notification.due` after this many minutes unread while offline (default 10), and at most this many per person a day (default 10). */
+  PIN_WEBHOOK_NOTIFY_AFTER_MIN?: string;
+  PIN_WEBHOOK_NOTIFY_PER_DAY?: string;
+  /** A try with no answer after this long fails, ms (default 10000). */
+  PIN_WEBHOOK_TIMEOUT_MS?: string;
+  /**
+   * Tests only: the first retry's delay ceiling and the dead-letter horizon,
+   * ms, so a test sees a dead letter in seconds instead of 24 hours. Never
+   * set them in production: they are not documented as settings.
+   */
+  PIN_WEBHOOK_TEST_RETRY_BASE_MS?: string;
+  PIN_WEBHOOK_TEST_HORIZON_MS?: string;
 }
 
 export const DEFAULT_CLAIM = 'pin-messaging';
+
+/** Webhook settings, as every object reads them; undefined when webhooks are off. */
+export interface WebhookSettings {
+  delivery: Omit<DeliveryConfig, 'now' | 'random'>;
+  notifications: NotificationSettings;
+}
+
+let warned = false;
+
+export function webhooksOf(env: Env): WebhookSettings | undefined {
+  const url = env.PIN_WEBHOOK_URL;
+  if (!url) return undefined;
+  const secret = env.PIN_WEBHOOK_SECRET ?? '';
+  if (secret.length < 32 && !warned) {
+    // A worker cannot refuse to start: the events are still recorded and signed, and the log says why to fix it.
+    warned = true;
+    console.error('[pin-messaging] PIN_WEBHOOK_SECRET must have at least 32 characters');
+  }
+  const base = numberOf(env.PIN_WEBHOOK_TEST_RETRY_BASE_MS);
+  const notifyAfter = numberOf(env.PIN_WEBHOOK_NOTIFY_AFTER_MIN);
+  return {
+    delivery: {
+      url,
+      secret,
+      timeoutMs: numberOf(env.PIN_WEBHOOK_TIMEOUT_MS) ?? 10_000,
+      schedule: {
+        ...DEFAULT_SCHEDULE,
+        ...(base !== undefined ? { baseMs: base, capMs: base * 4 } : {}),
+        horizonMs: numberOf(env.PIN_WEBHOOK_TEST_HORIZON_MS) ?? DEFAULT_SCHEDULE.horizonMs,
+      },
+    },
+    notifications: {
+      delayMs: notifyAfter === undefined ? DEFAULT_NOTIFICATIONS.delayMs : notifyAfter * 60_000,
+      perDay: numberOf(env.PIN_WEBHOOK_NOTIFY_PER_DAY) ?? DEFAULT_NOTIFICATIONS.perDay,
+    },
+  };
+}
 
 export function policyOf(env: Env): MessagingPolicy {
   const name = env.PIN_POLICY || 'anyone';

@@ -19,13 +19,16 @@ import { bannedReason, ChatCore } from '../../../src/core/core.js';
 import { GATED_MESSAGE, SendGate } from '../../../src/core/gate.js';
 import type { Connection, ServerLimits } from '../../../src/core/types.js';
 import { withheldPage, type ProfileClaims } from '../../../src/core/views.js';
-import { conversationOf, directoryOf, inboxOf, limitsOf, policyOf, socketsPerUserOf, type Env } from './env.js';
+import type { DeadLetter } from '../../shared/admin/backend.js';
+import { AlarmClock } from './alarm.js';
+import { conversationOf, directoryOf, inboxOf, limitsOf, policyOf, socketsPerUserOf, webhooksOf, type Env } from './env.js';
 import { PersonBudget, UNLIMITED } from './inbox-budget.js';
 import { Bridge } from './bridge.js';
 import { checkCreation, factsFor, prefetch, type Reads } from './inbox-reads.js';
 import { InboxDirectory, InboxList, type Prefetched } from './inbox-store.js';
 import { durableSql } from './sql.js';
-import { decodeClaims, PROFILE_HEADER, type Envelope, type InboxDelivery } from './wire.js';
+import { ObjectWebhooks, type OutboxHolder } from './webhooks.js';
+import { decodeClaims, PROFILE_HEADER, type Delivered, type Envelope, type InboxDelivery } from './wire.js';
 
 /** Frames about one conversation: its object handles them. */
 const CONVERSATION_FRAMES = new Set<ClientFrame['t']>(['send', 'history', 'read', 'typing', 'leave', 'mute', 'report', 'unsend']);
@@ -86,7 +89,7 @@ class InboxCore extends ChatCore {
  * here by the same core, over this person's data. Deliveries from
  * conversation objects update the list, then reach every socket.
  */
-export class Inbox extends Server<Env> {
+export class Inbox extends Server<Env> implements OutboxHolder {
   static override options = { hibernate: true };
 
   private state?: { people: InboxDirectory; list: InboxList; core: InboxCore; budget: PersonBudget };
@@ -95,6 +98,8 @@ export class Inbox extends Server<Env> {
   /** Sockets that have had their first welcome (it is never refused). */
   private readonly greeted = new Set<string>();
   private readonly opened = new Map<string, Connection>();
+  private readonly clock = new AlarmClock(this.ctx.storage);
+  private hooksOrOff: ObjectWebhooks | null | undefined;
   private readonly chains = new Map<string, Promise<void>>();
   private readonly queues = new Map<string, Forwarded[]>();
   /**
@@ -170,9 +175,44 @@ export class Inbox extends Server<Env> {
 
   // RPC from conversation objects, other inboxes and the worker --------------
 
-  /** Frames from a conversation for this person's sockets. */
-  async deliver(conv: string, deliveries: InboxDelivery[]): Promise<void> {
-    this.apply(conv, deliveries);
+  /** Frames from a conversation for this person's sockets; says whether one was open (webhooks' `offline`). */
+  async deliver(conv: string, deliveries: InboxDelivery[]): Promise<Delivered> {
+    const hidden = this.apply(conv, deliveries);
+    let online = false;
+    for (const _ of this.getConnections()) online = true;
+    return { online, hidden };
+  }
+
+  // Webhooks: `user.blocked` is recorded here (see ObjectWebhooks) -------------
+
+  override async onAlarm(): Promise<void> {
+    this.clock.rang();
+    try {
+      await this.hooks()?.round();
+    } catch (error) {
+      console.error('[pin-messaging] inbox webhooks', error instanceof Error ? error.message : error);
+    }
+  }
+
+  async webhookDeadLetters(after: string, limit: number): Promise<DeadLetter[]> {
+    return (await this.hooks()?.deadLetters(after, limit)) ?? [];
+  }
+
+  async webhookReplay(ids: string[] | undefined): Promise<string[]> {
+    return (await this.hooks()?.replay(ids)) ?? [];
+  }
+
+  async webhookCounts(): Promise<{ pending: number; dead: number }> {
+    return (await this.hooks()?.counts()) ?? { pending: 0, dead: 0 };
+  }
+
+  /** The outbox, or null when webhooks are off. */
+  private hooks(): ObjectWebhooks | null {
+    if (this.hooksOrOff === undefined) {
+      const settings = webhooksOf(this.env);
+      this.hooksOrOff = settings ? new ObjectWebhooks(this.ctx.storage, this.env, settings, 'inbox', () => this.name, this.clock) : null;
+    }
+    return this.hooksOrOff;
   }
 
   /** Someone blocked (or unblocked) this person. */
@@ -254,6 +294,7 @@ export class Inbox extends Server<Env> {
     const { people, list } = this.live();
     for (const conv of list.ids()) if (directMembers(conv)?.includes(user)) list.forget(conv);
     people.forgetUser(user);
+    this.hooks()?.forget(user);
   }
 
   /** This person was erased: their sockets close and everything the object stored goes. */
@@ -262,6 +303,7 @@ export class Inbox extends Server<Env> {
     this.state = undefined;
     this.queues.clear();
     this.gates.clear();
+    this.hooksOrOff?.reset();
     await this.ctx.storage.deleteAll();
   }
 
@@ -294,6 +336,7 @@ export class Inbox extends Server<Env> {
         conversations: list,
         policy: policyOf(this.env),
         limits: { ...limits, ...GATED },
+        events: this.hooks()?.port,
         onError: (e) => console.error('[pin-messaging] inbox', e),
       });
       core.budget = budget;
@@ -585,12 +628,15 @@ export class Inbox extends Server<Env> {
     if (target) sendTo(target, JSON.stringify(frame));
   }
 
-  private apply(conv: string, deliveries: InboxDelivery[]): void {
+  /** Applies deliveries; returns the seqs of the messages withheld (their senders are blocked). */
+  private apply(conv: string, deliveries: InboxDelivery[]): number[] {
     const { list } = this.live();
+    const hidden: number[] = [];
     for (const delivery of deliveries) {
       // One bad delivery must not cost the person the others.
       try {
         const d = this.withholding(conv, delivery);
+        if (delivery.seq !== undefined && d.frame !== delivery.frame && d.frame.includes('"hidden":"blocked"')) hidden.push(delivery.seq);
         if (d.only !== undefined) {
           const socket = this.getConnection(d.only);
           if (!socket) continue;
@@ -604,6 +650,7 @@ export class Inbox extends Server<Env> {
         console.error('[pin-messaging] inbox delivery', error instanceof Error ? error.message : error);
       }
     }
+    return hidden;
   }
 
   /**

@@ -75,3 +75,9 @@ export interface InboxDelivery {
   /** Close the `only` socket with this code instead of sending `frame`. */
   close?: number;
 }
+
+/** An inbox's answer to a delivery: whether a socket of the person was open, and the `msg` seqs it withheld (a block). */
+export interface Delivered {
+  online: boolean;
+  hidden: number[];
+}
