@@ -36,6 +36,8 @@ export interface WebhookConfig {
   retryBaseMs: number;
   /** Failing this long dead-letters an event, ms (24 hours in production). */
   horizonMs: number;
+  /** `notification.due` after this long unread while offline, ms (10 minutes by default). */
+  notifyAfterMs?: number;
 }
 
 export interface TestServer {

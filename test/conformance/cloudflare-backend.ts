@@ -47,6 +47,7 @@ export const cloudflareBackend: Backend = {
             PIN_WEBHOOK_SECRET: config.webhooks.secret,
             PIN_WEBHOOK_TEST_RETRY_BASE_MS: String(config.webhooks.retryBaseMs),
             PIN_WEBHOOK_TEST_HORIZON_MS: String(config.webhooks.horizonMs),
+            ...(config.webhooks.notifyAfterMs !== undefined ? { PIN_WEBHOOK_NOTIFY_AFTER_MIN: String(config.webhooks.notifyAfterMs / 60_000) } : {}),
           }
         : {}),
     };

@@ -31,6 +31,9 @@ export const nodeBackend: Backend = {
         secret: config.webhooks.secret,
         schedule: { baseMs: config.webhooks.retryBaseMs, capMs: config.webhooks.retryBaseMs * 4, horizonMs: config.webhooks.horizonMs },
         pollMs: 50,
+        notifyAfterMs: config.webhooks.notifyAfterMs,
+        // The scan's own period, well under the delay, so the delay is what a test sees.
+        scanEveryMs: config.webhooks.notifyAfterMs === undefined ? undefined : Math.max(50, config.webhooks.notifyAfterMs / 10),
       },
       log: () => {},
     };

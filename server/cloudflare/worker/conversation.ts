@@ -12,6 +12,7 @@ import { UNLIMITED } from './inbox-budget.js';
 import { directoryOf, inboxOf, limitsOf, policyOf, webhooksOf, type Env } from './env.js';
 import { FactsDirectory } from './facts-directory.js';
 import { durableSql } from './sql.js';
+import { NotificationTimers } from './notify.js';
 import { ObjectWebhooks, type OutboxHolder } from './webhooks.js';
 import type { Delivered, Envelope, Facts, InboxDelivery, Origin } from './wire.js';
 
@@ -133,6 +134,7 @@ export class Conversation extends Server<Env> implements OutboxHolder {
   private alarmSet = false;
   private readonly clock = new AlarmClock(this.ctx.storage);
   private hooksOrOff: ObjectWebhooks | null | undefined;
+  private timers: NotificationTimers | undefined;
   private readonly held = new Map<number, Held>();
   /** The conversation's id, when the runtime did not give the object its name (see `name`). */
   private recalled: string | undefined;
@@ -253,6 +255,7 @@ export class Conversation extends Server<Env> implements OutboxHolder {
     const { core, store, behind } = this.live();
     core.eraseFromConversations(user);
     this.hooks()?.forget(user);
+    this.timers?.forget(user);
     for (const held of this.held.values()) if (held.event.data.members.includes(user)) held.waiting.clear();
     for (const [seq, held] of this.held) if (held.waiting.size === 0) this.held.delete(seq);
     this.queues.delete(user);
@@ -309,9 +312,16 @@ export class Conversation extends Server<Env> implements OutboxHolder {
     this.flush();
     try {
       await this.hooks()?.round();
+      if (this.hooks()) await this.notices().fire(() => this.name, (user, note) => inboxOf(this.env, user).noticeUnread(note));
     } catch (error) {
       console.error('[pin-messaging] conversation webhooks', error instanceof Error ? error.message : error);
     }
+  }
+
+  /** Timers of `notification.due` (webhooks on). */
+  private notices(): NotificationTimers {
+    this.timers ??= new NotificationTimers(this.ctx.storage, this.hooks()!.settings.notifications, this.clock);
+    return this.timers;
   }
 
   // The server API's webhook calls (see ObjectWebhooks) ------------------------
@@ -344,6 +354,7 @@ export class Conversation extends Server<Env> implements OutboxHolder {
    */
   private recordEvent(input: PinEventInput): void {
     const hooks = this.hooks()!;
+    if (input.type === 'message.created') this.notices().arm(input.data.offline, input.at);
     if (input.type !== 'message.created' || input.data.offline.length === 0) return void hooks.record(input);
     const event = hooks.record(input, input.at + PRESENCE_HOLD_MS) as Held['event'];
     this.held.set(event.seq ?? 0, { event, waiting: new Set(input.data.offline), offline: new Set(input.data.offline) });
@@ -399,6 +410,7 @@ export class Conversation extends Server<Env> implements OutboxHolder {
     this.queues.clear();
     this.held.clear();
     this.hooksOrOff?.reset();
+    this.timers?.reset();
   }
 
   private live() {

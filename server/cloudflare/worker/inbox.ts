@@ -27,6 +27,7 @@ import { Bridge } from './bridge.js';
 import { checkCreation, factsFor, prefetch, type Reads } from './inbox-reads.js';
 import { InboxDirectory, InboxList, type Prefetched } from './inbox-store.js';
 import { durableSql } from './sql.js';
+import { decideNotice, type NoticeAnswer, type UnreadNote } from './notify.js';
 import { ObjectWebhooks, type OutboxHolder } from './webhooks.js';
 import { decodeClaims, PROFILE_HEADER, type Delivered, type Envelope, type InboxDelivery } from './wire.js';
 
@@ -194,6 +195,15 @@ export class Inbox extends Server<Env> implements OutboxHolder {
     }
   }
 
+  /** A conversation's timer found this person with unread messages there: whether to record a `notification.due` (see notify.ts). */
+  async noticeUnread(note: UnreadNote): Promise<NoticeAnswer> {
+    const hooks = this.hooks();
+    if (!hooks) return { notified: false };
+    let online = false;
+    for (const _ of this.getConnections()) online = true;
+    return decideNotice(hooks, this.name, note, { online, blocked: this.live().people.blockedBy(this.name), now: Date.now() });
+  }
+
   async webhookDeadLetters(after: string, limit: number): Promise<DeadLetter[]> {
     return (await this.hooks()?.deadLetters(after, limit)) ?? [];
   }
@@ -292,9 +302,10 @@ export class Inbox extends Server<Env> implements OutboxHolder {
   async forgetPerson(user: string): Promise<void> {
     if (!USER_ID.test(user) || user === this.name) return;
     const { people, list } = this.live();
-    for (const conv of list.ids()) if (directMembers(conv)?.includes(user)) list.forget(conv);
+    const direct = list.ids().filter((conv) => directMembers(conv)?.includes(user));
+    for (const conv of direct) list.forget(conv);
     people.forgetUser(user);
-    this.hooks()?.forget(user);
+    this.hooks()?.forget(user, direct);
   }
 
   /** This person was erased: their sockets close and everything the object stored goes. */

@@ -1,6 +1,6 @@
 import type { EventPort, PinEventInput } from '../../../src/core/events.js';
 import type { DeadLetter } from '../../shared/admin/backend.js';
-import { migrate } from '../../shared/storage/migrate.js';
+import { migrate, type Sql } from '../../shared/storage/migrate.js';
 import { attempt, type DeliveryConfig } from '../../shared/webhooks/attempt.js';
 import { SqlOutbox } from '../../shared/webhooks/outbox.js';
 import type { AlarmClock } from './alarm.js';
@@ -38,6 +38,7 @@ export interface OutboxHolder {
  */
 export class ObjectWebhooks {
   private outboxStore?: SqlOutbox;
+  private binding?: Sql;
   private remembered = false;
   private readonly config: DeliveryConfig;
 
@@ -60,8 +61,15 @@ export class ObjectWebhooks {
       migrate(sql, ['webhooks']);
       sql.run('CREATE TABLE IF NOT EXISTS webhook_state (name TEXT NOT NULL, registered INTEGER NOT NULL DEFAULT 0)');
       this.outboxStore = new SqlOutbox(sql);
+      this.binding = sql;
     }
     return this.outboxStore;
+  }
+
+  /** The object's SQL, with the webhook tables made (notices are kept beside the outbox). */
+  get sql(): Sql {
+    void this.outbox;
+    return this.binding!;
   }
 
   /** The core's event port: every event due at once. */
@@ -132,14 +140,18 @@ export class ObjectWebhooks {
     return { pending, dead };
   }
 
-  /** Drops the events that name `user` (erasure: nothing of theirs is kept). */
-  forget(user: string): void {
-    if (this.holds()) this.storage.sql.exec('DELETE FROM webhook_outbox WHERE instr(body, ?) > 0', JSON.stringify(user));
+  /** Drops the events that name `user` or one of `convs` (erasure: nothing of theirs is kept), and notices about those. */
+  forget(user: string, convs: readonly string[] = []): void {
+    if (!this.holds()) return;
+    const { sql } = this.storage;
+    for (const name of [user, ...convs]) sql.exec('DELETE FROM webhook_outbox WHERE instr(body, ?) > 0', JSON.stringify(name));
+    for (const conv of convs) sql.exec('DELETE FROM webhook_notices WHERE conv = ?', conv);
   }
 
   /** After deleteAll or an undone batch: the tables are gone. */
   reset(): void {
     this.outboxStore = undefined;
+    this.binding = undefined;
     this.remembered = false;
   }
 

@@ -214,4 +214,49 @@ export function webhooksSuite(backend: Backend): void {
     assert.equal(receiver.badSignatures, 0);
     await closeAll(a);
   });
+  test('notification.due: unread for the delay while offline, once per conversation and window, again only for newer messages', async () => {
+    const delay = 1_500;
+    const hooks = await Receiver.start();
+    const own = await backend.start({ webhooks: { url: hooks.url, secret: HOOK_SECRET, retryBaseMs: RETRY_BASE_MS, horizonMs: 60_000, notifyAfterMs: delay } });
+    try {
+      const put = (id: string) => fetch(`${own.url}/admin/v1/users/${id}`, { method: 'PUT', headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: id }) });
+      const a = await TestClient.connect(own, uid('na'));
+      const away = uid('nb');
+      assert.equal((await put(away)).status, 200);
+      const here = await TestClient.connect(own, uid('nc'));
+      const dm = directConversationId(a.user, away);
+      const ack = async (conv: string, text: string, extra: object = {}) => {
+        const id = clientId();
+        a.send({ t: 'send', conv, id, body: { kind: 'text', text }, ...extra });
+        const answer = await a.next((f) => (f.t === 'ack' || f.t === 'error') && f.id === id, 10_000);
+        assert.equal(answer.t, 'ack', JSON.stringify(answer));
+        return answer as { seq: number; at: number };
+      };
+      const first = await ack(dm, 'one', { to: [away] });
+      await ack(dm, 'two');
+      const withHere = directConversationId(a.user, here.user);
+      await ack(withHere, 'you are online', { to: [here.user] });
+      await here.next('msg', (f) => f.conv === withHere, 10_000);
+
+      const notices = (user: string) => hooks.of('notification.due').filter((e) => e.data.user === user);
+      const due = await eventually('a notification.due', () => notices(away)[0], delay + ARRIVAL_MS);
+      assert.ok(Date.now() - first.at >= delay - 50, 'not before the delay');
+      assert.deepEqual([due.conv, due.seq, due.data.unread, due.data.since], [dm, 2, 2, first.at]);
+      const sent = hooks.requests.find((r) => r.event.id === due.id);
+      assert.ok(sent?.verified, 'signed like every event');
+
+      await new Promise((resolve) => setTimeout(resolve, delay * 2));
+      assert.equal(notices(away).length, 1, 'once: nothing newer came');
+      assert.deepEqual(notices(here.user), [], 'nobody is notified while a socket of theirs is open');
+
+      const third = await ack(dm, 'three');
+      const again = await eventually('a second notification.due', () => notices(away)[1], delay * 2 + ARRIVAL_MS);
+      assert.deepEqual([again.seq, again.data.unread, again.data.since], [3, 3, third.at], 'for the newer message, counting all unread');
+      assert.notEqual(again.id, due.id);
+      await closeAll(a, here);
+    } finally {
+      await own.stop();
+      await hooks.down();
+    }
+  });
 }
