@@ -440,6 +440,8 @@ async function webhooks(): Promise<void> {
       taken.webhooks = { stored, delivered: atEnd - received, backlog: Math.max(0, expected - atEnd), drainMs: performance.now() - t0 };
       received = drained;
     });
+    // A try that failed is retried after up to 10 s (backoff): give the last ones that long and more before counting.
+    await drainWebhooks(receiver, expected, 25_000);
     printWebhooks(reports, await receiver.stats(), expected);
   } finally {
     for (const s of subjects) {
@@ -452,8 +454,8 @@ async function webhooks(): Promise<void> {
 
 const messageEvents = (stats: ReceiverStats) => stats.byType['message.created'] ?? 0;
 
-/** Waits until the receiver has `expected` distinct message.created events, or none came for 5 s; returns how many it has. */
-async function drainWebhooks(receiver: RunningReceiver, expected: number): Promise<number> {
+/** Waits until the receiver has `expected` distinct message.created events, or none came for `stallMs`; returns how many it has. */
+async function drainWebhooks(receiver: RunningReceiver, expected: number, stallMs = 5_000): Promise<number> {
   const deadline = performance.now() + WEBHOOK_DRAIN_MS;
   let last = -1;
   let progressAt = performance.now();
@@ -461,7 +463,7 @@ async function drainWebhooks(receiver: RunningReceiver, expected: number): Promi
     const count = messageEvents(await receiver.stats());
     if (count >= expected || performance.now() > deadline) return count;
     if (count !== last) (last = count), (progressAt = performance.now());
-    else if (performance.now() - progressAt > 5_000) return count;
+    else if (performance.now() - progressAt > stallMs) return count;
     await new Promise((r) => setTimeout(r, 25));
   }
 }
