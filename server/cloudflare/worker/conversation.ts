@@ -254,8 +254,10 @@ export class Conversation extends Server<Env> implements OutboxHolder {
     if (!record) return { dropped: false, members: [] };
     const { core, store, behind } = this.live();
     core.eraseFromConversations(user);
-    this.hooks()?.forget(user);
-    this.timers?.forget(user);
+    if (this.hooks()) {
+      this.hooks()!.forget(user);
+      this.notices().forget(user);
+    }
     for (const held of this.held.values()) if (held.event.data.members.includes(user)) held.waiting.clear();
     for (const [seq, held] of this.held) if (held.waiting.size === 0) this.held.delete(seq);
     this.queues.delete(user);
@@ -269,7 +271,13 @@ export class Conversation extends Server<Env> implements OutboxHolder {
       this.live().connections.delete(key);
     }
     const dropped = store.getConversation(this.name) === undefined;
-    if (dropped) sql.exec('DELETE FROM fanout');
+    if (dropped) {
+      sql.exec('DELETE FROM fanout');
+      if (this.hooks()) {
+        this.hooks()!.clear();
+        this.notices().clear();
+      }
+    }
     this.flush();
     return { dropped, members: record.members.filter((m) => m !== user) };
   }

@@ -78,6 +78,14 @@ export class NotificationTimers {
     sql.exec('DELETE FROM notify_sent WHERE user_id = ?', user);
   }
 
+  /** Every timer and notice mark goes (a direct conversation erased whole). */
+  clear(): void {
+    if (!this.exists()) return;
+    const sql = this.tables();
+    sql.exec('DELETE FROM notify_timers');
+    sql.exec('DELETE FROM notify_sent');
+  }
+
   /** After deleteAll or an undone batch: the tables are gone. */
   reset(): void {
     this.ready = false;

@@ -14,6 +14,10 @@ export type OutboxKind = 'conversation' | 'inbox';
 const CONCURRENCY = 8;
 /** One alarm delivers for this long at most, then hands over to the next alarm. */
 const ROUND_MS = 30_000;
+/** Delivered events are purged this often at most (a scan of the table). */
+const PURGE_EVERY_MS = 60 * 60_000;
+/** A registry call that failed is tried again after this long. */
+const REGISTRY_RETRY_MS = 60_000;
 
 /** What an object with an outbox answers to the server API's fan-out. */
 export interface OutboxHolder {
@@ -40,6 +44,7 @@ export class ObjectWebhooks {
   private outboxStore?: SqlOutbox;
   private binding?: Sql;
   private remembered = false;
+  private purgedAt = 0;
   private readonly config: DeliveryConfig;
 
   constructor(
@@ -116,10 +121,14 @@ export class ObjectWebhooks {
         ),
       );
     }
-    outbox.purge(Date.now());
-    await this.register();
+    if (Date.now() - this.purgedAt > PURGE_EVERY_MS) {
+      this.purgedAt = Date.now();
+      outbox.purge(this.purgedAt);
+    }
+    const registered = await this.register();
     const next = outbox.nextDueAt();
     if (next !== undefined) await this.clock.request(next);
+    if (!registered) await this.clock.request(Date.now() + REGISTRY_RETRY_MS);
   }
 
   async deadLetters(after: string, limit: number): Promise<DeadLetter[]> {
@@ -140,12 +149,27 @@ export class ObjectWebhooks {
     return { pending, dead };
   }
 
-  /** Drops the events that name `user` or one of `convs` (erasure: nothing of theirs is kept), and notices about those. */
+  /**
+   * Drops the events that name `user` or one of `convs` (erasure: nothing of
+   * theirs is kept), and notices about those; the next round leaves the
+   * registry if nothing failed is left.
+   */
   forget(user: string, convs: readonly string[] = []): void {
     if (!this.holds()) return;
     const { sql } = this.storage;
     for (const name of [user, ...convs]) sql.exec('DELETE FROM webhook_outbox WHERE instr(body, ?) > 0', JSON.stringify(name));
     for (const conv of convs) sql.exec('DELETE FROM webhook_notices WHERE conv = ?', conv);
+    this.wake();
+  }
+
+  /** Everything goes (a direct conversation erased whole); the directory forgets the object itself. */
+  clear(): void {
+    if (!this.holds()) return;
+    const { sql } = this.storage;
+    sql.exec('DELETE FROM webhook_outbox');
+    sql.exec('DELETE FROM webhook_notices');
+    sql.exec('DELETE FROM webhook_state');
+    this.remembered = false;
   }
 
   /** After deleteAll or an undone batch: the tables are gone. */
@@ -163,21 +187,22 @@ export class ObjectWebhooks {
     if (!row) this.storage.sql.exec('INSERT INTO webhook_state (name) VALUES (?)', this.name());
   }
 
-  /** Enters or leaves the directory's registry when whether the object holds failed events changed. */
-  private async register(): Promise<void> {
+  /** Enters or leaves the directory's registry when whether the object holds failed events changed; false when the call failed. */
+  private async register(): Promise<boolean> {
     const [state] = this.storage.sql.exec<{ name: string; registered: number }>('SELECT name, registered FROM webhook_state').toArray();
-    if (!state) return;
+    if (!state) return true;
     const [row] = this.storage.sql
       .exec<{ n: number }>("SELECT count(*) AS n FROM webhook_outbox WHERE state = 'dead' OR (state = 'pending' AND attempts > 0)")
       .toArray();
     const failed = row.n > 0;
-    if (failed === (state.registered === 1)) return;
+    if (failed === (state.registered === 1)) return true;
     try {
       await directoryOf(this.env).noteOutbox(this.kind, state.name, failed);
       this.storage.sql.exec('UPDATE webhook_state SET registered = ?', failed ? 1 : 0);
+      return true;
     } catch (error) {
-      // Tried again at the next round.
       console.error('[pin-messaging] outbox registry', error instanceof Error ? error.message : error);
+      return false;
     }
   }
 }

@@ -214,6 +214,31 @@ export function webhooksSuite(backend: Backend): void {
     assert.equal(receiver.badSignatures, 0);
     await closeAll(a);
   });
+  test('an event recorded while the receiver is down survives a server restart and is delivered after it', async () => {
+    const hooks = await Receiver.start();
+    const own = await backend.start({ webhooks: { url: hooks.url, secret: HOOK_SECRET, retryBaseMs: RETRY_BASE_MS, horizonMs: 120_000 } });
+    try {
+      await hooks.down();
+      const a = await TestClient.connect(own, uid('rs'));
+      const other = uid('rs');
+      const put = await fetch(`${own.url}/admin/v1/users/${other}`, { method: 'PUT', headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: other }) });
+      assert.equal(put.status, 200);
+      assert.equal((await a.request({ t: 'block', user: other, blocked: true })).t, 'ok');
+      await closeAll(a);
+      // Tries fail (connection refused) while the server stops and starts again.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await own.shutdown();
+      await hooks.up();
+      await own.startAgain();
+      const event = await eventually('the event after the restart', () => hooks.of('user.blocked').find((e) => e.data.user === a.user), ARRIVAL_MS * 2);
+      assert.deepEqual(event.data, { user: a.user, other, blocked: true });
+      assert.equal(hooks.badSignatures, 0);
+    } finally {
+      await own.stop();
+      await hooks.down();
+    }
+  });
+
   test('notification.due: unread for the delay while offline, once per conversation and window, again only for newer messages', async () => {
     const delay = 1_500;
     const hooks = await Receiver.start();
