@@ -48,8 +48,3 @@ export class Paced {
     this.scheduled = false;
   };
 }
-
-/** `ms` spread over [ms, ms * 1.2): deadlines set together do not all come due in the same turn. */
-export function jittered(ms: number): number {
-  return ms + Math.floor(Math.random() * ms * 0.2);
-}

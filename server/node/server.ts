@@ -12,7 +12,7 @@ import { busy, handleRequest, MAX_TARGET_BYTES, parseTarget } from './routes.js'
 import { seedSampleUsers } from '../shared/sample-users.js';
 import { adminKeyProblem } from '../shared/admin/index.js';
 import { sqlAdminBackend } from './admin-http.js';
-import { describeError, endWithStatus, SocketHost } from './sockets.js';
+import { describeError, endWithStatus, guardSocket, SocketHost } from './sockets.js';
 import { SqlOutbox } from '../shared/webhooks/outbox.js';
 import { WebhookDelivery, type WebhookOptions } from './webhooks.js';
 import { Paced } from './paced.js';
@@ -206,8 +206,7 @@ export async function startServer(options: ServerOptions): Promise<PinServer> {
     else answer();
   });
   http.on('upgrade', (req, socket: Duplex, head: Buffer) => {
-    // Node has taken its own listeners off an upgrading socket: an unheard reset would end the process.
-    socket.on('error', () => socket.destroy());
+    guardSocket(socket);
     try {
       if ((req.url?.length ?? 0) > MAX_TARGET_BYTES) return endWithStatus(socket, 414);
       const target = parseTarget(req.url);

@@ -11,7 +11,7 @@ import type { ProfileClaims } from '../../src/core/views.js';
 import type { TokenAuthority, Verdict } from '../shared/auth.js';
 import type { GroupCommit } from './group-commit.js';
 import type { Target } from './routes.js';
-import { jittered, Paced } from './paced.js';
+import { Paced } from './paced.js';
 
 export interface SocketHostOptions {
   core: ChatCore;
@@ -101,6 +101,14 @@ export class SocketHost {
   /** Open sockets per person, for the per-person cap. */
   private readonly byUser = new Map<string, Set<WebSocket>>();
   private readonly heartbeat: NodeJS.Timeout;
+  /**
+   * Sockets that have not sent a frame yet, with the time they must have by.
+   * Every socket gets the same allowance, so insertion order is deadline
+   * order and a sweep stops at the first socket still in time: one timer for
+   * all of them instead of a timer per socket.
+   */
+  private readonly silent = new Map<WebSocket, number>();
+  private readonly silenceSweep: NodeJS.Timeout;
   /** Until when each person's upgrades are refused after an abuse close. */
   private readonly penalties = new Map<string, number>();
   private readonly opens = new RateLimiter(OPENS_BURST, OPENS_PER_SECOND, Date.now);
@@ -110,11 +118,14 @@ export class SocketHost {
   constructor(private readonly options: SocketHostOptions) {
     this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs);
     this.heartbeat.unref();
+    const helloMs = options.helloTimeoutMs ?? 10_000;
+    this.silenceSweep = setInterval(() => this.closeSilent(), Math.max(50, Math.min(1_000, Math.floor(helloMs / 4))));
+    this.silenceSweep.unref();
   }
 
   /** Serves an upgrade whose target is already parsed; what fails after the admission starts is answered, never thrown. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: Target): void {
-    socket.on('error', () => socket.destroy());
+    guardSocket(socket);
     const match = ROOM_PATH.exec(target.path);
     if (!match) return endWithStatus(socket, 404);
     // RFC 6455 is version 13 (answered this way, section 4.4); `ws` alone would also take draft version 8.
@@ -133,9 +144,9 @@ export class SocketHost {
 
   /** Completes the handshake only to close with `code` (for refusals decided before admission). */
   refuse(req: IncomingMessage, socket: Duplex, head: Buffer, code: number, reason: string): void {
-    socket.on('error', () => socket.destroy());
+    guardSocket(socket);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      ws.on('error', () => {});
+      ws.on('error', ignore);
       closeRefused(ws, code, reason);
     });
   }
@@ -148,6 +159,7 @@ export class SocketHost {
   /** Closes every socket with `code`, waiting up to `graceMs` for the close handshakes. */
   async closeAll(code: number, reason: string, graceMs = 1000): Promise<void> {
     clearInterval(this.heartbeat);
+    clearInterval(this.silenceSweep);
     this.options.commits.flush();
     const closing = [...this.wss.clients].map(
       (ws) =>
@@ -188,10 +200,13 @@ export class SocketHost {
   private complete(req: IncomingMessage, socket: Duplex, head: Buffer, verdict: Verdict): void {
     if (socket.destroyed) return;
     const { log, maxSocketsPerUser } = this.options;
+    // Read before the callback: a closure that named `req` would keep the whole
+    // request (headers and all) alive for as long as the socket is open.
+    const origin = originOf(req);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      ws.on('error', () => {});
+      ws.on('error', ignore);
       if (!verdict.ok) {
-        log(`refused code=${verdict.code} reason=${verdict.reason} origin=${originOf(req)}`);
+        log(`refused code=${verdict.code} reason=${verdict.reason} origin=${origin}`);
         return closeRefused(ws, verdict.code, verdict.reason);
       }
       if (this.opens.take(verdict.user) > 0) {
@@ -204,7 +219,7 @@ export class SocketHost {
         return closeRefused(ws, CloseCode.TooManySockets, 'too many sockets');
       }
       try {
-        this.attach(ws, verdict.user, verdict.profile, req);
+        this.attach(ws, verdict.user, verdict.profile, origin);
       } catch (error) {
         log(`open failed user=${verdict.user}: ${describeError(error)}`);
         ws.close(CloseCode.ServerError, 'internal error');
@@ -212,7 +227,7 @@ export class SocketHost {
     });
   }
 
-  private attach(ws: WebSocket, user: string, profile: ProfileClaims, req: IncomingMessage): void {
+  private attach(ws: WebSocket, user: string, profile: ProfileClaims, origin: string): void {
     const { core, commits, log } = this.options;
     const conn: Connection = {
       id: randomId(12),
@@ -224,16 +239,12 @@ export class SocketHost {
       },
     };
     // A socket that never says anything holds memory and a slot of the person's cap for nothing.
-    const silent = setTimeout(
-      () => this.paced.run(() => ws.readyState === WebSocket.OPEN && ws.close(CloseCode.HelloTimeout, 'no hello')),
-      jittered(this.options.helloTimeoutMs ?? 10_000),
-    );
-    silent.unref();
+    this.silent.set(ws, Date.now() + (this.options.helloTimeoutMs ?? 10_000));
     const sockets = this.byUser.get(user) ?? new Set<WebSocket>();
     this.byUser.set(user, sockets.add(ws));
     this.alive.add(ws);
     ws.on('close', (code) => {
-      clearTimeout(silent);
+      this.silent.delete(ws);
       if (sockets.delete(ws) && sockets.size === 0) this.byUser.delete(user);
       try {
         core.close(conn);
@@ -244,7 +255,7 @@ export class SocketHost {
     });
     ws.on('message', (data) => {
       if (ws.readyState !== WebSocket.OPEN) return;
-      clearTimeout(silent);
+      this.silent.delete(ws);
       this.alive.add(ws);
       try {
         // Binary frames are read as UTF-8 text too; the core validates either way.
@@ -257,7 +268,7 @@ export class SocketHost {
     });
     ws.on('pong', () => this.alive.add(ws));
     commits.run(() => core.open(conn, profile));
-    log(`open user=${user} conn=${conn.id} origin=${originOf(req)}`);
+    log(`open user=${user} conn=${conn.id} origin=${origin}`);
   }
 
   private penalise(user: string): void {
@@ -276,6 +287,16 @@ export class SocketHost {
       // Already logged once; closing the socket is what matters now.
     }
     ws.close(CloseCode.ServerError, 'internal error');
+  }
+
+  /** Closes the sockets past their deadline for a first frame, a paced slice at a time. */
+  private closeSilent(): void {
+    const now = Date.now();
+    for (const [ws, by] of this.silent) {
+      if (by > now) return;
+      this.silent.delete(ws);
+      this.paced.run(() => ws.readyState === WebSocket.OPEN && ws.close(CloseCode.HelloTimeout, 'no hello'));
+    }
   }
 
   private beat(): void {
@@ -301,6 +322,23 @@ function closeRefused(ws: WebSocket, code: number, reason: string): void {
   cut.unref();
   ws.once('close', () => clearTimeout(cut));
 }
+
+/**
+ * Node takes its own listeners off an upgrading socket, and an unheard reset
+ * would end the process: a socket error destroys the socket instead. One
+ * shared listener, not a closure per socket, which would keep the upgrade
+ * request alive as long as the socket.
+ */
+export function guardSocket(socket: Duplex): void {
+  if (!socket.listeners('error').includes(destroyOnError)) socket.on('error', destroyOnError);
+}
+
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
+/** Errors on an accepted socket end in its 'close', which is where they are handled. */
+function ignore(): void {}
 
 /** The Origin header for a log line: quoted, and short whatever a client sent. */
 function originOf(req: IncomingMessage): string {
