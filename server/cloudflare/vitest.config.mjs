@@ -30,6 +30,9 @@ export default defineConfig({
           PIN_CREATE_BURST: '10000',
           PIN_CREATE_PER_MIN: '600000',
         },
+        // Nothing outside answers here (webhook tries in test/cloudflare/webhooks.test.ts): a
+        // refused connection would fill the log with workerd's stack traces.
+        outboundService: () => new Response('no receiver in object tests', { status: 503 }),
       },
     }),
   ],
