@@ -60,6 +60,11 @@
 // question, the tombstone row and a failed action shown in the banner), the
 // group header's names fitted whole with "+N", and per-message buttons beside
 // their bubble. Its budget rose from 25.2 to 25.7 kB to match.
+//
+// The send dialog's cap note that counts down to the limit (the sender is one
+// of the 10) and its layout where only the people list gives way on short
+// screens added 0.1 kB to the dialog (15.94 -> 16.04 kB); its budget rose to
+// 16.2 kB.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -88,7 +93,7 @@ export default [
   check('Everything: the three elements, the state bus and the PartySocket transport', '52 kB', {
     import: { [dist('src/elements/define.js')]: '{ VERSION }', [dist('src/connect.js')]: '{ connect }' },
   }),
-  check('import "pin-messaging/pin-send-dialog"', '16 kB', { path: 'dist/src/elements/pin-send-dialog/define.js' }),
+  check('import "pin-messaging/pin-send-dialog"', '16.2 kB', { path: 'dist/src/elements/pin-send-dialog/define.js' }),
   check('import "pin-messaging/conversation-panel"', '25.7 kB', { path: 'dist/src/elements/conversation-panel/define.js' }),
   check('dist/cdn/loader.js as served: what every page view loads', '2 kB', {
     path: served('loader'),

@@ -202,7 +202,7 @@ export const PartialFailure: Story = {
   },
 };
 
-/** Nine people picked (a group of ten): the cap is explained and the rest are disabled; sent as one group. */
+/** Nine people picked (a group of ten with the sender): the note says no more can be added and the rest are disabled; sent as one group. */
 export const TenPersonGroup: Story = {
   play: async ({ canvasElement, step }) => {
     const parts = await dialogParts(canvasElement);
@@ -210,7 +210,7 @@ export const TenPersonGroup: Story = {
     await step('pick nine people', async () => {
       for (const name of names) await userEvent.click(await parts.option(name));
     });
-    await visible(await parts.within.findByShadowText('You can send to up to 10 people at once', { selector: '[part=cap]' }));
+    await visible(await parts.within.findByShadowText('No more people can be added (10 at most, you included)', { selector: '[part=cap]' }));
     await expect(await parts.option('Kit Harington')).toHaveAttribute('aria-disabled', 'true');
     await step('send as one named group', async () => {
       await userEvent.click(parts.within.getByShadowRole('radio', { name: 'Send as a group' }));

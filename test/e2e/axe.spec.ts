@@ -45,7 +45,7 @@ for (const colorScheme of ['light', 'dark'] as const) {
       // Everyone up to the cap: the rest of the list is disabled and the cap explained.
       const options = dialog.getByRole('option', { selected: false });
       while ((await dialog.getByRole('option', { selected: true }).count()) < 9) await options.first().click();
-      const cap = 'You can send to up to 10 people at once';
+      const cap = 'No more people can be added (10 at most, you included)';
       await expect(dialog.locator('[part="cap"]')).toHaveText(cap);
       await expect(search).toHaveAccessibleDescription(cap);
       await expectNoAxeViolations(farah, 'the send dialog at the 10-person cap');

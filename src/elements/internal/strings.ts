@@ -27,7 +27,9 @@ export const DEFAULT_STRINGS = {
   sendSeparately: 'Send separately',
   sendAsGroup: 'Send as a group',
   groupName: 'Group name (optional)',
-  groupCap: (max: number) => `You can send to up to ${max} people at once`,
+  /** Under the search as the picked people near the limit: `left` more may be picked, `max` people in all with the sender. */
+  pickLimit: (left: number, max: number) =>
+    `${left || 'No'} more ${left === 1 ? 'person' : 'people'} can be added (${max} at most, you included)`,
   selectedCount: (n: number) => (n === 1 ? '1 person selected' : `${n} people selected`),
   send: 'Send',
   sending: 'Sending…',

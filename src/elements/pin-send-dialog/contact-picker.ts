@@ -6,6 +6,8 @@ import type { Strings } from '../internal/strings.js';
 
 /** People one may pick besides oneself: a conversation holds LIMITS.members in all. */
 export const MAX_PICKED = LIMITS.members - 1;
+/** The note on how many more may be picked shows from this many left. */
+const NOTE_FROM = 3;
 const SEARCH_DELAY_MS = 150;
 
 export interface ContactPickerOptions {
@@ -100,6 +102,12 @@ export class ContactPicker implements ReactiveController {
     return this.selected.length >= MAX_PICKED;
   }
 
+  /** What may still be picked, once the limit is near. */
+  get #note(): string {
+    const left = MAX_PICKED - this.selected.length;
+    return left > NOTE_FROM ? '' : this.#options.strings().pickLimit(left, LIMITS.members);
+  }
+
   /** The options shown: recent contacts first, then everyone else found, all filtered by the query. */
   list(): Option[] {
     const users = this.#options.users();
@@ -111,17 +119,18 @@ export class ContactPicker implements ReactiveController {
   }
 
   toggle(id: string): void {
-    const t = this.#options.strings();
     if (this.selected.includes(id)) {
       this.selected = this.selected.filter((s) => s !== id);
-      this.#options.announce(t.selectedCount(this.selected.length));
     } else if (this.capped) {
-      this.#options.announce(t.groupCap(LIMITS.members));
+      // Nothing changes: say why.
+      return this.#options.announce(this.#note);
     } else {
       this.selected = [...this.selected, id];
-      this.#options.announce(this.capped ? t.groupCap(LIMITS.members) : t.selectedCount(this.selected.length));
       if (this.query) this.#setQuery('');
     }
+    const count = this.#options.strings().selectedCount(this.selected.length);
+    const note = this.#note;
+    this.#options.announce(note ? `${count}. ${note}` : count);
     this.#host.requestUpdate();
   }
 
@@ -210,6 +219,7 @@ export class ContactPicker implements ReactiveController {
     const active = this.#activeOption();
     const recent = options.filter((o) => o.recent);
     const rest = options.filter((o) => !o.recent);
+    const note = this.#note;
     return html`
       <label class="visually-hidden" for="search">${t.searchPeople}</label>
       <input
@@ -223,13 +233,13 @@ export class ContactPicker implements ReactiveController {
         aria-expanded="true"
         aria-controls="people"
         aria-autocomplete="list"
-        aria-describedby=${this.capped ? 'cap' : nothing}
+        aria-describedby=${note ? 'cap' : nothing}
         aria-activedescendant=${active ? `opt-${active.id}` : nothing}
         .value=${this.query}
         @input=${this.#onInput}
         @keydown=${this.#onKeydown}
       />
-      ${this.capped ? html`<p id="cap" class="cap" part="cap">${t.groupCap(LIMITS.members)}</p>` : nothing}
+      ${note ? html`<p id="cap" class="cap" part="cap">${note}</p>` : nothing}
       <div
         id="people"
         class="people"

@@ -150,9 +150,16 @@ export const styles = css`
     color: var(--_danger);
     font-size: 0.875rem;
   }
+  /* Only the people list gives way on short screens, so what follows it (the note, the
+     group name) stays in view; the body scrolls only once the list is down to a few rows. */
+  .body > * {
+    flex: none;
+  }
   .picker {
     display: flex;
     flex-direction: column;
+    flex-shrink: 1;
+    min-block-size: 0;
     gap: 8px;
   }
   .chips {
@@ -218,7 +225,8 @@ export const styles = css`
     margin: 0;
   }
   .people {
-    max-block-size: min(36vh, 240px);
+    min-block-size: 100px;
+    max-block-size: 240px;
     overflow: auto;
     --_avatar-size: 36px;
   }

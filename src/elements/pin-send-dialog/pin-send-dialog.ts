@@ -39,7 +39,7 @@ const dialogs = new Set<PinSendDialog>();
  * @csspart chips - The selected people; `chip` and `chip-remove` are each one and its remove button.
  * @csspart search - The search field.
  * @csspart listbox - The people list; `option` is one person and `avatar` a picture.
- * @csspart cap - The note shown when 9 people are picked.
+ * @csspart cap - The note on how many more people may be picked, shown as the limit nears.
  * @csspart note - The note field.
  * @csspart mode - The separately / as a group choice and the group name.
  * @csspart footer - The row with the send button.

@@ -217,19 +217,31 @@ describe('<pin-send-dialog>', () => {
     expect(ada.$heads.get()[0]).to.equal(groups[0].id);
   });
 
-  it('stops at 9 others and says why, inline and in the live region', async () => {
+  it('counts the sender in the 10: says how many more may be picked as the limit nears, and stops at 9 others', async () => {
     const ada = client();
     await online(ada);
     const { dialog, trigger } = await page(ada);
     await openByKeyboard(dialog, trigger, 11);
+    const notes: (string | null | undefined)[] = [];
     for (let i = 0; i < 9; i++) {
       await sendKeys({ press: 'ArrowDown' });
       await sendKeys({ press: 'Space' });
+      await dialog.updateComplete;
+      notes.push($(dialog, '.cap')?.textContent);
     }
-    await dialog.updateComplete;
+    expect(notes).to.deep.equal([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      '3 more people can be added (10 at most, you included)',
+      '2 more people can be added (10 at most, you included)',
+      '1 more person can be added (10 at most, you included)',
+      'No more people can be added (10 at most, you included)',
+    ]);
     expect(chipNames(dialog)).to.have.length(9);
-    expect(announced(dialog)).to.equal('You can send to up to 10 people at once');
-    expect($(dialog, '.cap')!.textContent).to.equal('You can send to up to 10 people at once');
+    expect(announced(dialog)).to.equal('9 people selected. No more people can be added (10 at most, you included)');
     expect($(dialog, '#search')!.getAttribute('aria-describedby')).to.equal('cap');
 
     await sendKeys({ press: 'ArrowDown' });
@@ -237,9 +249,40 @@ describe('<pin-send-dialog>', () => {
     await sendKeys({ press: 'Space' });
     await dialog.updateComplete;
     expect(chipNames(dialog)).to.have.length(9);
-    expect(announced(dialog)).to.match(/^You can send to up to 10 people at once/);
+    expect(announced(dialog)).to.equal('No more people can be added (10 at most, you included)');
     await expect(dialog).to.be.accessible();
+
+    // Removing one says so, and what may be picked again.
+    await sendKeys({ press: 'Backspace' });
+    await dialog.updateComplete;
+    expect(announced(dialog)).to.equal('8 people selected. 1 more person can be added (10 at most, you included)');
+    expect($(dialog, '.cap')!.textContent).to.equal('1 more person can be added (10 at most, you included)');
   });
+
+  for (const picked of [2, 9]) {
+    it(`keeps the group name in view when it appears at 1280x800, with ${picked} people picked`, async () => {
+      await setViewport({ width: 1280, height: 800 });
+      const ada = client();
+      await online(ada);
+      const { dialog, trigger } = await page(ada);
+      await openByKeyboard(dialog, trigger, 11);
+      for (let i = 0; i < picked; i++) {
+        await sendKeys({ press: 'ArrowDown' });
+        await sendKeys({ press: 'Space' });
+      }
+      await dialog.updateComplete;
+      $<HTMLInputElement>(dialog, 'input[type=radio]:not(:checked)')!.click();
+      await dialog.updateComplete;
+      const field = $(dialog, '#group-title')!.getBoundingClientRect();
+      const body = $(dialog, '.body')!.getBoundingClientRect();
+      expect($(dialog, '.body')!.scrollTop, 'the body did not scroll').to.equal(0);
+      expect(field.top).to.be.at.least(body.top);
+      expect(field.bottom, 'the field is inside the body, above the footer').to.be.at.most(body.bottom);
+      expect(body.bottom).to.be.at.most(800);
+      // The people list gave way, and still shows a couple of rows.
+      expect($(dialog, '.people')!.getBoundingClientRect().height).to.be.at.least(96);
+    });
+  }
 
   it('removes chips with their labelled buttons and with Backspace in an empty search', async () => {
     const ada = client();
