@@ -89,12 +89,19 @@ function idleAfterLoad(): Promise<void> {
   return loaded;
 }
 
-/** Schedules the elements whose tags are in the document; true once nothing is left to watch for. */
-function look(): boolean {
+/**
+ * Schedules the elements whose tags are in `root` (or are `root`); true once
+ * nothing is left to watch for. An element registered some other way (the
+ * panel, by the stack that opens it) needs no more watching.
+ */
+function look(root: Document | Element = document): boolean {
   for (const name of ON_SIGHT) {
-    if (seen.has(name) || !document.querySelector(name)) continue;
-    seen.add(name);
-    if (!customElements.get(name)) void idleAfterLoad().then(() => load(name).catch(() => undefined));
+    if (seen.has(name)) continue;
+    if (customElements.get(name)) seen.add(name);
+    else if ((root as Element).localName === name || root.querySelector(name)) {
+      seen.add(name);
+      void idleAfterLoad().then(() => load(name).catch(() => undefined));
+    }
   }
   return seen.size === ON_SIGHT.length;
 }
@@ -126,7 +133,10 @@ function onInteraction(event: Event): void {
 
 if (typeof document !== 'undefined' && typeof customElements !== 'undefined') {
   if (!look()) {
-    const observer = new MutationObserver(() => look() && observer.disconnect());
+    // Only what was added is searched: a page that changes often pays for its changes, not for its whole tree.
+    const observer = new MutationObserver((records) => {
+      for (const { addedNodes } of records) for (const node of addedNodes) if (node instanceof Element && look(node)) return observer.disconnect();
+    });
     observer.observe(document, { childList: true, subtree: true });
   }
   if (!customElements.get(DIALOG)) for (const type of INTERACTIONS) addEventListener(type, onInteraction, true);

@@ -118,6 +118,26 @@ test('the heads fetch the panel at idle once they show, and a focused trigger fe
   expect(errors).toEqual([]);
 });
 
+test('a stack that an app adds later, nested in its own markup, is found and shows the heads', async ({ browser, site, signIn }) => {
+  await seed(signIn);
+  const { page, scripts, errors } = await open(browser, site, 'bob', '/pages/loader.html', (page) =>
+    page.addInitScript(() => {
+      new MutationObserver((_, observer) => {
+        const stack = document.querySelector('chat-head-stack');
+        if (!stack) return;
+        stack.remove();
+        (window as unknown as { laterStack: Element }).laterStack = stack;
+        observer.disconnect();
+      }).observe(document, { childList: true, subtree: true });
+    }),
+  );
+  await page.waitForFunction(() => 'scriptsBeforeLoad' in window);
+  expect(count(scripts, PARTS.stack)).toBe(0);
+  await expect(head(page, 'ada')).toHaveAccessibleName(UNREAD);
+  expect(count(scripts, PARTS.stack)).toBe(1);
+  expect(errors).toEqual([]);
+});
+
 test('a click that comes before its module opens what was clicked, with no second click', async ({ browser, site, signIn }) => {
   await seed(signIn);
   let releaseDialog!: () => void;
