@@ -124,10 +124,11 @@ function finishPhase(
   generatorBusy = 0,
 ): PhaseResult {
   const lost = pending.size;
-  const perSecond: number[] = [];
+  // A second without a single delivery (a stalled server) counts as 0, not as a second that was not measured.
+  const perSecond: number[] = new Array<number>(Math.floor(durationMs / 1000)).fill(0);
   for (const t of deliveryTimes) {
     const second = Math.floor((t - started - warmupMs) / 1000);
-    if (second >= 0 && second < Math.floor(durationMs / 1000)) perSecond[second] = (perSecond[second] ?? 0) + 1;
+    if (second >= 0 && second < perSecond.length) perSecond[second]++;
   }
   const result = { sent, measured, lost, latencies: Float64Array.from(latencies), perSecond, errors, generatorBusy };
   startPhase();
