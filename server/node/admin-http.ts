@@ -10,6 +10,7 @@ import { SqlDirectory } from '../shared/storage/sql-directory.js';
 import type { Sql } from '../shared/storage/sql.js';
 import type { GroupCommit } from './group-commit.js';
 import type { Target } from './routes.js';
+import { forgetPerson } from '../shared/webhooks/outbox.js';
 import type { WebhookDelivery } from './webhooks.js';
 
 export function isAdminPath(path: string): boolean {
@@ -59,8 +60,7 @@ export function sqlAdminBackend(sql: Sql, hooks: CommitHooks, chat: { core: Chat
         core.eraseFromConversations(user);
         directory.forgetUser(user);
         // Webhook events and notices about the person are theirs too.
-        sql.run('DELETE FROM webhook_notices WHERE user_id = ?', user);
-        sql.run('DELETE FROM webhook_outbox WHERE instr(body, ?) > 0', JSON.stringify(user));
+        forgetPerson(sql, user);
       }),
     exportUser: async (user: string): Promise<UserExport> => {
       const messages: UserExport['messages'] = [];

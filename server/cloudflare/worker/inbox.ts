@@ -302,10 +302,9 @@ export class Inbox extends Server<Env> implements OutboxHolder {
   async forgetPerson(user: string): Promise<void> {
     if (!USER_ID.test(user) || user === this.name) return;
     const { people, list } = this.live();
-    const direct = list.ids().filter((conv) => directMembers(conv)?.includes(user));
-    for (const conv of direct) list.forget(conv);
+    for (const conv of list.ids()) if (directMembers(conv)?.includes(user)) list.forget(conv);
     people.forgetUser(user);
-    this.hooks()?.forget(user, direct);
+    this.hooks()?.forget(user);
   }
 
   /** This person was erased: their sockets close and everything the object stored goes. */

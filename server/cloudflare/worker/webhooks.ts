@@ -2,7 +2,7 @@ import type { EventPort, PinEventInput } from '../../../src/core/events.js';
 import type { DeadLetter } from '../../shared/admin/backend.js';
 import { migrate, type Sql } from '../../shared/storage/migrate.js';
 import { attempt, type DeliveryConfig } from '../../shared/webhooks/attempt.js';
-import { SqlOutbox } from '../../shared/webhooks/outbox.js';
+import { forgetPerson, SqlOutbox } from '../../shared/webhooks/outbox.js';
 import type { AlarmClock } from './alarm.js';
 import { conversationOf, directoryOf, inboxOf, type Env, type WebhookSettings } from './env.js';
 import { durableSql } from './sql.js';
@@ -150,15 +150,13 @@ export class ObjectWebhooks {
   }
 
   /**
-   * Drops the events that name `user` or one of `convs` (erasure: nothing of
-   * theirs is kept), and notices about those; the next round leaves the
-   * registry if nothing failed is left.
+   * Erasure: drops the events and notices that name `user` or a direct
+   * conversation of theirs; the next round leaves the registry if nothing
+   * failed is left.
    */
-  forget(user: string, convs: readonly string[] = []): void {
+  forget(user: string): void {
     if (!this.holds()) return;
-    const { sql } = this.storage;
-    for (const name of [user, ...convs]) sql.exec('DELETE FROM webhook_outbox WHERE instr(body, ?) > 0', JSON.stringify(name));
-    for (const conv of convs) sql.exec('DELETE FROM webhook_notices WHERE conv = ?', conv);
+    forgetPerson(this.sql, user);
     this.wake();
   }
 

@@ -168,6 +168,19 @@ export class SqlOutbox implements EventPort {
   }
 }
 
+/**
+ * Erasure: the events that name `user`, or belong to a direct conversation
+ * of theirs (a `notification.due` to the other person names them only in
+ * the conversation's id), and the notices of those conversations go.
+ */
+export function forgetPerson(sql: Sql, user: string): void {
+  // Ids have no ':', so a direct conversation id names them exactly as its first or second part.
+  const direct = (column: string) => `(${column} LIKE 'dm:%' AND (substr(${column}, 4, ?) = ? OR substr(${column}, ?) = ?))`;
+  const parts = [user.length + 1, `${user}:`, -(user.length + 1), `:${user}`];
+  sql.run(`DELETE FROM webhook_outbox WHERE instr(body, ?) > 0 OR ${direct("coalesce(json_extract(body, '$.conv'), '')")}`, JSON.stringify(user), ...parts);
+  sql.run(`DELETE FROM webhook_notices WHERE user_id = ? OR ${direct('conv')}`, user, ...parts);
+}
+
 function toEntry(row: Row): OutboxEntry {
   const entry: OutboxEntry = {
     id: String(row.id),
