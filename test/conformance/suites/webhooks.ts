@@ -82,11 +82,12 @@ export function webhooksSuite(backend: Backend): void {
     return id;
   }
 
-  test('every change is one signed event with a stable id and its conversation seq; message.created names who had no open socket', async () => {
+  test('every change is one signed event with a stable id and its conversation seq; message.created names who had no open socket', async (t) => {
     receiver.behaviour = { answer: 204 };
     const a = await TestClient.connect(server, uid('wa'));
     const absent = await person('wb');
     const dm = directConversationId(a.user, absent);
+    const sentAt = Date.now();
     assert.equal(await send(a, dm, 'first', { to: [absent] }), 1);
 
     const created = await received('conversation.created', (e) => e.conv === dm);
@@ -95,12 +96,16 @@ export function webhooksSuite(backend: Backend): void {
     assert.equal(first.data.message.from, a.user);
     assert.equal(first.data.message.body.kind === 'text' && first.data.message.body.text, 'first');
     assert.deepEqual(first.data.offline, [absent], 'the recipient had no socket open');
+    const arrived = receiver.requests.find((r) => r.event.id === first.id)!.at;
 
     const b = await TestClient.connect(server, absent);
+    const secondAt = Date.now();
     assert.equal(await send(a, dm, 'second'), 2);
     await b.next('msg', (f) => f.conv === dm && f.m.seq === 2, 10_000);
     const second = await received('message.created', (e) => e.conv === dm && e.seq === 2);
     assert.deepEqual(second.data.offline, [], 'the recipient was online');
+    const secondArrived = receiver.requests.find((r) => r.event.id === second.id)!.at;
+    t.diagnostic(`send to message.created at the receiver: ${arrived - sentAt} ms (new conversation, recipient offline), ${secondArrived - secondAt} ms (recipient online)`);
 
     const c = await TestClient.connect(server, uid('wc'));
     const group = newGroupId();
