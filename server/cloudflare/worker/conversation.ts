@@ -1,7 +1,7 @@
 import { Server } from 'partyserver';
 import type { Conversation as ConversationView, Message, ServerFrame } from '../../../src/protocol/index.js';
 import { ChatCore, type ChatCoreOptions } from '../../../src/core/core.js';
-import type { PinEvent, PinEventInput } from '../../../src/core/events.js';
+import type { PinEventInput } from '../../../src/core/events.js';
 import type { Connection, ConversationRecord, ReportRecord, ServerLimits } from '../../../src/core/types.js';
 import { conversationView } from '../../../src/core/views.js';
 import type { DeadLetter, ModerationReport } from '../../shared/admin/backend.js';
@@ -13,6 +13,7 @@ import { directoryOf, inboxOf, limitsOf, policyOf, webhooksOf, type Env } from '
 import { FactsDirectory } from './facts-directory.js';
 import { durableSql } from './sql.js';
 import { NotificationTimers } from './notify.js';
+import { PresenceHolds } from './presence-hold.js';
 import { ObjectWebhooks, type OutboxHolder } from './webhooks.js';
 import type { Delivered, Envelope, Facts, InboxDelivery, Origin } from './wire.js';
 
@@ -22,21 +23,6 @@ const REDELIVER = 100;
 const RECHECK_MS = 10_000;
 /** Sessions of sockets not heard from for this long are forgotten. */
 const SESSION_IDLE_MS = 10 * 60_000;
-/**
- * A `message.created` waits this long at most for the members' inboxes to
- * say whether a socket of theirs got the message; then it goes as it is,
- * naming every member not heard from as offline (a host may notify one
- * person too many, never one too few).
- */
-const PRESENCE_HOLD_MS = 15_000;
-
-/** A `message.created` waiting for its fan-out: whose inbox has not answered, and who had no socket. */
-interface Held {
-  event: Extract<PinEvent, { type: 'message.created' }>;
-  waiting: Set<string>;
-  offline: Set<string>;
-}
-
 /**
  * Budgets are the sender's inbox's to charge (it sees each of its person's
  * frames first, whichever conversation they are for); charged here again, a
@@ -99,7 +85,7 @@ class ConversationCore extends ChatCore {
   /**
    * Nobody's sockets are here: `message.created` names every other member as
    * offline, and the fan-out's answers take out those whose inbox had a
-   * socket open (see Held).
+   * socket open (see PresenceHolds).
    */
   override isOnline(): boolean {
     return false;
@@ -135,7 +121,7 @@ export class Conversation extends Server<Env> implements OutboxHolder {
   private readonly clock = new AlarmClock(this.ctx.storage);
   private hooksOrOff: ObjectWebhooks | null | undefined;
   private timers: NotificationTimers | undefined;
-  private readonly held = new Map<number, Held>();
+  private holds: PresenceHolds | undefined;
   /** The conversation's id, when the runtime did not give the object its name (see `name`). */
   private recalled: string | undefined;
 
@@ -258,8 +244,7 @@ export class Conversation extends Server<Env> implements OutboxHolder {
       this.hooks()!.forget(user);
       this.notices().forget(user);
     }
-    for (const held of this.held.values()) if (held.event.data.members.includes(user)) held.waiting.clear();
-    for (const [seq, held] of this.held) if (held.waiting.size === 0) this.held.delete(seq);
+    this.holds?.forget(user);
     this.queues.delete(user);
     behind.delete(user);
     const { sql } = this.ctx.storage;
@@ -355,36 +340,11 @@ export class Conversation extends Server<Env> implements OutboxHolder {
     return this.hooksOrOff;
   }
 
-  /**
-   * The core's events. A `message.created` with members to hear from is
-   * recorded due only after PRESENCE_HOLD_MS and completed sooner, once every
-   * member's inbox answered the fan-out (see `settle`).
-   */
+  /** The core's events, and a `notification.due` timer for each member who may not have seen the message. */
   private recordEvent(input: PinEventInput): void {
-    const hooks = this.hooks()!;
     if (input.type === 'message.created') this.notices().arm(input.data.offline, input.at);
-    if (input.type !== 'message.created' || input.data.offline.length === 0) return void hooks.record(input);
-    const event = hooks.record(input, input.at + PRESENCE_HOLD_MS) as Held['event'];
-    this.held.set(event.seq ?? 0, { event, waiting: new Set(input.data.offline), offline: new Set(input.data.offline) });
-  }
-
-  /**
-   * A member's inbox answered a delivery of `seqs` (`seen`), or failed
-   * (undefined: no socket of theirs got them). A member whose inbox had a
-   * socket open, or who withholds the sender's messages (a block), is not
-   * offline for them.
-   */
-  private settle(user: string, seqs: readonly number[], seen: Delivered | undefined): void {
-    for (const seq of seqs) {
-      const held = this.held.get(seq);
-      if (!held?.waiting.delete(user)) continue;
-      if (seen && (seen.online || seen.hidden.includes(seq))) held.offline.delete(user);
-      if (held.waiting.size > 0) continue;
-      this.held.delete(seq);
-      const { event } = held;
-      const done = { ...event, data: { ...event.data, offline: event.data.offline.filter((u) => held.offline.has(u)) } };
-      if (this.hooks()?.outbox.complete(done, Date.now())) this.hooks()?.wake();
-    }
+    this.holds ??= new PresenceHolds(this.hooks()!);
+    this.holds.record(input);
   }
 
   private catchUpAll(): void {
@@ -416,7 +376,7 @@ export class Conversation extends Server<Env> implements OutboxHolder {
     this.state = undefined;
     this.recalled = undefined;
     this.queues.clear();
-    this.held.clear();
+    this.holds?.clear();
     this.hooksOrOff?.reset();
     this.timers?.reset();
   }
@@ -529,13 +489,13 @@ export class Conversation extends Server<Env> implements OutboxHolder {
         } catch (error) {
           // What the member missed is stored: the next delivery to them, or the alarm, catches them up.
           console.error('[pin-messaging] delivery failed', error instanceof Error ? error.message : error);
-          this.settle(user, seqs, undefined);
+          this.holds?.settle(user, seqs, undefined);
           this.setBehind(user, true);
           this.queues.delete(user);
           this.arm();
           return;
         }
-        this.settle(user, seqs, seen);
+        this.holds?.settle(user, seqs, seen);
         const seq = Math.max(0, ...batch.map((d) => d.seq ?? 0));
         if (seq > 0) this.markDelivered(user, seq);
         if (catchUp) this.setBehind(user, false);
