@@ -23,6 +23,7 @@ const REDELIVER = 100;
 const RECHECK_MS = 10_000;
 /** Sessions of sockets not heard from for this long are forgotten. */
 const SESSION_IDLE_MS = 10 * 60_000;
+
 /**
  * Budgets are the sender's inbox's to charge (it sees each of its person's
  * frames first, whichever conversation they are for); charged here again, a
@@ -290,9 +291,13 @@ export class Conversation extends Server<Env> implements OutboxHolder {
     }
   }
 
-  /** Catches up members whose inbox missed deliveries (a failed call, or a restart mid fan-out). */
+  /**
+   * Catches up members whose inbox missed deliveries (a failed call, or a
+   * restart mid fan-out); with webhooks on, then delivers the outbox's due
+   * events and settles the due notification timers. Rung early for those, it
+   * rechecks all the same: a recheck that finds nothing missed costs a read.
+   */
   override async onAlarm(): Promise<void> {
-    // Rung for the outbox or for a recheck, it rechecks: a recheck that finds nothing missed costs a read.
     this.clock.rang();
     this.alarmSet = false;
     try {
