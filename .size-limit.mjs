@@ -59,7 +59,12 @@
 // it (24.82 -> 25.52 kB): deleting one's own message (its button, the
 // question, the tombstone row and a failed action shown in the banner), the
 // group header's names fitted whole with "+N", and per-message buttons beside
-// their bubble. Its budget rose from 25.2 to 25.7 kB to match.
+// their bubble. Its budget rose from 25.2 to 25.7 kB to match. The full-screen
+// panel made modal (a dialog frame shown with showModal() on phones, in place
+// elsewhere) and page controls kept clear of the floating panel when they take
+// focus (WCAG 2.4.11) added 0.43 kB more (25.52 -> 25.95): the panel's budget
+// rose to 26.2 kB, the whole library's to 52.5 kB and the CDN file's to 52.9 kB
+// (52.11 and 52.53 measured, with the send dialog's cap note before it).
 //
 // The send dialog's cap note that counts down to the limit (the sender is one
 // of the 10) and its layout where only the people list gives way on short
@@ -90,11 +95,11 @@ const loaderParts = (() => {
 const served = (...parts) => [...new Set(parts.flatMap((part) => loaderParts[part]))].map((file) => fileURLToPath(new URL(file, import.meta.url)));
 
 export default [
-  check('Everything: the three elements, the state bus and the PartySocket transport', '52 kB', {
+  check('Everything: the three elements, the state bus and the PartySocket transport', '52.5 kB', {
     import: { [dist('src/elements/define.js')]: '{ VERSION }', [dist('src/connect.js')]: '{ connect }' },
   }),
   check('import "pin-messaging/pin-send-dialog"', '16.2 kB', { path: 'dist/src/elements/pin-send-dialog/define.js' }),
-  check('import "pin-messaging/conversation-panel"', '25.7 kB', { path: 'dist/src/elements/conversation-panel/define.js' }),
+  check('import "pin-messaging/conversation-panel"', '26.2 kB', { path: 'dist/src/elements/conversation-panel/define.js' }),
   check('dist/cdn/loader.js as served: what every page view loads', '2 kB', {
     path: served('loader'),
     disablePlugins: ['@size-limit/esbuild'],
@@ -117,7 +122,7 @@ export default [
     import: { [dist('src/transport/partysocket.js')]: '{ PartySocketTransport }' },
   }),
   // The whole API, as served: nothing to tree-shake.
-  check('dist/cdn/pin-messaging.js as served', '52.4 kB', {
+  check('dist/cdn/pin-messaging.js as served', '52.9 kB', {
     path: 'dist/cdn/pin-messaging.js',
     disablePlugins: ['@size-limit/esbuild'],
   }),

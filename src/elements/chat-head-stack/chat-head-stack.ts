@@ -262,7 +262,7 @@ export class ChatHeadStack extends PinElement {
     const panel = this.renderRoot.querySelector<HTMLElement>('#panel');
     await (panel as Partial<ReactiveElement> | null)?.updateComplete;
     panel?.focus();
-    if (!panel?.matches(':focus-within')) this.#focusHead(conv);
+    if (!focusIn(panel)) this.#focusHead(conv);
   }
 
   /** Closes the open panel; `event` fires `pin-conversation-close`. Focus inside the panel goes back to its head. */
@@ -270,7 +270,7 @@ export class ChatHeadStack extends PinElement {
     const conv = this.openConv;
     if (!conv) return;
     const panel = this.renderRoot.querySelector('#panel');
-    const hadFocus = panel?.matches(':focus-within') ?? false;
+    const hadFocus = focusIn(panel);
     this.openConv = undefined;
     if (event) this.dispatchEvent(new PinConversationCloseEvent({ conv }));
     if (hadFocus) void this.updateComplete.then(() => this.#focusHead(conv));
@@ -354,6 +354,9 @@ export class ChatHeadStack extends PinElement {
     this.renderRoot.querySelector<HTMLElement>(`.head[data-conv="${CSS.escape(conv)}"]`)?.focus();
   }
 }
+
+/** Whether focus is in the panel: on phones that is inside its modal frame, which Chromium's `:focus-within` on the panel misses. */
+const focusIn = (panel: Element | null): boolean => !!panel?.shadowRoot?.activeElement;
 
 /** A short, plain-text preview of a message for the announcement. */
 function previewOf(m: Message, pinPreview: (title: string) => string): string {

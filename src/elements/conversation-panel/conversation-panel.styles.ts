@@ -21,6 +21,16 @@ export const styles = css`
       z-index: var(--pin-panel-z-index, 2147483000);
     }
   }
+  /* The dialog that makes the full-screen panel modal: no box of its own otherwise. */
+  .frame {
+    all: unset;
+    display: contents;
+  }
+  .frame:modal {
+    display: block;
+    position: fixed;
+    inset: 0;
+  }
   .panel {
     display: flex;
     flex-direction: column;
@@ -257,22 +267,14 @@ export const styles = css`
   }
   /* A message and its action (report, delete) on one line: the button sits at the message's last
      line, on the side away from the edge, however wide the name above or tall the pin card. */
-  .said,
-  .col {
+  .said {
     display: flex;
     align-items: flex-end;
     gap: 4px;
-    min-inline-size: 0;
     max-inline-size: 100%;
   }
   .own .said {
     flex-direction: row-reverse;
-  }
-  .col {
-    flex-direction: column;
-  }
-  .other .col {
-    align-items: flex-start;
   }
   .meta {
     display: flex;

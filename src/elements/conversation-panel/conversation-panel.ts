@@ -12,6 +12,7 @@ import { styles } from './conversation-panel.styles.js';
 import { menuAction, rowAction, type ActionContext } from './actions.js';
 import { Composer } from './composer.js';
 import { HistoryController } from './history.js';
+import { keepClear } from './keep-clear.js';
 import { followLink } from './link-check.js';
 import { Notices } from './notices.js';
 import { conversationOf, fitNames, guardedHeader, renderConfirm, renderEmpty, renderNotice, renderStatus, type Confirm, type MenuAction } from './parts.js';
@@ -26,14 +27,16 @@ const PHONE = '(max-width: 600px)';
  * sender and day, delivery state on the person's own messages, and a
  * composer. Only the rows near the viewport are rendered, so a history of
  * 10,000 messages opens as fast as one of 20. Below 600px wide it takes the
- * whole screen and locks the page's scrolling while shown.
+ * whole screen as a modal dialog: the page behind is inert and does not
+ * scroll while it shows. Wider, it floats beside the page, and a page control
+ * that takes focus under it is scrolled clear of it (WCAG 2.4.11).
  *
  * @summary A conversation's history and composer.
  *
- * @event {PinConversationCloseEvent} pin-conversation-close - The close or back button, or Escape.
+ * @event {PinConversationCloseEvent} pin-conversation-close - The close or back button, or Escape; or, on wider screens, a page control took focus under the panel where nothing can scroll it clear.
  * @event {PinLinkRequestEvent} pin-link-request - A link out of a message is about to open; cancel it to handle the link yourself.
  *
- * @csspart panel - The panel's frame.
+ * @csspart panel - The panel's frame (inside a dialog, modal on phones).
  * @csspart header - The header with the title and actions.
  * @csspart title - The conversation's title.
  * @csspart members - A group's member count and names.
@@ -136,7 +139,7 @@ export class ConversationPanel extends PinElement {
   );
 
   get #dialog(): HTMLDialogElement | null | undefined {
-    return this.renderRoot?.querySelector('dialog');
+    return this.renderRoot?.querySelector('dialog[part="dialog"]');
   }
 
   /** The id of the conversation to show. */
@@ -181,11 +184,15 @@ export class ConversationPanel extends PinElement {
     this.#phone = globalThis.matchMedia?.(PHONE);
     this.#isPhone = !!this.#phone?.matches;
     this.#phone?.addEventListener('change', this.#onLayoutChange);
+    document.addEventListener('focusin', this.#onPageFocus);
+    // Taken out of the page and back (the frame left the top layer): shown again as it should be.
+    if (this.hasUpdated) this.requestUpdate();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#phone?.removeEventListener('change', this.#onLayoutChange);
+    document.removeEventListener('focusin', this.#onPageFocus);
     unlockPageScroll(this);
   }
 
@@ -216,7 +223,17 @@ export class ConversationPanel extends PinElement {
       this.#fitted = fit;
       fitNames(this.renderRoot.querySelector<HTMLElement>('.names'));
     }
-    if (this.#connectedPhone()) lockPageScroll(this);
+    const phone = this.#connectedPhone();
+    // Full screen, the panel is a modal dialog: the top layer leaves the rest of the page inert (no Tab stop,
+    // nothing for a screen reader) until it closes; `close()` returns focus where it was. Wider, it is open
+    // in place (set as an attribute, which moves no focus) and the page stays usable.
+    const frame = this.renderRoot.querySelector<HTMLDialogElement>('.frame')!;
+    if (frame.matches(':modal') !== phone || !frame.open) {
+      if (frame.open) frame.close();
+      if (phone) frame.showModal();
+      else frame.open = true;
+    }
+    if (phone) lockPageScroll(this);
     else unlockPageScroll(this);
   }
 
@@ -225,6 +242,16 @@ export class ConversationPanel extends PinElement {
   readonly #onLayoutChange = (): void => {
     this.#isPhone = !!this.#phone?.matches;
     this.requestUpdate();
+  };
+
+  /** A page control took focus: once the browser has scrolled to it, it must not sit hidden under the panel. */
+  readonly #onPageFocus = (event: FocusEvent): void => {
+    const target = event.composedPath()[0];
+    if (this.hidden || this.#isPhone || !(target instanceof Element) || event.composedPath().includes(this)) return;
+    requestAnimationFrame(() => {
+      // Nothing scrolls it clear (the page's end): the panel steps aside, its draft kept, its head there to reopen it.
+      if (this.isConnected && !this.hidden && !keepClear(this, target)) this.close();
+    });
   };
 
   readonly #onPanelKeydown = (event: KeyboardEvent): void => {
@@ -256,6 +283,18 @@ export class ConversationPanel extends PinElement {
   };
 
   readonly #onPill = (): void => this.#history.scrollToBottom(true);
+
+  /**
+   * A close request to the modal frame that Escape's keydown did not take (Android's back gesture): the host
+   * is asked to close the panel, which the frame stays until it does.
+   */
+  readonly #onFrameCancel = (event: Event): void => {
+    event.preventDefault();
+    this.close();
+  };
+
+  /** Closed by anything but the panel's own update (a close request it could not cancel): set right by the next. */
+  readonly #onFrameClose = (): void => this.requestUpdate();
 
   readonly #onDialogClose = (): void => {
     const confirm = this.confirm;
@@ -293,7 +332,7 @@ export class ConversationPanel extends PinElement {
     const ctx = { t, users, group: conv?.kind === 'group', tabStop: history.tabStop() };
     const title = conv ? conversationTitle(conv, users, this.#me) : '';
     const pending = this.#pending().length > 0;
-    return html`
+    return html`<dialog class="frame" aria-labelledby="title" open @cancel=${this.#onFrameCancel} @close=${this.#onFrameClose}>
       <section class="panel" part="panel" aria-label=${t.conversation(title)} @keydown=${this.#onPanelKeydown}>
         ${guardedHeader({ t, conv, users, me: this.#me, blocked, menuOpen: this.menuOpen, ...this.#headerHandlers })}
         ${renderStatus(t, this.#status.value, pending, this.failure)}
@@ -311,7 +350,7 @@ export class ConversationPanel extends PinElement {
         <div class="visually-hidden" role="status">${this.announcement}</div>
         ${renderConfirm(this.confirm, t, this.#onDialogClose)}
       </section>
-    `;
+    </dialog>`;
   }
 
   // Helpers -----------------------------------------------------------------------

@@ -71,7 +71,7 @@ export function renderHeader(o: HeaderOptions): TemplateResult {
     <button class="icon back" part="back-button" aria-label=${t.back} @click=${o.onClose}>${backIcon}</button>
     ${conv ? conversationAvatar(conv, users, me) : nothing}
     <div class="heading">
-      <h2 part="title">
+      <h2 id="title" part="title">
         ${group && !conv!.title && others.length > 1
           ? // As many whole names as fit, then "+N" (see fitNames); screen readers hear them all.
             html`<span class="visually-hidden">${title}</span

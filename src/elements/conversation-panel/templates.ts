@@ -113,6 +113,8 @@ function renderMessage(row: MessageRow, ctx: RowContext): TemplateResult {
   }
   const body: StoredBody | Body = row.message?.body ?? row.entry!.body;
   const showName = row.first && !row.own && ctx.group;
+  // A pin's note is its last line, which the row's button sits beside.
+  const note = body.kind === 'pin' ? body.note?.trim() && body.note : undefined;
   // A focusable list item takes no name from its content: sender, time and what it says name it.
   const what = body.kind === 'pin' ? [body.pin.title.replace(BIDI_CONTROLS, ''), body.note?.trim()].filter(Boolean).join(': ') : body.text;
   return html`<div
@@ -131,8 +133,9 @@ function renderMessage(row: MessageRow, ctx: RowContext): TemplateResult {
             <time dir="auto" datetime=${new Date(row.at).toISOString()}>${time}</time>
           </div>`
         : html`<span class="visually-hidden">${name}, ${time}</span>`}
+      ${body.kind === 'pin' && note ? renderPin(body.pin, t, tab) : nothing}
       <div class="said">
-        ${body.kind === 'pin' ? html`<div class="col">${renderPin(body.pin, body.note, t, tab)}</div>` : renderText(body.text, tab)}
+        ${body.kind !== 'pin' ? renderText(body.text, tab) : note ? renderText(note, tab) : renderPin(body.pin, t, tab)}
         ${!row.message
           ? nothing
           : row.own
@@ -161,7 +164,7 @@ function renderText(text: string, tab: number): TemplateResult {
   return html`<div class="bubble" part="bubble" dir=${textDirection(text)}>${parts}</div>`;
 }
 
-function renderPin(pin: PinLike, note: string | undefined, t: Strings, tab: number): TemplateResult {
+function renderPin(pin: PinLike, t: Strings, tab: number): TemplateResult {
   const href = safeHref(pin.url);
   const src = safeHref(pin.image);
   const host = displayHost(pin.url) ?? '';
@@ -177,8 +180,7 @@ function renderPin(pin: PinLike, note: string | undefined, t: Strings, tab: numb
           : html`<span class="pin-title" part="pin-title">${title}</span>`}
         ${host ? html`<span class="pin-domain" part="pin-domain">${t.pinFrom(host)}</span>` : nothing}
       </figcaption>
-    </figure>
-    ${note?.trim() ? renderText(note, tab) : nothing}`;
+    </figure>`;
 }
 
 type PinLike = { url: string; image: string; title: string };

@@ -104,7 +104,7 @@ describe('accessibility beyond axe', () => {
       expect(matchMedia('(forced-colors: active)').matches).to.equal(true);
     });
 
-    it("shows focus on every control of the panel: header, menu, rows, a row's report flag, composer", async () => {
+    it("shows focus on every control of the panel: header, menu, rows, a row's report flag and delete button, composer", async () => {
       const conv = chat.seed({ members: ['bob', 'ada', 'cy'], messages: 3 });
       const ada = client();
       await online(ada);
@@ -121,6 +121,7 @@ describe('accessibility beyond axe', () => {
         ['.send', 'send'],
         ['.row.message[tabindex="0"]', 'message row'],
         ['.report', 'report flag'],
+        ['.unsend', 'delete button'],
       ]) {
         await expectVisibleFocus(inside(el, selector)!, what);
       }

@@ -221,7 +221,7 @@ describe('<conversation-panel>', () => {
     try {
       $(el, '.bubble a')!.click();
       await el.updateComplete;
-      const dialog = $<HTMLDialogElement>(el, 'dialog')!;
+      const dialog = $<HTMLDialogElement>(el, 'dialog[part="dialog"]')!;
       expect(dialog.open).to.equal(true);
       expect(dialog.textContent).to.contain('shop.example.com');
       await expect(el).to.be.accessible();
@@ -557,7 +557,7 @@ describe('<conversation-panel>', () => {
     expect(el.shadowRoot!.activeElement!.textContent).to.equal('Leave conversation');
     await sendKeys({ press: 'Enter' });
     await el.updateComplete;
-    const dialog = $<HTMLDialogElement>(el, 'dialog')!;
+    const dialog = $<HTMLDialogElement>(el, 'dialog[part="dialog"]')!;
     expect(dialog.open).to.equal(true);
     const closed = oneEvent(el, PinConversationCloseEvent.type);
     $(el, 'dialog button[value="confirm"]')!.click();
