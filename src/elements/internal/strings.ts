@@ -92,14 +92,14 @@ export const DEFAULT_STRINGS = {
   sendFailed: 'Your message was not sent',
   discard: 'Delete',
   discardMessage: 'Delete unsent message',
-  reportMessage: (name: string) => `Report message from ${name}`,
-  reportConfirm: 'Report this message?',
   /** The delete button on the person's own stored message (unsend, for everyone). */
   unsendMessage: 'Delete message',
   unsendConfirm: 'Delete this message for everyone?',
   unsendConfirmDetail: 'This cannot be undone.',
   /** In place of a deleted message (a tombstone), and announced once one is deleted. */
   messageDeleted: 'Message deleted',
+  reportMessage: (name: string) => `Report message from ${name}`,
+  reportConfirm: 'Report this message?',
   reportConfirmDetail: 'It will be sent to our team for review.',
   leaveConfirm: 'Leave this conversation?',
   leaveConfirmDetail: 'You will stop getting its messages.',
