@@ -2,7 +2,10 @@ import type { User } from '../../../src/core/types.js';
 import type { AdminBackend, DeadLetter, FollowChange, ReportAction, ReportStatus, UserExport, WebhookAdmin } from '../../shared/admin/index.js';
 import { EXPORT_PAGE } from '../../shared/admin/moderation.js';
 import { conversationOf, directoryOf, inboxOf, webhooksOf, type Env } from './env.js';
-import { holderOf } from './webhooks.js';
+import { holderOf, type OutboxHolder } from './webhooks.js';
+
+/** Objects called at once by one server API call (each is a subrequest of the worker's). */
+const FAN_OUT = 32;
 
 /**
  * The server API over the objects: profiles in the Directory object (a batch
@@ -98,25 +101,32 @@ export function objectsAdminBackend(env: Env): AdminBackend {
 /**
  * Dead letters live in the outboxes of the objects that recorded them; the
  * directory's registry names those holding failed events, and each call
- * visits them all. A page takes the first `limit` by id from every object
- * and merges them, so paging by id is exact across objects.
+ * visits them all, FAN_OUT at a time. A page takes the first `limit` by id
+ * from every object and merges them, so paging by id is exact across
+ * objects. The registry stays small while the receiver answers; after a long
+ * outage it holds every object with events then, and a call visits each.
  */
 function objectsWebhookAdmin(env: Env): WebhookAdmin {
-  const holders = async () => (await directoryOf(env).outboxes()).map(({ kind, name }) => holderOf(env, kind, name));
+  const visit = async <T>(call: (holder: OutboxHolder) => Promise<T>): Promise<T[]> => {
+    const holders = (await directoryOf(env).outboxes()).map(({ kind, name }) => holderOf(env, kind, name));
+    const out: T[] = [];
+    for (let i = 0; i < holders.length; i += FAN_OUT) out.push(...(await Promise.all(holders.slice(i, i + FAN_OUT).map(call))));
+    return out;
+  };
   return {
     async deadLetters(after: string, limit: number): Promise<DeadLetter[]> {
-      const pages = await Promise.all((await holders()).map((h) => h.webhookDeadLetters(after, limit)));
+      const pages = await visit((h) => h.webhookDeadLetters(after, limit));
       return pages
         .flat()
         .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
         .slice(0, limit);
     },
     async replay(ids: readonly string[] | undefined): Promise<string[]> {
-      const done = await Promise.all((await holders()).map((h) => h.webhookReplay(ids ? [...ids] : undefined)));
+      const done = await visit((h) => h.webhookReplay(ids ? [...ids] : undefined));
       return done.flat();
     },
     async counts() {
-      const all = await Promise.all((await holders()).map((h) => h.webhookCounts()));
+      const all = await visit((h) => h.webhookCounts());
       return all.reduce((sum, c) => ({ pending: sum.pending + c.pending, dead: sum.dead + c.dead }), { pending: 0, dead: 0 });
     },
   };
