@@ -150,17 +150,14 @@ export const styles = css`
     color: var(--_danger);
     font-size: 0.875rem;
   }
-  /* Only the people list gives way on short screens, so what follows it (the note, the
-     group name) stays in view; the body scrolls only once the list is down to a few rows. */
+  /* Only the people list gives way on short screens (the picker's pieces are the body's own
+     flex items), so what follows it (the note, the group name) stays in view; the body
+     scrolls only once the list is down to two rows. */
   .body > * {
     flex: none;
   }
   .picker {
-    display: flex;
-    flex-direction: column;
-    flex-shrink: 1;
-    min-block-size: 0;
-    gap: 8px;
+    display: contents;
   }
   .chips {
     display: flex;
@@ -225,6 +222,7 @@ export const styles = css`
     margin: 0;
   }
   .people {
+    flex-shrink: 1;
     min-block-size: 100px;
     max-block-size: 240px;
     overflow: auto;

@@ -181,6 +181,13 @@ export class PinSendDialog extends PinElement {
     }
   }
 
+  async #pickMode(mode: 'separate' | 'group'): Promise<void> {
+    this.mode = mode;
+    await this.updateComplete;
+    // The group name appears at the end of the body: in view even where many chips push it down.
+    this.renderRoot.querySelector('#group-title')?.scrollIntoView({ block: 'nearest' });
+  }
+
   /**
    * Opens the dialog for `pin` (or the `pin` property). Focus goes to the
    * search field and returns to `trigger` (default: the focused element) on close.
@@ -276,7 +283,7 @@ export class PinSendDialog extends PinElement {
     const t = this.t;
     const choice = (value: 'separate' | 'group', label: string) =>
       html`<label class="choice">
-        <input type="radio" name="mode" .checked=${this.mode === value} @change=${() => (this.mode = value)} />
+        <input type="radio" name="mode" .checked=${this.mode === value} @change=${() => this.#pickMode(value)} />
         ${label}
       </label>`;
     return html`<fieldset class="mode" part="mode">
