@@ -16,6 +16,8 @@ interface Args {
   /** Controls are keyed by attribute name. */
   'title-badge'?: boolean;
   sound?: boolean;
+  /** Publishes the strip the heads cover as `--pin-reserve-inline` and `--pin-reserve-block`. */
+  reserve?: boolean;
 }
 
 function stack(args: Args, context: StoryContext<Args>) {
@@ -28,6 +30,7 @@ function stack(args: Args, context: StoryContext<Args>) {
       max=${ifDefined(args.max)}
       ?title-badge=${args['title-badge']}
       ?sound=${args.sound}
+      ?reserve=${args.reserve}
     ></chat-head-stack>`;
 }
 
@@ -42,6 +45,7 @@ const meta: Meta<Args> = {
     max: { control: { type: 'number', min: 0, max: 10 } },
     'title-badge': { control: 'boolean' },
     sound: { control: 'boolean' },
+    reserve: { control: 'boolean' },
   },
 };
 export default meta;
@@ -210,6 +214,20 @@ export const HostileStrings: Story = {
     await userEvent.click(await s.findByShadowRole('button', { name: /^Open conversation with <img src=x onerror=alert\(1\)>/ }));
     const root = canvasElement.querySelector('chat-head-stack')!.shadowRoot!;
     await expect(root.querySelector('img[onerror]')).toBeNull();
+  },
+};
+
+/** `reserve`: the page keeps its text clear of the heads with `padding-inline-start: var(--pin-reserve-inline, 0px)`. */
+export const Reserve: Story = {
+  args: { reserve: true },
+  render: (args, context) =>
+    html`<div style="padding-inline-start: var(--pin-reserve-inline, 0px)">${stack(args, context)}</div>`,
+  play: async ({ canvasElement }) => {
+    await waitFor(() => expect(heads(canvasElement)).toHaveLength(3));
+    await waitFor(() => expect(getComputedStyle(document.documentElement).getPropertyValue('--pin-reserve-inline')).toMatch(/^[1-9]\d*px$/));
+    const text = canvasElement.querySelector('p')!.getBoundingClientRect();
+    const x = screen(canvasElement).getAllByShadowRole('button', { name: /^Dismiss / })[0].getBoundingClientRect();
+    await expect(text.left).toBeGreaterThan(x.right);
   },
 };
 

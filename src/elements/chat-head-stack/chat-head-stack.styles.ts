@@ -11,6 +11,8 @@ export const styles = css`
     );
     --_head: var(--pin-head-size, 56px);
     --_gap: 12px;
+    /* A head's x sits beside it, clear of its faces and of its focus outline. */
+    --_x-offset: 8px;
     position: fixed;
     z-index: var(--pin-stack-z-index, 1000);
     bottom: var(--_inset-block);
@@ -54,6 +56,9 @@ export const styles = css`
     margin: 0;
     padding: 0;
     list-style: none;
+  }
+  .heads {
+    padding-inline-end: calc(var(--_x-offset) + 24px);
   }
   .item {
     position: relative;
@@ -105,8 +110,9 @@ export const styles = css`
   .entry:focus-visible {
     box-shadow: var(--_focus), var(--_shadow);
   }
+  /* Outside the open ring (5px), inside the x's offset. */
   .head:focus-visible {
-    outline-offset: 7px;
+    outline-offset: 6px;
   }
   /* Inside the menu, which scrolls and so clips what is drawn outside an entry. */
   .entry:focus-visible {
@@ -144,8 +150,8 @@ export const styles = css`
 
   .dismiss {
     position: absolute;
-    inset-block-start: -6px;
-    inset-inline-start: -6px;
+    inset-block-start: calc(50% - 12px);
+    inset-inline-start: calc(100% + var(--_x-offset));
     width: 24px;
     height: 24px;
     border: 1px solid var(--_border);
@@ -182,9 +188,12 @@ export const styles = css`
     inset-block-start: 0;
     inset-inline-start: calc(100% + var(--_gap));
     width: max-content;
-    min-width: 220px;
-    max-width: min(320px, calc(100vw - var(--_head) - 3 * var(--_gap) - 2 * var(--_inset-inline)));
-    max-height: min(360px, 60dvh);
+    /* From beside the "+N" button (0.8 of a head, centred on the heads) to the far edge, less the inset. */
+    --_room-inline: calc(100vw - 0.9 * var(--_head) - var(--_gap) - 2 * var(--_inset-inline));
+    min-width: min(220px, var(--_room-inline));
+    max-width: min(320px, var(--_room-inline));
+    /* --_room: the space towards the screen's edge the menu opens to, set by the stack. */
+    max-height: min(360px, var(--_room, 60dvh));
     overflow-y: auto;
     margin: 0;
     padding: 6px;
@@ -194,6 +203,21 @@ export const styles = css`
     box-shadow: var(--_shadow);
     pointer-events: auto;
     --_avatar-size: 32px;
+  }
+  .menu.up {
+    inset-block: auto 0;
+  }
+  /* Towards the page, away from the stack's edge. */
+  :host([side='end']) .heads,
+  :host([side='left']:dir(rtl)) .heads,
+  :host([side='right']:dir(ltr)) .heads {
+    padding-inline: calc(var(--_x-offset) + 24px) 0;
+  }
+  :host([side='end']) .dismiss,
+  :host([side='left']:dir(rtl)) .dismiss,
+  :host([side='right']:dir(ltr)) .dismiss {
+    inset-inline-start: auto;
+    inset-inline-end: calc(100% + var(--_x-offset));
   }
   :host([side='end']) .menu,
   :host([side='left']:dir(rtl)) .menu,

@@ -15,6 +15,7 @@ import { styles } from './chat-head-stack.styles.js';
 import { renderHead, renderOverflow, type HeadsView } from './heads.js';
 import { whenIdle } from '../internal/idle.js';
 import { IncomingController } from './incoming.js';
+import { StackLayout } from './layout.js';
 import { loadPanel, panelTag } from './panel-module.js';
 import { Ringer } from './ring.js';
 import { TitleBadge } from './title-badge.js';
@@ -81,6 +82,7 @@ export class ChatHeadStack extends PinElement {
     titleBadge: { type: Boolean, attribute: 'title-badge' },
     sound: { type: Boolean },
     prefetch: {},
+    reserve: { type: Boolean },
     openConv: { state: true },
     menuOpen: { state: true },
     announcements: { state: true },
@@ -94,8 +96,9 @@ export class ChatHeadStack extends PinElement {
     () => this.chat,
     (conv, message) => this.#onIncoming(conv, message),
   );
+  readonly #layout = new StackLayout(this);
 
-  /** How many heads show before the rest go into the "+N" menu. */
+  /** How many heads show before the rest go into the "+N" menu; fewer when the screen is too short for them. */
   max = 5;
 
   /** The edge: `start` (left in left-to-right pages, right in right-to-left ones), `end`, `left` or `right`. */
@@ -113,6 +116,13 @@ export class ChatHeadStack extends PinElement {
    * or opened.
    */
   prefetch: 'idle' | 'none' = 'idle';
+
+  /**
+   * Publishes the strip the heads cover as `--pin-reserve-inline` (from the
+   * stack's edge) and `--pin-reserve-block` (from the bottom) on the document
+   * root, for the page to keep its content clear. Off by default.
+   */
+  reserve = false;
 
   private openConv: string | undefined;
   private menuOpen = false;
@@ -334,7 +344,7 @@ export class ChatHeadStack extends PinElement {
   #view(): HeadsView {
     const all = this.#conversations.value;
     const convs = this.#headIds.value.map((id) => all[id]).filter((c): c is Conversation => c !== undefined);
-    const max = Number.isFinite(this.max) ? Math.max(0, Math.floor(this.max)) : 5;
+    const max = this.#layout.shown(convs.length, Number.isFinite(this.max) ? Math.max(0, Math.floor(this.max)) : 5);
     return {
       convs,
       shown: convs.slice(0, max),

@@ -1,5 +1,5 @@
 import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
-import { resetMouse, sendKeys, sendMouse } from '@web/test-runner-commands';
+import { resetMouse, sendKeys, sendMouse, setViewport } from '@web/test-runner-commands';
 import '../../../src/elements/chat-head-stack/define.js';
 import type { ChatHeadStack } from '../../../src/elements/chat-head-stack/define.js';
 import { PinMessageEvent } from '../../../src/elements/internal/events.js';
@@ -483,6 +483,138 @@ describe('<chat-head-stack>', () => {
     document.removeEventListener(PinMessageEvent.type, count);
     expect(events).to.equal(0);
     expect(announced(el)).to.deep.equal([]);
+  });
+
+  it('puts the x beside its head: over no face of a group avatar, 24 px or more, clear of the head\'s focus outline', async () => {
+    const t0 = Date.now() - 10 * HOUR;
+    [['bob', 'ada'], ['bob', 'cy', 'ada'], ['bob', 'cy', 'dee', 'ada'], ['bob', 'cy', 'dee', 'eve', 'ada']].forEach((members, i) =>
+      chat.seed({ members, messages: 1, startAt: t0 + i * HOUR }),
+    );
+    const ada = client();
+    await waitUntil(() => ada.$status.get() === 'online');
+    for (const dir of ['ltr', 'rtl']) {
+      const page = await fixture<HTMLElement>(html`<div dir=${dir}>
+        <button id="before">before</button>
+        <chat-head-stack .client=${ada}></chat-head-stack>
+      </div>`);
+      const el = page.querySelector('chat-head-stack')!;
+      await el.updateComplete;
+      expect($$(el, '.group.n2, .group.n3, .group.n4')).to.have.length(3);
+      page.querySelector<HTMLElement>('#before')!.focus();
+      for (const head of heads(el)) {
+        await sendKeys({ press: 'Tab' });
+        expect(focused(el), 'Tab reaches each head').to.equal(head);
+        const x = head.parentElement!.querySelector('.dismiss')!.getBoundingClientRect();
+        expect(x.width).to.be.at.least(24);
+        expect(x.height).to.be.at.least(24);
+        expect(x.left).to.be.at.least(0);
+        expect(x.right).to.be.at.most(document.documentElement.clientWidth);
+        const away = (c: { x: number; y: number }) => Math.hypot(Math.max(x.left - c.x, 0, c.x - x.right), Math.max(x.top - c.y, 0, c.y - x.bottom));
+        const centre = (r: DOMRect) => ({ x: r.left + r.width / 2, y: r.top + r.height / 2 });
+        for (const face of head.parentElement!.querySelectorAll('.avatar')) {
+          const r = face.getBoundingClientRect();
+          expect(away(centre(r)), `${dir}: the x covers no face`).to.be.at.least(r.width / 2);
+        }
+        // The head's outline (what forced colours paint) and the x do not touch: each focus is told apart.
+        const style = getComputedStyle(head);
+        expect(head.matches(':focus-visible')).to.equal(true);
+        const ring = head.offsetWidth / 2 + parseFloat(style.outlineOffset) + parseFloat(style.outlineWidth);
+        expect(away(centre(head.getBoundingClientRect())), `${dir}: the x is outside the head's outline`).to.be.at.least(ring);
+        await sendKeys({ press: 'Tab' });
+        expect(focused(el)?.className).to.equal('dismiss');
+      }
+    }
+  });
+
+  it('fits any viewport height: fewer heads as it shrinks, the rest and the "+N" menu inside the screen', async () => {
+    const t0 = Date.now() - 20 * HOUR;
+    const people = ['bob', 'cy', 'dee', 'eve', 'fay', 'gus', 'hal', 'ivy', 'jon', 'kim', 'lou', 'max'];
+    people.forEach((p, i) => chat.seed({ members: [p, 'ada'], messages: 1, startAt: t0 + (people.length - i) * HOUR }));
+    try {
+      await setViewport({ width: 320, height: 256 });
+      const el = await stackFor(client());
+      await waitUntil(() => heads(el).length === 2, 'two heads at 256 px');
+      const inView = (node: Element) => {
+        const r = node.getBoundingClientRect();
+        return r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= document.documentElement.clientWidth;
+      };
+      for (const node of [...heads(el), $(el, '.more')!]) expect(inView(node)).to.equal(true);
+      expect($(el, '.more')!.textContent!.trim()).to.equal('+10');
+
+      $(el, '.more')!.click();
+      await el.updateComplete;
+      const menu = $(el, '.menu')!;
+      expect(inView(menu), 'the menu is inside the screen').to.equal(true);
+      expect(menu.scrollHeight, 'and scrolls inside itself').to.be.greaterThan(menu.clientHeight);
+      for (const entry of $$(el, '.entry')) {
+        entry.focus();
+        const r = entry.getBoundingClientRect();
+        const m = menu.getBoundingClientRect();
+        expect(r.top >= m.top - 1 && r.bottom <= m.bottom + 1, `${entry.textContent} scrolled into the menu's view`).to.equal(true);
+        expect(inView(entry)).to.equal(true);
+      }
+
+      // Taller again: up to `max` heads come back.
+      await setViewport({ width: 800, height: 600 });
+      await waitUntil(() => heads(el).length === 5, 'five heads at 600 px');
+    } finally {
+      await setViewport({ width: 800, height: 600 });
+    }
+  });
+
+  it('publishes the strip its heads cover only when asked (`reserve`), for the page to keep clear', async () => {
+    chat.seed({ members: ['bob', 'ada'], messages: 1 });
+    chat.seed({ members: ['cy', 'ada', 'dee'], messages: 1 });
+    const ada = client();
+    await waitUntil(() => ada.$status.get() === 'online');
+    const root = document.documentElement.style;
+    const page = await fixture<HTMLElement>(html`<div>
+      <style>
+        .content {
+          padding-inline-start: var(--pin-reserve-inline, 0px);
+          padding-block-end: var(--pin-reserve-block, 0px);
+        }
+      </style>
+      <div class="content"><p id="text">Page text</p></div>
+      <chat-head-stack .client=${ada}></chat-head-stack>
+    </div>`);
+    const el = page.querySelector('chat-head-stack')!;
+    await el.updateComplete;
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    expect(root.getPropertyValue('--pin-reserve-inline'), 'off by default').to.equal('');
+    expect(document.documentElement.hasAttribute('style'), 'no change to the page').to.equal(false);
+    const text = page.querySelector('#text')!;
+    const list = $(el, '.heads')!.getBoundingClientRect();
+    expect(text.getBoundingClientRect().left, 'the page is under the heads').to.be.lessThan(list.right);
+
+    el.setAttribute('reserve', '');
+    await waitUntil(() => root.getPropertyValue('--pin-reserve-inline') !== '', 'published');
+    const heads = $(el, '.heads')!.getBoundingClientRect();
+    expect(root.getPropertyValue('--pin-reserve-inline')).to.equal(`${Math.ceil(heads.right + heads.left)}px`);
+    expect(root.getPropertyValue('--pin-reserve-block')).to.equal(`${Math.ceil(2 * document.documentElement.clientHeight - heads.top - heads.bottom)}px`);
+    expect(text.getBoundingClientRect().left, 'the page text clears the heads and their x').to.be.at.least(heads.right + heads.left - 1);
+
+    // The strip follows the heads: one fewer, a shorter strip.
+    const before = parseFloat(root.getPropertyValue('--pin-reserve-block'));
+    $$(el, '.dismiss')[0].click();
+    await waitUntil(() => parseFloat(root.getPropertyValue('--pin-reserve-block')) < before, 'shorter after a dismiss');
+
+    // On the other edge, measured from there.
+    el.side = 'end';
+    await el.updateComplete;
+    await waitUntil(() => {
+      const r = $(el, '.heads')!.getBoundingClientRect();
+      return root.getPropertyValue('--pin-reserve-inline') === `${Math.ceil(2 * document.documentElement.clientWidth - r.left - r.right)}px`;
+    }, 'measured from the end edge');
+
+    el.reserve = false;
+    await el.updateComplete;
+    expect(root.getPropertyValue('--pin-reserve-inline'), 'withdrawn when turned off').to.equal('');
+    el.reserve = true;
+    await waitUntil(() => root.getPropertyValue('--pin-reserve-inline') !== '', 'published again');
+    el.remove();
+    expect(root.getPropertyValue('--pin-reserve-inline'), 'withdrawn on removal').to.equal('');
+    expect(root.getPropertyValue('--pin-reserve-block')).to.equal('');
   });
 
   it('passes axe with heads, badges and an open panel', async () => {
