@@ -15,6 +15,8 @@ export interface ActionContext {
   /** Runs an action of the client's; a failure is announced. */
   run(action: () => Promise<unknown>): Promise<void>;
   announce(text: string): void;
+  /** Focuses a message row once rendered. */
+  focus(key: string): void;
   close(): void;
 }
 
@@ -26,8 +28,10 @@ export function rowAction(a: ActionContext, action: string | undefined, row: Mes
   if (action === 'retry' && row.entry) a.chat()?.retry(row.entry.id);
   else if (action === 'discard' && row.entry) a.chat()?.discard(row.entry.id);
   else if (action === 'report' && seq) a.ask(askReport(t, () => a.run(() => a.chat()!.report(conv, seq).then(() => a.announce(t.reportSent)))));
-  // Cannot be undone: asked first. The row becomes a tombstone for everyone (the client's own update and the server's live frame).
-  else if (action === 'unsend' && seq) a.ask(askUnsend(t, () => a.run(() => a.chat()!.unsend(conv, seq).then(() => a.announce(t.messageDeleted)))));
+  // Cannot be undone: asked first. The row becomes a tombstone for everyone (the client's own update and the server's
+  // live frame); focus, on the delete button that went with the message, goes to the tombstone.
+  else if (action === 'unsend' && seq)
+    a.ask(askUnsend(t, () => a.run(() => a.chat()!.unsend(conv, seq).then(() => (a.announce(t.messageDeleted), a.focus(row.key))))));
 }
 
 /** An item of the actions menu, on conversation `c` (and `other`, the other person of a direct one). */

@@ -167,6 +167,7 @@ export class ConversationPanel extends PinElement {
     ask: (confirm) => (this.confirm = confirm),
     run: (action) => this.#run(action),
     announce: (text) => this.#announce(text),
+    focus: (key) => this.#history.focusRow(key),
     close: () => this.close(),
   };
   #phone: MediaQueryList | undefined;

@@ -211,6 +211,12 @@ export class HistoryController implements ReactiveController {
     this.#host.requestUpdate();
   }
 
+  /** Moves focus to row `key` once it is rendered (a row that replaced the one focused: a tombstone). */
+  focusRow(key: string): void {
+    this.activate((this.#focusKey = key));
+    this.#host.requestUpdate();
+  }
+
   /** The row that takes the list's tab stop: the active one when rendered, else one in view. */
   tabStop(): string | undefined {
     const visible = this.visible.filter((r) => r.kind === 'message');

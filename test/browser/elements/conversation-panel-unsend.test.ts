@@ -108,6 +108,9 @@ describe('<conversation-panel> deleting one\'s own message', () => {
     expect(chat.backend.storage.getMessage(conv, 3)?.hidden).to.equal('deleted');
     expect(rows(mine), 'the rest as they were').to.deep.equal(['Message 1', 'Message 2', 'Message deleted', 'Message 4', 'Message 5']);
     expect(said(mine)).to.equal('Message deleted');
+    // Focus, on the delete button that went with the message, is on its tombstone: Tab goes on from there.
+    await waitUntil(() => active(mine)?.matches('.row.message.deleted'), 'focus on the tombstone');
+    expect(active(mine)!.dataset.key).to.equal($$(mine, '.row.message')[2].dataset.key);
     // Named for screen readers by who and when; nothing left of the text, nor a button to act on it.
     const tomb = $$(theirs, '.row.message')[2];
     expect(tomb.getAttribute('aria-label')).to.match(/^Ada Lovelace, .+: Message deleted$/);
