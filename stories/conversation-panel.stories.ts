@@ -194,6 +194,33 @@ export const LinkWarning: Story = {
   },
 };
 
+/** Deleting one's own message: its delete button, a question first (it cannot be undone), then a tombstone in its place. */
+export const DeleteOwnMessage: Story = {
+  play: async ({ canvasElement }) => {
+    const { s } = await panelParts(canvasElement);
+    const text = await s.findByShadowText('No idea, the link has the shop. Want me to look?');
+    const row = text.closest<HTMLElement>('[role=listitem]')!;
+    await userEvent.click(screen(row).getByShadowRole('button', { name: 'Delete message' }));
+    const dialog = await s.findByShadowRole('dialog', { name: 'Delete this message for everyone?' });
+    await userEvent.click(screen(dialog).getByShadowRole('button', { name: 'Delete' }));
+    await visible(await s.findByShadowText('Message deleted', { selector: '[part~=hidden-message]' }));
+    await expect(s.queryByShadowText('No idea, the link has the shop. Want me to look?')).toBeNull();
+  },
+};
+
+/** A group without a name: as many whole names as fit and "+N"; the member list ends with the reader. */
+export const UntitledGroup: Story = {
+  loaders: load('untitledGroup'),
+  args: { thread: 'group' },
+  play: async ({ canvasElement }) => {
+    const { s } = await panelParts(canvasElement);
+    await s.findByShadowRole('heading', { name: 'Bob Marley, Cy Twombly, Dee Dee Bridgewater, Eve Arden' });
+    await visible(await s.findByShadowText(/^\+[1-3]$/));
+    const summary = canvasElement.querySelector('conversation-panel')!.shadowRoot!.querySelector('.members summary')!;
+    await expect(summary.textContent!.replace(/\s+/g, ' ').trim()).toBe('5 members · Bob Marley, Cy Twombly, Dee Dee Bridgewater, Eve Arden, You');
+  },
+};
+
 /** A very long name and group title, a long unbroken word, a long pin title. */
 export const LongNames: Story = {
   loaders: load('longNames'),

@@ -30,6 +30,7 @@ export type ScenarioName =
   | 'offline'
   | 'failedSend'
   | 'longNames'
+  | 'untitledGroup'
   | 'bigGroup'
   | 'hugeHistory'
   | 'rtl'
@@ -213,6 +214,14 @@ const builders: Record<ScenarioName, () => Promise<Scenario>> = {
     });
     const conv = { ...seedUsual(chat), long, longGroup: group };
     return { chat, client: await adaOnline(chat), conv, peers: {} };
+  },
+
+  /** A group without a name, of five: its header shows the names that fit and "+N". */
+  async untitledGroup() {
+    const chat = new TestChat();
+    const lines: Line[] = [['bob', text('Who is in for Sunday?')], ['ada', text('Me!')], ['dee', text('Me too')]];
+    const group = thread(chat, ['bob', 'ada', 'cy', 'dee', 'eve'], lines, { reads: { ada: 3 } });
+    return { chat, client: await adaOnline(chat), conv: { group }, peers: {} };
   },
 
   async bigGroup() {
