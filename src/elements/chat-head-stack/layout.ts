@@ -15,6 +15,10 @@ export class StackLayout implements ReactiveController {
   #fit = [Infinity, Infinity];
   /** A head's size, kept for when every head is in the menu. */
   #size = 56;
+  /** Whether the fit is up to date: the heads' size and the viewport change only on resize. */
+  #measured = false;
+  /** What `#publish` last wrote, so that an unchanged strip costs the page no style work. */
+  #published = '';
   readonly #host: Host;
 
   constructor(host: Host) {
@@ -40,15 +44,19 @@ export class StackLayout implements ReactiveController {
   hostUpdated(): void {
     const root = this.#host.renderRoot;
     const list = root.querySelector<HTMLElement>('.list');
-    if (!list) return;
-    const size = (this.#size = root.querySelector<HTMLElement>('.head')?.offsetHeight || this.#size);
-    const gap = parseFloat(getComputedStyle(list).rowGap) || 0;
-    // The host's box ends at the bottom inset; as much is kept free at the top. The "+N" button is 0.8 of a head.
-    const room = 2 * this.#host.getBoundingClientRect().bottom - innerHeight + gap;
-    const fit = [room, room - gap - 0.8 * size].map((r) => Math.max(0, Math.floor(r / (size + gap))));
-    if (`${fit}` !== `${this.#fit}`) {
-      this.#fit = fit;
-      queueMicrotask(() => this.#host.requestUpdate());
+    const head = root.querySelector<HTMLElement>('.head');
+    // Only while the heads (or the "+N" button alone) show: a hidden stack has no size to go by.
+    if (list && !this.#measured && (head ?? root.querySelector<HTMLElement>('.more'))?.offsetHeight) {
+      this.#measured = true;
+      const size = (this.#size = head?.offsetHeight || this.#size);
+      const gap = parseFloat(getComputedStyle(list).rowGap) || 0;
+      // The host's box ends at the bottom inset; as much is kept free at the top. The "+N" button is 0.8 of a head.
+      const room = 2 * this.#host.getBoundingClientRect().bottom - innerHeight + gap;
+      const fit = [room, room - gap - 0.8 * size].map((r) => Math.max(0, Math.floor(r / (size + gap))));
+      if (`${fit}` !== `${this.#fit}`) {
+        this.#fit = fit;
+        queueMicrotask(() => this.#host.requestUpdate());
+      }
     }
 
     const menu = root.querySelector<HTMLElement>('.menu');
@@ -63,7 +71,10 @@ export class StackLayout implements ReactiveController {
     this.#publish(this.#host.reserve ? root.querySelector('.heads') : null);
   }
 
-  readonly #onResize = (): void => this.#host.requestUpdate();
+  readonly #onResize = (): void => {
+    this.#measured = false;
+    this.#host.requestUpdate();
+  };
 
   /**
    * `--pin-reserve-inline`: from the screen's edge to the heads' far side (their
@@ -74,13 +85,15 @@ export class StackLayout implements ReactiveController {
   #publish(heads: Element | null): void {
     const { clientWidth: width, clientHeight: height, style } = document.documentElement;
     const r = heads?.getBoundingClientRect();
-    const sizes = r && {
-      inline: r.height && (r.left < width - r.right ? r.left + r.right : 2 * width - r.left - r.right),
-      block: r.height && 2 * height - r.top - r.bottom,
-    };
-    for (const axis of ['inline', 'block'] as const) {
-      if (sizes) style.setProperty(`--pin-reserve-${axis}`, `${Math.ceil(sizes[axis])}px`);
-      else style.removeProperty(`--pin-reserve-${axis}`);
-    }
+    const sizes = r
+      ? [r.left < width - r.right ? r.left + r.right : 2 * width - r.left - r.right, 2 * height - r.top - r.bottom].map(
+          (size) => `${r.height ? Math.ceil(size) : 0}px`,
+        )
+      : [];
+    if (`${sizes}` === this.#published) return;
+    this.#published = `${sizes}`;
+    ['inline', 'block'].forEach((axis, i) =>
+      sizes[i] ? style.setProperty(`--pin-reserve-${axis}`, sizes[i]) : style.removeProperty(`--pin-reserve-${axis}`),
+    );
   }
 }
