@@ -38,6 +38,18 @@ for (const colorScheme of ['light', 'dark'] as const) {
     await expectFocusShows(farah, emiHead, 'head', save);
     await expectFocusShows(farah, farah.getByRole('button', { name: `Dismiss ${NAMES.emi}` }), 'dismiss', save);
 
+    // Told apart: the head's ring stays off its x and the x's ring off the head (the x sits beside the head).
+    const dismiss = farah.getByRole('button', { name: `Dismiss ${NAMES.emi}` });
+    const [headBox, xBox] = [(await emiHead.boundingBox())!, (await dismiss.boundingBox())!];
+    await farah.mouse.move(headBox.x + headBox.width / 2, headBox.y + headBox.height / 2); // the x shows, nothing focused
+    await dismiss.evaluate((el: HTMLElement) => el.blur());
+    const unfocused = { head: await farah.screenshot({ clip: headBox }), x: await farah.screenshot({ clip: xBox }) };
+    await emiHead.evaluate((el: HTMLElement) => el.focus());
+    expect((await farah.screenshot({ clip: xBox })).equals(unfocused.x), "the head's focus leaves its x as it was").toBe(true);
+    await dismiss.evaluate((el: HTMLElement) => el.focus());
+    expect((await farah.screenshot({ clip: headBox })).equals(unfocused.head), "the x's focus leaves the head as it was").toBe(true);
+    await farah.mouse.move(640, 10);
+
     // The panel: header, a message row and its report flag, the composer and send.
     const open = await openHead(farah, NAMES.emi);
     await reply(farah, `Seen in high contrast (${colorScheme})`);
