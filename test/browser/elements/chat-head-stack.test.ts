@@ -554,6 +554,18 @@ describe('<chat-head-stack>', () => {
         expect(inView(entry)).to.equal(true);
       }
 
+      // With the "+N" button alone in the corner the menu has no room below it: it opens upwards, still inside.
+      el.max = 0; // the menu is still open
+      await el.updateComplete;
+      const up = $(el, '.menu')!;
+      expect(up.classList.contains('up')).to.equal(true);
+      expect(inView(up), 'the upward menu is inside the screen').to.equal(true);
+      expect(up.getBoundingClientRect().bottom).to.be.closeTo($(el, '.more')!.getBoundingClientRect().bottom, 1);
+      expect(up.scrollHeight).to.be.greaterThan(up.clientHeight);
+      el.max = 5;
+      $(el, '.more')!.click();
+      await el.updateComplete;
+
       // Taller again: up to `max` heads come back.
       await setViewport({ width: 800, height: 600 });
       await waitUntil(() => heads(el).length === 5, 'five heads at 600 px');
