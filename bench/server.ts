@@ -587,7 +587,7 @@ function printWebhooks(reports: Map<string, Report>, stats: ReceiverStats, expec
   const types = Object.entries(stats.byType)
     .map(([type, n]) => `${type} ${fmtInt(n)}`)
     .join(', ');
-  console.log(`  ${fmtInt(stats.received)} requests answered 200, ${fmtInt(stats.unique)} distinct event ids (${types}); ${fmtInt(stats.duplicates)} repeats; ${fmtInt(stats.badSignatures)} bad signatures`);
+  console.log(`  ${fmtInt(stats.requests)} requests answered 200 carrying ${fmtInt(stats.received)} events (${(stats.received / Math.max(1, stats.requests)).toFixed(1)} a request), ${fmtInt(stats.unique)} distinct event ids (${types}); ${fmtInt(stats.duplicates)} repeats; ${fmtInt(stats.badSignatures)} bad signatures`);
   console.log(`  message.created: ${fmtInt(messageEvents(stats))} of ${fmtInt(expected)} messages stored${messageEvents(stats) >= expected ? '' : ': SOME MISSING'}`);
 
   const verdict = (ok: boolean) => (ok ? 'pass' : 'FAIL');

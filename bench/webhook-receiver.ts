@@ -1,15 +1,17 @@
 // The webhook receiver of the server bench: a child process of its own (so its
 // CPU is measured apart from the server's and the load generator's), answering
 // every delivery 200 as soon as its body is read. It checks each signature
-// (one HMAC of a small body, as any real receiver does), counts deliveries by
-// type and by id, and reports the counts on `GET /stats`.
+// (one HMAC of the body, as any real receiver does), then counts the events of
+// the batch by type and by id, and reports the counts on `GET /stats`.
 //
 //   PIN_WEBHOOK_SECRET=... PIN_RECEIVER_PORT=... node --import tsx bench/webhook-receiver.ts
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 
 export interface ReceiverStats {
-  /** Requests answered 200 (retries of one event included). */
+  /** Requests answered 200. */
+  requests: number;
+  /** Events in them (retries of one event included). */
   received: number;
   /** Distinct event ids among them. */
   unique: number;
@@ -17,14 +19,14 @@ export interface ReceiverStats {
   duplicates: number;
   /** Requests refused with 400: no, malformed or wrong signature. */
   badSignatures: number;
-  /** Distinct ids by `Pin-Event-Type`. */
+  /** Distinct ids by event type. */
   byType: Record<string, number>;
 }
 
 const secret = process.env.PIN_WEBHOOK_SECRET ?? '';
 const port = Number(process.env.PIN_RECEIVER_PORT);
 const seen = new Set<string>();
-const stats: ReceiverStats = { received: 0, unique: 0, duplicates: 0, badSignatures: 0, byType: {} };
+const stats: ReceiverStats = { requests: 0, received: 0, unique: 0, duplicates: 0, badSignatures: 0, byType: {} };
 
 function verified(header: string | undefined, body: Buffer): boolean {
   const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header ?? '');
@@ -41,24 +43,26 @@ const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
-    if (!verified(req.headers['pin-signature'] as string | undefined, Buffer.concat(chunks))) {
+    const body = Buffer.concat(chunks);
+    if (!verified(req.headers['pin-signature'] as string | undefined, body)) {
       stats.badSignatures++;
       res.writeHead(400).end();
       return;
     }
-    stats.received++;
-    const id = String(req.headers['pin-event-id']);
-    if (seen.has(id)) stats.duplicates++;
-    else {
-      seen.add(id);
-      stats.unique++;
-      const type = String(req.headers['pin-event-type']);
-      stats.byType[type] = (stats.byType[type] ?? 0) + 1;
+    stats.requests++;
+    for (const { id, type } of (JSON.parse(body.toString('utf8')) as { events: { id: string; type: string }[] }).events) {
+      stats.received++;
+      if (seen.has(id)) stats.duplicates++;
+      else {
+        seen.add(id);
+        stats.unique++;
+        stats.byType[type] = (stats.byType[type] ?? 0) + 1;
+      }
     }
     res.writeHead(200).end();
   });
 });
-// The server's fetch keeps its connections alive between deliveries.
+// The server keeps its connections alive between deliveries.
 server.keepAliveTimeout = 60_000;
 server.listen(port, '127.0.0.1');
 process.on('SIGTERM', () => process.exit(0));

@@ -25,7 +25,8 @@
  * Webhooks (docs/backend.md, "Webhooks"): PIN_WEBHOOK_URL, PIN_WEBHOOK_SECRET (required
  *   with the URL, at least 32 characters), PIN_WEBHOOK_NOTIFY_AFTER_MIN (10: unread while
  *   offline this long makes a notification.due), PIN_WEBHOOK_NOTIFY_PER_DAY (10 per person),
- *   PIN_WEBHOOK_CONCURRENCY (4 requests in flight), PIN_WEBHOOK_TIMEOUT_MS (10000).
+ *   PIN_WEBHOOK_CONCURRENCY (4 requests in flight), PIN_WEBHOOK_BATCH (100 events a request),
+ *   PIN_WEBHOOK_TIMEOUT_MS (10000).
  */
 import { randomBytes } from 'node:crypto';
 import { CloseCode } from '../src/protocol/index.js';
@@ -116,6 +117,7 @@ const server = await startServer({
         notifyAfterMs: notifyAfterMin === undefined ? undefined : notifyAfterMin * 60_000,
         notifyPerDay: numberFromEnv('PIN_WEBHOOK_NOTIFY_PER_DAY'),
         concurrency: numberFromEnv('PIN_WEBHOOK_CONCURRENCY'),
+        batch: numberFromEnv('PIN_WEBHOOK_BATCH'),
         timeoutMs: numberFromEnv('PIN_WEBHOOK_TIMEOUT_MS'),
       }
     : undefined,

@@ -3,10 +3,13 @@
 
     PIN_WEBHOOK_SECRET=... python3 receiver.py [port]
 
-Verifies `Pin-Signature: t=<unix>,v1=<hex>` (HMAC-SHA256 of "<t>.<body>"),
-refuses timestamps more than 5 minutes away, processes each event id once
-(deliveries are at least once) and prints the event as one JSON line.
-A real receiver keeps the seen ids in its database, not in memory.
+Each delivery is `{"events": [...]}`, one or more events (up to 100).
+Verifies `Pin-Signature: t=<unix>,v1=<hex>` (HMAC-SHA256 of "<t>.<body>")
+over the whole body, refuses timestamps more than 5 minutes away, then
+processes each event id once (deliveries are at least once) and prints each
+new event as one JSON line. Answer 2xx only once every event is handled:
+any other answer sends the whole batch again. A real receiver keeps the
+seen ids in its database, not in memory.
 """
 import hashlib
 import hmac
@@ -39,12 +42,12 @@ class Receiver(BaseHTTPRequestHandler):
             self.send_response(400)
             self.end_headers()
             return
-        event = json.loads(body)
-        with seen_lock:  # a retry of an event already handled is only acknowledged
-            first = event["id"] not in seen
-            seen.add(event["id"])
-        if first:
-            print(json.dumps(event), flush=True)
+        for event in json.loads(body)["events"]:
+            with seen_lock:  # a retry of an event already handled is only acknowledged
+                first = event["id"] not in seen
+                seen.add(event["id"])
+            if first:
+                print(json.dumps(event), flush=True)
         self.send_response(204)
         self.end_headers()
 

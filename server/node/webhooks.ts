@@ -1,8 +1,10 @@
 import type { Sql } from '../shared/storage/migrate.js';
 import { DEFAULT_NOTIFICATIONS, scanNotifications, type NotificationSettings } from '../shared/webhooks/notifications.js';
-import { attempt, type DeliveryConfig } from '../shared/webhooks/attempt.js';
+import { attemptBatch, type DeliveryConfig } from '../shared/webhooks/attempt.js';
 import type { OutboxEntry, SqlOutbox } from '../shared/webhooks/outbox.js';
+import { DEFAULT_BATCH, takeBatches } from '../shared/webhooks/post.js';
 import { DEFAULT_SCHEDULE, type RetrySchedule } from '../shared/webhooks/schedule.js';
+import { nodeSender, nodeSigner, type NodeSender } from './webhook-transport.js';
 
 /** Webhook settings of the Node server (`PIN_WEBHOOK_*` in server/main.ts). */
 export interface WebhookOptions {
@@ -10,8 +12,10 @@ export interface WebhookOptions {
   url: string;
   /** HMAC-SHA256 key of the `Pin-Signature` header. */
   secret: string;
-  /** Requests in flight to the receiver at most. Default 4. */
+  /** Requests in flight to the receiver at most (each carries a batch). Default 4. */
   concurrency?: number;
+  /** Events per request at most (a request's body also stays under 256 KB). Default 100. */
+  batch?: number;
   /** A try that has no answer after this long fails (and is retried), ms. Default 10 s. */
   timeoutMs?: number;
   /** Backoff and dead-letter horizon (compress it in tests). Default 10 s doubling to 1 h, for 24 h. */
@@ -28,13 +32,14 @@ export interface WebhookOptions {
   now?: () => number;
   /** Jitter source in [0, 1) (tests inject one). */
   random?: () => number;
+  /** Tests: send through this `fetch` instead of node:http. */
   fetch?: typeof fetch;
 }
 
 /**
  * The Node server's delivery loop: reads due events from the outbox, posts
- * them (at most `concurrency` at a time, never inside a frame's turn), and
- * marks each delivered, retried later or dead-lettered. All its state is in
+ * them in batches (at most `concurrency` requests at a time, never inside a
+ * frame's turn), and marks them delivered, retried later or dead-lettered. All its state is in
  * the outbox table, so a restart resumes where it stopped; an event whose
  * try was cut off by the restart is sent again (at least once).
  *
@@ -42,7 +47,10 @@ export interface WebhookOptions {
  * `counts()` are what an admin API mounts.
  */
 export class WebhookDelivery {
+  /** Ids of the events in flight, and how many requests carry them. */
   private readonly inFlight = new Set<string>();
+  private requests = 0;
+  private readonly transport?: NodeSender;
   private readonly delivery: DeliveryConfig;
   private readonly notifications: NotificationSettings;
   private readonly now: () => number;
@@ -68,13 +76,18 @@ export class WebhookDelivery {
     };
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
+    const concurrency = Math.max(1, options.concurrency ?? 4);
+    if (!options.fetch) this.transport = nodeSender(options.url, concurrency);
     this.delivery = {
       url: options.url,
       secret: options.secret,
       timeoutMs: options.timeoutMs ?? 10_000,
       schedule: { ...DEFAULT_SCHEDULE, ...options.schedule },
+      batch: { ...DEFAULT_BATCH, maxEvents: Math.max(1, Math.floor(options.batch ?? DEFAULT_BATCH.maxEvents)) },
       now: this.now,
       random: this.random,
+      sign: nodeSigner,
+      send: this.transport?.send,
       fetch: options.fetch,
     };
   }
@@ -105,20 +118,25 @@ export class WebhookDelivery {
     });
   }
 
-  /** Starts tries for due events while fewer than `concurrency` are in flight. */
+  /**
+   * Starts deliveries of due events while fewer than `concurrency` requests
+   * are in flight: one read of the outbox for all the free requests, each
+   * filled up to the batch limits before the next (a lone event goes at once).
+   */
   pump(): void {
     if (this.stopped) return;
-    const free = Math.max(1, this.options.concurrency ?? 4) - this.inFlight.size;
+    const free = Math.max(1, this.options.concurrency ?? 4) - this.requests;
     if (free <= 0) return;
-    let due: OutboxEntry[];
+    let batches: OutboxEntry[][];
     try {
-      due = this.outbox.due(this.now(), free, this.inFlight);
+      batches = takeBatches(this.outbox.due(this.now(), free * this.delivery.batch.maxEvents, this.inFlight), this.delivery.batch, free);
     } catch (error) {
       return this.log(`webhooks: reading the outbox failed: ${describe(error)}`);
     }
-    for (const entry of due) {
-      this.inFlight.add(entry.id);
-      void this.attempt(entry);
+    for (const batch of batches) {
+      for (const entry of batch) this.inFlight.add(entry.id);
+      this.requests++;
+      void this.attempt(batch);
     }
   }
 
@@ -167,16 +185,18 @@ export class WebhookDelivery {
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
     this.timers.length = 0;
+    this.transport?.close();
   }
 
-  private async attempt(entry: OutboxEntry): Promise<void> {
+  private async attempt(batch: OutboxEntry[]): Promise<void> {
     try {
-      await attempt(this.outbox, entry, this.delivery, this.log, () => this.stopped);
+      await attemptBatch(this.outbox, batch, this.delivery, this.log, () => this.stopped);
     } catch (error) {
-      this.log(`webhooks: recording a try of ${entry.id} failed: ${describe(error)}`);
+      this.log(`webhooks: recording a try of ${batch.length} events from ${batch[0].id} failed: ${describe(error)}`);
     } finally {
-      this.inFlight.delete(entry.id);
-      if (this.inFlight.size === 0) for (const resolve of this.settled.splice(0)) resolve();
+      for (const entry of batch) this.inFlight.delete(entry.id);
+      this.requests--;
+      if (this.requests === 0) for (const resolve of this.settled.splice(0)) resolve();
       this.pump();
     }
   }

@@ -1,5 +1,6 @@
 // A receiver that checks every webhook delivery as a host's backend would:
-// the signature over timestamp.body, and a dedup on the event id. Shared by
+// the signature over timestamp.body, then each event of the batch through a
+// dedup on the event id. Shared by
 // the webhook conformance suite and the Node server's own webhook tests.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,9 +16,23 @@ export const HOOK_SECRET = 'whsec-test-secret-that-is-at-least-32-chars';
  */
 export type Behaviour = { answer: number; headers?: Record<string, string>; delayMs?: number } | 'hang';
 
+/** One event as a delivery carried it. */
+export interface ReceivedEvent {
+  event: PinEvent;
+  verified: boolean;
+  status: number | 'hung';
+  at: number;
+  /** The event's own JSON text inside the delivery. */
+  body: string;
+  /** The delivery: its whole body, its Pin-Event-Count header, and which request it was (0 for the first). */
+  request: { body: string; count?: string; index: number; events: number };
+}
+
 export class Receiver {
-  /** Every request, in arrival order. */
-  readonly requests: { event: PinEvent; verified: boolean; status: number | 'hung'; at: number; body: string; idHeader?: string }[] = [];
+  /** Every event of every request, in arrival order (a batch of n adds n). */
+  readonly requests: ReceivedEvent[] = [];
+  /** Requests received. */
+  posts = 0;
   /** Event ids processed once (the receiver's dedup), in order. */
   readonly processed: PinEvent[] = [];
   /** Event ids answered 2xx in time: the sender knows them delivered. */
@@ -74,21 +89,24 @@ export class Receiver {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
     const verified = await verifySignature(HOOK_SECRET, req.headers['pin-signature'] as string | undefined, body, this.clock());
-    const event = JSON.parse(body) as PinEvent;
-    const idHeader = req.headers['pin-event-id'] as string | undefined;
+    const { events } = JSON.parse(body) as { events: PinEvent[] };
+    const request = { body, count: req.headers['pin-event-count'] as string | undefined, index: this.posts++, events: events.length };
     const behaviour = this.behaviour;
+    const status = behaviour === 'hang' ? 'hung' : behaviour.answer;
+    // Stored events are JSON.stringify output, which a parse and a stringify give back exactly.
+    for (const event of events) this.requests.push({ event, verified, status, at: Date.now(), body: JSON.stringify(event), request });
     if (behaviour === 'hang') {
-      this.requests.push({ event, verified, status: 'hung', at: Date.now(), body, idHeader });
       this.hanging.add(res);
       return;
     }
-    this.requests.push({ event, verified, status: behaviour.answer, at: Date.now(), body, idHeader });
-    if (verified && behaviour.answer < 300 && !this.seen.has(event.id)) {
-      this.seen.add(event.id);
-      this.processed.push(event);
+    for (const event of events) {
+      if (verified && behaviour.answer < 300 && !this.seen.has(event.id)) {
+        this.seen.add(event.id);
+        this.processed.push(event);
+      }
     }
     if (!behaviour.delayMs) {
-      if (verified && behaviour.answer < 300) this.acknowledged.add(event.id);
+      if (verified && behaviour.answer < 300) for (const event of events) this.acknowledged.add(event.id);
       return void res.writeHead(behaviour.answer, behaviour.headers).end();
     }
     this.hanging.add(res);

@@ -3,6 +3,7 @@ import type { MessagingPolicy, ServerLimits } from '../../../src/core/types.js';
 import type { TokenLimits } from '../../shared/auth.js';
 import type { DeliveryConfig } from '../../shared/webhooks/attempt.js';
 import { DEFAULT_NOTIFICATIONS, type NotificationSettings } from '../../shared/webhooks/notifications.js';
+import { DEFAULT_BATCH } from '../../shared/webhooks/post.js';
 import { DEFAULT_SCHEDULE } from '../../shared/webhooks/schedule.js';
 import type { Conversation } from './conversation.js';
 import type { Directory } from './directory.js';
@@ -66,6 +67,8 @@ export interface Env {
   PIN_WEBHOOK_NOTIFY_PER_DAY?: string;
   /** A try with no answer after this long fails, ms (default 10000). */
   PIN_WEBHOOK_TIMEOUT_MS?: string;
+  /** Events per webhook request at most (default 100). */
+  PIN_WEBHOOK_BATCH?: string;
   /**
    * Tests only: the first retry's delay ceiling and the dead-letter horizon,
    * ms, so a test sees a dead letter in seconds instead of 24 hours. Never
@@ -101,6 +104,7 @@ export function webhooksOf(env: Env): WebhookSettings | undefined {
       url,
       secret,
       timeoutMs: numberOf(env.PIN_WEBHOOK_TIMEOUT_MS) ?? 10_000,
+      batch: { ...DEFAULT_BATCH, maxEvents: Math.max(1, Math.floor(numberOf(env.PIN_WEBHOOK_BATCH) ?? DEFAULT_BATCH.maxEvents)) },
       schedule: {
         ...DEFAULT_SCHEDULE,
         ...(base !== undefined ? { baseMs: base, capMs: base * 4 } : {}),

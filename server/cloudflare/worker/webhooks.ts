@@ -1,8 +1,9 @@
 import type { EventPort, PinEventInput } from '../../../src/core/events.js';
 import type { DeadLetter } from '../../shared/admin/backend.js';
 import { migrate, type Sql } from '../../shared/storage/migrate.js';
-import { attempt, type DeliveryConfig } from '../../shared/webhooks/attempt.js';
+import { attemptBatch, type DeliveryConfig } from '../../shared/webhooks/attempt.js';
 import { forgetPerson, SqlOutbox } from '../../shared/webhooks/outbox.js';
+import { takeBatches } from '../../shared/webhooks/post.js';
 import type { AlarmClock } from './alarm.js';
 import { conversationOf, directoryOf, inboxOf, type Env, type WebhookSettings } from './env.js';
 import { durableSql } from './sql.js';
@@ -10,7 +11,7 @@ import { durableSql } from './sql.js';
 /** Which kind of object holds an outbox: the directory's registry names them so. */
 export type OutboxKind = 'conversation' | 'inbox';
 
-/** Tries in flight at once from one object. */
+/** Requests in flight at once from one object (each carries a batch). */
 const CONCURRENCY = 8;
 /** One alarm delivers for this long at most, then hands over to the next alarm. */
 const ROUND_MS = 30_000;
@@ -100,9 +101,10 @@ export class ObjectWebhooks {
   }
 
   /**
-   * The alarm's delivery round: tries every due event, CONCURRENCY at a time,
-   * for ROUND_MS at most; then tells the registry if the object now holds
-   * failed events or no longer does, and asks for the alarm at the next due
+   * The alarm's delivery round: tries every due event in batches (the Node
+   * server's envelope), CONCURRENCY requests at a time, for ROUND_MS at most;
+   * then tells the registry if the object now holds failed events or no
+   * longer does, and asks for the alarm at the next due
    * time. A try cut off by an eviction leaves its event pending: it is sent
    * again (at least once).
    */
@@ -111,11 +113,11 @@ export class ObjectWebhooks {
     const { outbox } = this;
     const started = Date.now();
     for (;;) {
-      const due = outbox.due(Date.now(), CONCURRENCY);
+      const due = outbox.due(Date.now(), CONCURRENCY * this.config.batch.maxEvents);
       if (due.length === 0 || Date.now() - started > ROUND_MS) break;
       await Promise.all(
-        due.map((entry) =>
-          attempt(outbox, entry, this.config, (line) => console.error(`[pin-messaging] ${line}`)).catch((error: unknown) =>
+        takeBatches(due, this.config.batch, CONCURRENCY).map((batch) =>
+          attemptBatch(outbox, batch, this.config, (line) => console.error(`[pin-messaging] ${line}`)).catch((error: unknown) =>
             console.error('[pin-messaging] webhook try', error instanceof Error ? error.message : error),
           ),
         ),

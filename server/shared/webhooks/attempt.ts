@@ -1,48 +1,74 @@
 import type { OutboxEntry, SqlOutbox } from './outbox.js';
-import { postEvent } from './post.js';
+import { fetchSender, postBatch, type BatchLimits, type Sender } from './post.js';
 import { nextTry, type RetrySchedule } from './schedule.js';
+import type { Signer } from './signature.js';
 
-/** What a host's delivery loop needs to try an event: where, signed how, and when to give up. */
+/** What a host's delivery loop needs to try events: where, signed how, sent how, and when to give up. */
 export interface DeliveryConfig {
   url: string;
   secret: string;
   /** A try with no answer after this long fails, ms. */
   timeoutMs: number;
   schedule: RetrySchedule;
+  /** Events per delivery at most, and its body's bytes at most. */
+  batch: BatchLimits;
   /** Clock, ms since the epoch. */
   now: () => number;
   /** Jitter source in [0, 1). */
   random: () => number;
+  /** HMAC of the signature (the host's cheapest); Web Crypto when left out. */
+  sign?: Signer;
+  /** Transport (the host's cheapest); `fetch` when left out. */
+  send?: Sender;
+  /** Tests: a `fetch` to send through (ignored when `send` is given). */
   fetch?: typeof fetch;
 }
 
-export type AttemptResult = 'delivered' | 'retry' | 'dead' | 'dropped';
+/** What came of a try, per event of the batch alike except `dead` (one event past its horizon while others retry). */
+export interface BatchResult {
+  delivered: number;
+  retry: number;
+  dead: number;
+  /** The host stopped meanwhile: nothing recorded, the events, still pending, are sent again. */
+  dropped: boolean;
+}
 
 /**
- * One try of a stored event: posts it, then records in the outbox what came
- * of it (delivered, the next try after a backoff with jitter, or the dead
- * letters past the horizon). The Node server's loop and each Durable Object's
- * alarm run the same code. `dropped`: the host stopped meanwhile (what the
- * try learnt is not recorded; the event, still pending, is sent again).
+ * One try of a batch of stored events: posts them in one request, then
+ * records in the outbox what came of it: all delivered (one statement), or
+ * each failed with its own next try after a backoff with jitter, or into the
+ * dead letters past its own horizon. The Node server's loop and each Durable
+ * Object's alarm run the same code.
  */
-export async function attempt(
+export async function attemptBatch(
   outbox: SqlOutbox,
-  entry: OutboxEntry,
+  entries: readonly OutboxEntry[],
   config: DeliveryConfig,
   log: (line: string) => void,
   stopped: () => boolean = () => false,
-): Promise<AttemptResult> {
-  const { url, secret, timeoutMs, now } = config;
-  const outcome = await postEvent({ url, secret, timeoutMs, now, fetch: config.fetch }, entry.id, entry.type, entry.body);
-  if (stopped()) return 'dropped';
+): Promise<BatchResult> {
+  const result: BatchResult = { delivered: 0, retry: 0, dead: 0, dropped: false };
+  if (entries.length === 0) return result;
+  const { url, secret, timeoutMs, now, sign } = config;
+  const send = config.send ?? (config.fetch ? fetchSender(config.fetch) : undefined);
+  const outcome = await postBatch({ url, secret, timeoutMs, now, sign, send }, entries.map((e) => e.body));
+  if (stopped()) return { ...result, dropped: true };
   const at = now();
   if (outcome.delivered) {
-    outbox.delivered(entry.id, at);
-    return 'delivered';
+    outbox.deliveredAll(entries.map((e) => e.id), at);
+    return { ...result, delivered: entries.length };
   }
-  const next = nextTry(config.schedule, entry.attempts + 1, at, entry.since, config.random, outcome.retryAfterMs);
-  outbox.failed(entry.id, outcome.error, next, at);
-  if (next !== 'dead') return 'retry';
-  log(`webhooks: ${entry.type} ${entry.id} dead-lettered after ${entry.attempts + 1} tries (${outcome.error})`);
-  return 'dead';
+  outbox.failedAll(
+    entries.map((entry) => {
+      const next = nextTry(config.schedule, entry.attempts + 1, at, entry.since, config.random, outcome.retryAfterMs);
+      if (next === 'dead') {
+        result.dead++;
+        log(`webhooks: ${entry.type} ${entry.id} dead-lettered after ${entry.attempts + 1} tries (${outcome.error})`);
+      } else result.retry++;
+      return { id: entry.id, next };
+    }),
+    outcome.error,
+    at,
+  );
+  return result;
 }

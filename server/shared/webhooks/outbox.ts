@@ -93,12 +93,26 @@ export class SqlOutbox implements EventPort {
     return row?.at === null || row?.at === undefined ? undefined : Number(row.at);
   }
 
-  delivered(id: string, now: number): void {
+  /** The events of a delivery answered 2xx, in one statement. */
+  deliveredAll(ids: readonly string[], now: number): void {
+    if (ids.length === 0) return;
     this.sql.run(
-      `UPDATE webhook_outbox SET state = 'delivered', attempts = attempts + 1, done_at = ?, last_error = NULL WHERE id = ? AND state = 'pending'`,
+      `UPDATE webhook_outbox SET state = 'delivered', attempts = attempts + 1, done_at = ?, last_error = NULL
+       WHERE state = 'pending' AND id IN (SELECT value FROM json_each(?))`,
       now,
-      id,
+      JSON.stringify(ids),
     );
+  }
+
+  delivered(id: string, now: number): void {
+    this.deliveredAll([id], now);
+  }
+
+  /** A failed delivery: each of its events to its next try, or into the dead letters; in one transaction. */
+  failedAll(events: readonly { id: string; next: number | 'dead' }[], error: string, now: number): void {
+    this.sql.transaction(() => {
+      for (const { id, next } of events) this.failed(id, error, next, now);
+    });
   }
 
   /** A failed try: the next one at `nextAt`, or into the dead letters. */

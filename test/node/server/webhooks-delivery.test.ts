@@ -50,6 +50,81 @@ function rig(answer: () => Response, random = () => 0.5) {
   return { db, clock, outbox, posts, loop, record, pump };
 }
 
+/** Event ids of a delivery's body. */
+function idsOf(body: string): string[] {
+  return (JSON.parse(body) as { events: { id: string }[] }).events.map((e) => e.id);
+}
+
+test('due events go in batches: the stored texts byte for byte in one signed envelope, up to 100 or 256 KB a request', async () => {
+  let status = 200;
+  const { db, clock, outbox, posts, loop, record, pump } = rig(() => new Response(null, { status }));
+  record();
+  await pump();
+  assert.equal(posts.length, 1, 'a lone due event goes at once, alone');
+  assert.equal(posts[0].headers.get('pin-event-count'), '1');
+  for (let i = 0; i < 250; i++) record();
+  await pump();
+  assert.deepEqual(posts.slice(1).map((p) => idsOf(p.body).length), [100, 100, 50], 'a backlog in full batches, oldest first');
+  const texts = db.all(`SELECT body FROM webhook_outbox ORDER BY rowid`).map((row) => String(row.body));
+  assert.equal(posts.map((p) => p.body.slice('{"events":['.length, -2)).join(','), texts.join(','), 'the stored texts, byte for byte');
+  for (const p of posts) {
+    assert.ok(p.body.startsWith('{"events":[') && p.body.endsWith(']}'));
+    assert.equal(p.headers.get('pin-event-count'), String(idsOf(p.body).length));
+    assert.ok(await verifySignature(HOOK_SECRET, p.headers.get('pin-signature'), p.body, p.at / 1000));
+  }
+  assert.deepEqual(loop.counts(), { pending: 0, delivered: 251, dead: 0, inFlight: 0 });
+
+  // A failed request fails each of its events, each with its own backoff.
+  status = 500;
+  posts.length = 0;
+  for (let i = 0; i < 3; i++) record();
+  await pump();
+  assert.deepEqual(posts.map((p) => idsOf(p.body).length), [3]);
+  const failed = outbox.due(Infinity, 10);
+  assert.equal(failed.length, 3);
+  assert.ok(failed.every((e) => e.attempts === 1 && e.lastError === 'HTTP 500' && e.nextAt === clock.now + 5 * SECOND));
+  status = 200;
+  clock.now += 5 * SECOND;
+  await pump();
+  assert.deepEqual(loop.counts(), { pending: 0, delivered: 254, dead: 0, inFlight: 0 });
+
+  // Large events: the body stays under 256 KB (an event larger than that still goes, alone).
+  posts.length = 0;
+  const big = 'x'.repeat(100 * 1024);
+  for (let i = 0; i < 5; i++) outbox.record({ type: 'user.blocked', at: clock.now, data: { user: big, other: 'ben', blocked: true } } as never);
+  await pump();
+  assert.deepEqual(posts.map((p) => idsOf(p.body).length), [2, 2, 1]);
+  assert.ok(posts.every((p) => Buffer.byteLength(p.body) <= 256 * 1024));
+});
+
+test('the batch setting caps the events of a request', async () => {
+  const db = openLibsql(':memory:');
+  bindings.push(db);
+  new SqlStorage(db);
+  const outbox = new SqlOutbox(db);
+  const sizes: number[] = [];
+  const loop = new WebhookDelivery(
+    outbox,
+    db,
+    {
+      url: 'http://receiver.test/hooks',
+      secret: HOOK_SECRET,
+      batch: 7,
+      concurrency: 2,
+      fetch: (async (_url: string | URL | Request, init?: RequestInit) => {
+        sizes.push(idsOf(String(init?.body)).length);
+        return new Response(null, { status: 204 });
+      }) as typeof fetch,
+    },
+    () => false,
+    () => {},
+  );
+  for (let i = 0; i < 20; i++) outbox.record({ type: 'user.blocked', at: Date.now(), data: { user: 'ana', other: 'ben', blocked: true } });
+  loop.pump();
+  await loop.idle();
+  assert.deepEqual(sizes, [7, 7, 6], 'two requests at once, then the rest');
+});
+
 test('the retry ceiling doubles from 10 s to an hour, the delay is drawn below it, and 24 hours of failures dead-letter', () => {
   const t0 = 0;
   assert.equal(nextTry(DEFAULT_SCHEDULE, 1, t0, t0, () => 0.999_999), t0 + 9_999);
@@ -88,7 +163,8 @@ test('a failing receiver is tried on the backoff schedule for 24 hours, then the
   assert.ok(lastTry - t0 < 24 * HOUR + HOUR);
   assert.equal(posts.length, 57);
   assert.equal(new Set(posts.map((p) => p.body)).size, 1, 'every try sends the same body');
-  assert.equal(new Set(posts.map((p) => p.headers.get('pin-event-id'))).size, 1, 'and the same id');
+  assert.equal(new Set(posts.map((p) => idsOf(p.body).join())).size, 1, 'and the same id');
+  assert.ok(posts.every((p) => p.headers.get('pin-event-count') === '1'));
   for (const p of posts) assert.ok(await verifySignature(HOOK_SECRET, p.headers.get('pin-signature'), p.body, p.at / 1000));
 
   const dead = loop.deadLetters();
@@ -104,7 +180,7 @@ test('a failing receiver is tried on the backoff schedule for 24 hours, then the
   assert.deepEqual(loop.replay([dead[0].id]), [dead[0].id]);
   await pump();
   assert.equal(posts.length, 58);
-  assert.equal(posts.at(-1)!.headers.get('pin-event-id'), dead[0].id, 'replayed under its id');
+  assert.deepEqual(idsOf(posts.at(-1)!.body), [dead[0].id], 'replayed under its id');
   assert.deepEqual(loop.counts(), { pending: 0, delivered: 1, dead: 0, inFlight: 0 });
   assert.deepEqual(loop.deadLetters(), []);
   assert.deepEqual(loop.replay(), []);
@@ -139,10 +215,10 @@ test('at most `concurrency` requests are in flight to the receiver', async () =>
   for (const id of others) server.storage.putUser({ id, name: id });
   const a = await TestClient.connect(server, ana);
   for (const other of others) assert.equal((await a.sendText(directConversationId(ana, other), 'hi', { to: [other] })).t, 'ack');
-  await waitFor('3 requests', () => receiver.requests.length >= 3);
+  await waitFor('3 requests', () => receiver.posts >= 3);
   await new Promise((r) => setTimeout(r, 300));
-  assert.equal(receiver.requests.length, 3);
-  assert.equal(server.webhooks!.counts().inFlight, 3);
+  assert.equal(receiver.posts, 3);
+  assert.equal(server.webhooks!.counts().inFlight, receiver.requests.length, 'the events those requests carry');
   assert.equal(server.webhooks!.counts().pending, 10);
   await a.close();
   await server.close();

@@ -59,16 +59,18 @@ test('receiver.py accepts a real delivery and prints the event once', async () =
   await waitFor('both events delivered', () => server.webhooks!.counts().delivered >= 2);
   assert.equal(server.webhooks!.counts().pending, 0, 'answered 2xx: delivered');
 
-  // The same event again (a retry after a lost answer) is acknowledged but not processed twice.
-  const body = JSON.stringify(event);
+  // The same event again (a retry after a lost answer), in a batch with a new one: acknowledged, and only the new one processed.
+  const fresh = { id: `evt_${randomId(20)}`, type: 'user.blocked', at: Date.now(), data: { user: ana, other: ben, blocked: true } };
+  const body = `{"events":[${JSON.stringify(event)},${JSON.stringify(fresh)}]}`;
   assert.equal(await post(body, await signatureHeader(HOOK_SECRET, Date.now() / 1000, body)), 204);
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(printed.filter((e) => e.id === event.id).length, 1);
+  assert.equal(printed.filter((e) => e.id === fresh.id).length, 1, 'the other event of the batch is processed');
   await a.close();
 });
 
 test('receiver.py refuses a bad signature and an old timestamp', async () => {
-  const body = JSON.stringify({ id: `evt_${randomId(20)}`, type: 'user.blocked', at: Date.now(), data: { user: 'a', other: 'b', blocked: true } });
+  const body = JSON.stringify({ events: [{ id: `evt_${randomId(20)}`, type: 'user.blocked', at: Date.now(), data: { user: 'a', other: 'b', blocked: true } }] });
   const now = Date.now() / 1000;
   const good = await signatureHeader(HOOK_SECRET, now, body);
   assert.equal(await post(body, await signatureHeader(`${HOOK_SECRET}-wrong`, now, body)), 400, 'another secret');
