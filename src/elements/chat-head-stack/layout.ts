@@ -7,8 +7,9 @@ type Host = ReactiveElement & { reserve: boolean };
  * heads fit between the corner and the top of the screen, where the "+N" menu
  * opens (towards the side with room, scrolling inside itself), and, when the
  * host asks for it with `reserve`, the strip the heads cover, published on the
- * document root. Measured after each update of the stack and on resize: the
- * heads change size only then.
+ * document root. The fit is measured when heads first show and after a
+ * resize (the heads' size and the viewport change only then); the menu and the
+ * strip after each update.
  */
 export class StackLayout implements ReactiveController {
   /** Heads that fit without the "+N" button, and with it. */
