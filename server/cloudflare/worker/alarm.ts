@@ -32,4 +32,9 @@ export class AlarmClock {
   rang(): void {
     this.set = null;
   }
+
+  /** After storage was wiped: read the alarm again before trusting what was seen. */
+  forget(): void {
+    this.set = undefined;
+  }
 }

@@ -315,6 +315,7 @@ export class Inbox extends Server<Env> implements OutboxHolder {
     this.gates.clear();
     this.hooksOrOff?.reset();
     await this.ctx.storage.deleteAll();
+    this.clock.forget();
   }
 
   /** Closes every socket of the person with CloseCode.Revoked. */
