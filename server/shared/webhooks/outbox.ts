@@ -1,5 +1,4 @@
 import type { EventPort, PinEvent, PinEventInput } from '../../../src/core/events.js';
-import { randomId } from '../../../src/protocol/index.js';
 import type { Row, Sql } from '../storage/migrate.js';
 
 /** An outbox row as the delivery loop and the dead-letter list see it. */
@@ -23,6 +22,22 @@ export const DELIVERED_RETENTION_MS = 7 * 24 * 60 * 60_000;
 
 const COLUMNS = 'id, type, body, created_at, attempts, since, next_at, last_error, done_at';
 
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
+/** CSPRNG bytes drawn 4 KB at a time: one call per ~200 events instead of one each (it was a third of recording one). */
+const idPool = new Uint8Array(4096);
+let idPoolAt = idPool.length;
+
+/** A new event id: `evt_` and 20 random URL-safe characters. */
+function eventId(): string {
+  if (idPoolAt + 20 > idPool.length) {
+    crypto.getRandomValues(idPool);
+    idPoolAt = 0;
+  }
+  let id = 'evt_';
+  for (let i = 0; i < 20; i++) id += ID_ALPHABET[idPool[idPoolAt++] & 63];
+  return id;
+}
+
 /**
  * The webhook outbox over SQLite. `record` is the core's event port: one
  * INSERT in whatever transaction the host is running the change in, so the
@@ -44,7 +59,7 @@ export class SqlOutbox implements EventPort {
    * after the commit records it due later: see `complete`). Returns the event.
    */
   insert(input: PinEventInput, dueAt: number): PinEvent {
-    const id = `evt_${randomId(20)}`;
+    const id = eventId();
     const { key, ...rest } = input;
     const event = { id, ...rest } as PinEvent;
     this.sql.run(
@@ -78,11 +93,11 @@ export class SqlOutbox implements EventPort {
   due(now: number, limit: number, busy: ReadonlySet<string> = new Set()): OutboxEntry[] {
     return this.sql
       .all(
-        `SELECT ${COLUMNS} FROM webhook_outbox WHERE state = 'pending' AND next_at <= ?
-         AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY next_at, rowid LIMIT ?`,
-        now,
-        JSON.stringify([...busy]),
-        limit,
+        busy.size === 0
+          ? `SELECT ${COLUMNS} FROM webhook_outbox WHERE state = 'pending' AND next_at <= ? ORDER BY next_at, rowid LIMIT ?`
+          : `SELECT ${COLUMNS} FROM webhook_outbox WHERE state = 'pending' AND next_at <= ?
+             AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY next_at, rowid LIMIT ?`,
+        ...(busy.size === 0 ? [now, limit] : [now, JSON.stringify([...busy]), limit]),
       )
       .map(toEntry);
   }
