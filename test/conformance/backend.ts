@@ -38,6 +38,8 @@ export interface WebhookConfig {
   horizonMs: number;
   /** `notification.due` after this long unread while offline, ms (10 minutes by default). */
   notifyAfterMs?: number;
+  /** `notification.due` per person a day at most (10 by default). */
+  notifyPerDay?: number;
 }
 
 export interface TestServer {

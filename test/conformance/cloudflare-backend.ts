@@ -48,6 +48,7 @@ export const cloudflareBackend: Backend = {
             PIN_WEBHOOK_TEST_RETRY_BASE_MS: String(config.webhooks.retryBaseMs),
             PIN_WEBHOOK_TEST_HORIZON_MS: String(config.webhooks.horizonMs),
             ...(config.webhooks.notifyAfterMs !== undefined ? { PIN_WEBHOOK_NOTIFY_AFTER_MIN: String(config.webhooks.notifyAfterMs / 60_000) } : {}),
+            ...(config.webhooks.notifyPerDay !== undefined ? { PIN_WEBHOOK_NOTIFY_PER_DAY: String(config.webhooks.notifyPerDay) } : {}),
           }
         : {}),
     };

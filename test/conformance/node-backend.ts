@@ -32,6 +32,7 @@ export const nodeBackend: Backend = {
         schedule: { baseMs: config.webhooks.retryBaseMs, capMs: config.webhooks.retryBaseMs * 4, horizonMs: config.webhooks.horizonMs },
         pollMs: 50,
         notifyAfterMs: config.webhooks.notifyAfterMs,
+        notifyPerDay: config.webhooks.notifyPerDay,
         // The scan's own period, well under the delay, so the delay is what a test sees.
         scanEveryMs: config.webhooks.notifyAfterMs === undefined ? undefined : Math.max(50, config.webhooks.notifyAfterMs / 10),
       },

@@ -245,10 +245,10 @@ export function webhooksSuite(backend: Backend): void {
     }
   });
 
-  test('notification.due: unread for the delay while offline, once per conversation and window, again only for newer messages', async () => {
+  test('notification.due: unread for the delay while offline, once per conversation and window, again only for newer messages, within the daily cap', async () => {
     const delay = 1_500;
     const hooks = await Receiver.start();
-    const own = await backend.start({ webhooks: { url: hooks.url, secret: HOOK_SECRET, retryBaseMs: RETRY_BASE_MS, horizonMs: 60_000, notifyAfterMs: delay } });
+    const own = await backend.start({ webhooks: { url: hooks.url, secret: HOOK_SECRET, retryBaseMs: RETRY_BASE_MS, horizonMs: 60_000, notifyAfterMs: delay, notifyPerDay: 2 } });
     try {
       const put = (id: string) => fetch(`${own.url}/admin/v1/users/${id}`, { method: 'PUT', headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: id }) });
       const a = await TestClient.connect(own, uid('na'));
@@ -284,6 +284,11 @@ export function webhooksSuite(backend: Backend): void {
       const again = await eventually('a second notification.due', () => notices(away)[1], delay * 2 + ARRIVAL_MS);
       assert.deepEqual([again.seq, again.data.unread, again.data.since], [3, 3, third.at], 'for the newer message, counting all unread');
       assert.notEqual(again.id, due.id);
+
+      const group = newGroupId();
+      await ack(group, 'a third conversation', { to: [away, here.user] });
+      await new Promise((resolve) => setTimeout(resolve, delay * 3));
+      assert.equal(notices(away).length, 2, 'two a day at most: the third conversation waits for tomorrow');
       await closeAll(a, here);
     } finally {
       await own.stop();
