@@ -28,7 +28,8 @@ export interface EventData {
   };
   'conversation.created': { kind: 'direct' | 'group'; members: string[]; createdBy: string; title?: string };
   'member.left': { user: string; members: string[] };
-  'report.created': { reporter: string; seq: number; reason?: string };
+  /** `report`: the id the server API's moderation routes take (`/admin/v1/reports/{id}`). */
+  'report.created': { report: string; reporter: string; seq: number; reason?: string };
   /** `blocked: false` when the block is lifted. */
   'user.blocked': { user: string; other: string; blocked: boolean };
   /** `user` has had `unread` messages, the oldest from `since` (ms), while offline. */

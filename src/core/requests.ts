@@ -103,13 +103,13 @@ export function handleReport(ctx: CoreContext, conn: Connection, f: ClientFrameO
   if (!record) return;
   if (!ctx.conversations.getMessage(f.conv, f.seq)) return ctx.fail(conn, refusal('not_found', 'no such message'), ref);
   const at = ctx.now();
-  ctx.conversations.addReport(f.conv, f.seq, conn.user, f.reason, at);
+  const report = ctx.conversations.addReport(f.conv, f.seq, conn.user, f.reason, at);
   ctx.events?.record({
     type: 'report.created',
     at,
     conv: f.conv,
     seq: record.lastSeq,
-    data: { reporter: conn.user, seq: f.seq, ...(f.reason !== undefined ? { reason: f.reason } : {}) },
+    data: { report, reporter: conn.user, seq: f.seq, ...(f.reason !== undefined ? { reason: f.reason } : {}) },
   });
   ok(ctx, conn, f.req);
 }

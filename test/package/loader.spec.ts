@@ -120,8 +120,8 @@ test('the heads fetch the panel at idle once they show, and a focused trigger fe
 
 test('a stack that an app adds later, nested in its own markup, is found and shows the heads', async ({ browser, site, signIn }) => {
   await seed(signIn);
-  const { page, scripts, errors } = await open(browser, site, 'bob', '/pages/loader.html', (page) =>
-    page.addInitScript(() => {
+  const { page, scripts, errors } = await open(browser, site, 'bob', '/pages/loader.html', async (page) => {
+    await page.addInitScript(() => {
       new MutationObserver((_, observer) => {
         const stack = document.querySelector('chat-head-stack');
         if (!stack) return;
@@ -129,8 +129,8 @@ test('a stack that an app adds later, nested in its own markup, is found and sho
         (window as unknown as { laterStack: Element }).laterStack = stack;
         observer.disconnect();
       }).observe(document, { childList: true, subtree: true });
-    }),
-  );
+    });
+  });
   await page.waitForFunction(() => 'scriptsBeforeLoad' in window);
   expect(count(scripts, PARTS.stack)).toBe(0);
   await expect(head(page, 'ada')).toHaveAccessibleName(UNREAD);

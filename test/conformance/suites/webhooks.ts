@@ -117,6 +117,7 @@ export function webhooksSuite(backend: Backend): void {
     assert.equal((await c.request({ t: 'report', conv: group, seq: 1, reason: 'spam' })).t, 'ok');
     const report = await received('report.created', (e) => e.conv === group);
     assert.deepEqual([report.seq, report.data.reporter, report.data.seq, report.data.reason], [1, c.user, 1, 'spam']);
+    assert.match(String(report.data.report), /^r_/, 'the id the moderation routes take');
 
     assert.equal((await b.request({ t: 'leave', conv: group })).t, 'ok');
     const left = await received('member.left', (e) => e.conv === group);

@@ -86,7 +86,11 @@ describe('webhook events', () => {
     const [left] = receiver.of('member.left');
     assert.deepEqual({ conv: left.conv, seq: left.seq, data: left.data }, { conv: group, seq: 1, data: { user: ben, members: [ana, cy] } });
     const [report] = receiver.of('report.created');
-    assert.deepEqual({ conv: report.conv, data: report.data }, { conv: dm, data: { reporter: ana, seq: 1, reason: 'spam' } });
+    const { report: reportId, ...reported } = report.data as { report: string };
+    assert.deepEqual({ conv: report.conv, data: reported }, { conv: dm, data: { reporter: ana, seq: 1, reason: 'spam' } });
+    // The id the moderation routes take: the stored report is that one.
+    assert.match(reportId, /^r_/);
+    assert.ok(server.storage.reports(1000).some((r) => r.id === reportId && r.conv === dm && r.seq === 1));
     const [block] = receiver.of('user.blocked');
     assert.deepEqual(block.data, { user: ana, other: cy, blocked: true });
     assert.equal(block.conv, undefined);
