@@ -230,9 +230,12 @@ export class ConversationPanel extends PinElement {
     // in place (set as an attribute, which moves no focus) and the page stays usable.
     const frame = this.renderRoot.querySelector<HTMLDialogElement>('.frame')!;
     if (frame.matches(':modal') !== phone || !frame.open) {
+      // Turned across the breakpoint with focus inside: it stays where it was, not on the page or the first button.
+      const focused = (this.renderRoot as ShadowRoot).activeElement as HTMLElement | null;
       if (frame.open) frame.close();
       if (phone) frame.showModal();
       else frame.open = true;
+      focused?.focus();
     }
     if (phone) lockPageScroll(this);
     else unlockPageScroll(this);

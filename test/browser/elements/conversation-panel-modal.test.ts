@@ -84,6 +84,26 @@ describe('<conversation-panel> on a phone', () => {
   });
 });
 
+describe('<conversation-panel> across the phone breakpoint', () => {
+  after(() => setViewport({ width: 800, height: 600 }));
+
+  it('becomes modal and stops being so as the screen turns, focus staying where it was', async () => {
+    await setViewport({ width: 800, height: 600 });
+    const el = await fixture<ConversationPanel>(html`<conversation-panel .client=${ada} conv=${conv}></conversation-panel>`);
+    await el.updateComplete;
+    el.focus();
+    const composer = el.shadowRoot!.querySelector('textarea')!;
+    expect(el.shadowRoot!.activeElement === composer).to.equal(true);
+    for (const [width, modal] of [[390, true], [800, false]] as const) {
+      await setViewport({ width, height: 700 });
+      await waitUntil(() => frame(el).matches(':modal') === modal, `modal: ${modal} at ${width}px`);
+      await el.updateComplete;
+      // (Compared as a boolean: a failing comparison of two elements makes the runner serialize them whole.)
+      expect(el.shadowRoot!.activeElement === composer, `focus at ${width}px`).to.equal(true);
+    }
+  });
+});
+
 describe('<conversation-panel> floating over a wider page', () => {
   /** A page with a button every 100px, a panel fixed in its lower-left corner over them. */
   async function floating(pageHeight: number): Promise<{ el: ConversationPanel; buttons: HTMLButtonElement[]; scroller: HTMLElement }> {
