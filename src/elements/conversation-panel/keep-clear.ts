@@ -15,9 +15,9 @@ export function keepClear(panel: Element, target: Element): boolean {
   // A scroll margin as tall as the panel's top is from the bottom of the screen: "nearest" then brings the
   // control's foot above the panel. Set for this one call only.
   const style = (target as HTMLElement).style;
-  const saved = style?.scrollMarginBottom;
-  if (style) style.scrollMarginBottom = `${innerHeight - p.top + 8}px`;
-  target.scrollIntoView({ block: 'nearest', inline: 'nearest' });
-  if (style) style.scrollMarginBottom = saved;
+  const saved = style.scrollMarginBottom;
+  style.scrollMarginBottom = `${innerHeight - p.top + 8}px`;
+  target.scrollIntoView({ block: 'nearest' });
+  style.scrollMarginBottom = saved;
   return !inside(target.getBoundingClientRect(), p);
 }

@@ -84,7 +84,7 @@ export function renderRow(row: Row, ctx: RowContext): TemplateResult {
 }
 
 const FLAG = 'M5 3h2v1h11l-2 4 2 4H7v9H5V3zm2 3v4h7.8l-1-2 1-2H7z';
-const BIN = 'M9 3h6l1 1h4v2H4V4h4l1-1zM6 8h12l-1 13H7L6 8zm3 2v9h2v-9H9zm4 0v9h2v-9h-2z';
+const BIN = 'M6 8h12l-1 13H7zM9 3h6l1 2h4v2H4V5h4z';
 
 /** A message's own action beside it: report someone else's, delete (unsend) one's own. */
 const rowButton = (action: string, label: string, title: string, tab: number, d: string) =>
