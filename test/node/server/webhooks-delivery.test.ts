@@ -36,7 +36,7 @@ function rig(answer: () => Response, random = () => 0.5) {
   const loop = new WebhookDelivery(
     outbox,
     db,
-    { url: 'http://receiver.test/hooks', secret: HOOK_SECRET, now: () => clock.now, random, fetch: fetchStub },
+    { url: 'http://receiver.test/hooks', secret: HOOK_SECRET, now: () => clock.now, random, fetch: fetchStub, spacingMs: 0 },
     () => false,
     () => {},
   );
@@ -111,6 +111,7 @@ test('the batch setting caps the events of a request', async () => {
       secret: HOOK_SECRET,
       batch: 7,
       concurrency: 2,
+      spacingMs: 0,
       fetch: (async (_url: string | URL | Request, init?: RequestInit) => {
         sizes.push(idsOf(String(init?.body)).length);
         return new Response(null, { status: 204 });
@@ -204,6 +205,45 @@ test('429 and 503 with Retry-After wait that long; other failures take the backo
   answer = () => new Response(null, { status: 302, headers: { location: 'http://elsewhere.test/' } });
   await pump();
   assert.equal(outbox.due(Infinity, 1)[0].lastError, 'HTTP 302', 'a redirect is not followed, and not delivered');
+});
+
+test('under load requests start at most every `spacingMs`, so what is recorded meanwhile goes in one batch; after a quiet spell an event goes at once', async () => {
+  const db = openLibsql(':memory:');
+  bindings.push(db);
+  new SqlStorage(db);
+  const outbox = new SqlOutbox(db);
+  const starts: { at: number; events: number }[] = [];
+  const loop = new WebhookDelivery(
+    outbox,
+    db,
+    {
+      url: 'http://receiver.test/hooks',
+      secret: HOOK_SECRET,
+      spacingMs: 50,
+      fetch: (async (_url: string | URL | Request, init?: RequestInit) => {
+        starts.push({ at: performance.now(), events: idsOf(String(init?.body)).length });
+        return new Response(null, { status: 204 });
+      }) as typeof fetch,
+    },
+    () => false,
+    () => {},
+  );
+  const record = () => outbox.record({ type: 'user.blocked', at: Date.now(), data: { user: 'ana', other: 'ben', blocked: true } });
+  const t0 = performance.now();
+  record();
+  loop.wake();
+  await waitFor('the first request', () => starts.length === 1);
+  assert.ok(starts[0].at - t0 < 40, 'a lone event goes at once');
+  for (let i = 0; i < 5; i++) {
+    record();
+    loop.wake();
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  await waitFor('the second request', () => starts.length === 2);
+  assert.deepEqual(starts.map((s) => s.events), [1, 5], 'the five recorded within the spacing go together');
+  assert.ok(starts[1].at - starts[0].at >= 49, `${starts[1].at - starts[0].at} ms apart`);
+  await loop.idle();
+  loop.stop();
 });
 
 test('at most `concurrency` requests are in flight to the receiver', async () => {
