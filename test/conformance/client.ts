@@ -138,6 +138,18 @@ export class TestClient {
     return this.ws.readyState === WebSocket.OPEN;
   }
 
+  /**
+   * The socket's close, or a failure saying it did not come within `ms`: a
+   * server that never closes fails the test instead of hanging the run.
+   */
+  closedWithin(ms = 15_000): Promise<{ code: number; reason: string }> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${this.user}'s socket was not closed within ${ms} ms`)), ms);
+    });
+    return Promise.race([this.closed, late]).finally(() => clearTimeout(timer));
+  }
+
   async close(): Promise<void> {
     if (this.ws.readyState === WebSocket.CLOSED) return;
     this.ws.close();

@@ -153,13 +153,13 @@ export function adminErasureSuite(backend: Backend): void {
     const until = new Date(Date.now() + 3_600_000).toISOString();
     const resolved = await call('POST', `/reports/${report.id}/resolve`, { action: 'ban_sender', until });
     assert.equal(resolved.status, 200, JSON.stringify(resolved.body));
-    const closed = await b.closed;
+    const closed = await b.closedWithin();
     assert.equal(closed.code, CloseCode.Banned);
     assert.match(closed.reason, /^banned until \d{4}-/);
     assert.deepEqual((await call('GET', `/users/${b.user}/ban`)).body, { user: b.user, banned: true, until });
 
     const refusedSocket = await TestClient.open(server, b.user);
-    const refusal = await refusedSocket.closed;
+    const refusal = await refusedSocket.closedWithin();
     assert.deepEqual([refusal.code, refusal.reason], [CloseCode.Banned, `banned until ${until}`], 'a new token does not help');
 
     const lifted = await call('DELETE', `/users/${b.user}/ban`);
@@ -172,7 +172,7 @@ export function adminErasureSuite(backend: Backend): void {
     refused(await call('PUT', '/users/no%20body/ban', {}), 400, 'invalid_id');
     const banned = await call('PUT', `/users/${b.user}/ban`, {});
     assert.deepEqual(banned.body, { user: b.user, banned: true, until: null });
-    assert.deepEqual([(await back.closed).code, (await back.closed).reason], [CloseCode.Banned, 'banned']);
+    assert.deepEqual([(await back.closedWithin()).code, (await back.closedWithin()).reason], [CloseCode.Banned, 'banned']);
     await call('DELETE', `/users/${b.user}/ban`);
     await closeAll(a);
   });
@@ -227,7 +227,7 @@ export function adminErasureSuite(backend: Backend): void {
     refused(await call('DELETE', '/users/bad%20id'), 400, 'invalid_id');
     const erased = await call('DELETE', `/users/${gone.user}`);
     assert.deepEqual([erased.status, erased.body], [200, { user: gone.user, erased: true }]);
-    assert.equal((await gone.closed).code, CloseCode.Revoked, 'their sockets are closed');
+    assert.equal((await gone.closedWithin()).code, CloseCode.Revoked, 'their sockets are closed');
 
     const live = await c.next('deleted', (f) => f.conv === g && f.seq === s1, 10_000);
     assert.deepEqual([live.m.from, live.m.hidden, live.m.body], [DELETED_USER, 'deleted', { kind: 'text', text: '' }]);

@@ -124,7 +124,7 @@ export function authSuite(backend: Backend): void {
       await held.close();
 
       const refused = await TestClient.open(retired, user, { token: oldToken });
-      assert.deepEqual(await refused.closed, { code: 4001, reason: 'invalid token' }, 'once the old secret is retired, as any forged token');
+      assert.deepEqual(await refused.closedWithin(), { code: 4001, reason: 'invalid token' }, 'once the old secret is retired, as any forged token');
       assert.deepEqual(refused.frames, []);
 
       await fetch(`${rotating.url}/dev/users`, { headers: { Origin: ORIGIN } }); // seeds ana on every backend
@@ -145,6 +145,6 @@ export function authSuite(backend: Backend): void {
     const one = await TestClient.connect(server, user);
     const two = await TestClient.connect(server, user);
     await server.revoke(user);
-    assert.deepEqual([(await one.closed).code, (await two.closed).code], [4005, 4005]);
+    assert.deepEqual([(await one.closedWithin()).code, (await two.closedWithin()).code], [4005, 4005]);
   });
 }

@@ -107,7 +107,7 @@ export function badInputSuite(backend: Backend): void {
     const ctx = await setup();
     const { a, conv } = ctx;
     a.send(JSON.stringify({ t: 'send', conv, id: clientId(), body: text('a'.repeat(LIMITS.hardFrameBytes)) }));
-    assert.equal((await a.closed).code, 1009);
+    assert.equal((await a.closedWithin()).code, 1009);
     await assertNothingStored(ctx);
     await ctx.b.close();
   });
@@ -207,7 +207,7 @@ export function badInputSuite(backend: Backend): void {
     await a.next('pong');
     assert.equal(a.isOpen, true, 'twenty in a row are tolerated');
     for (let i = 0; i < 21; i++) a.send('{');
-    assert.equal((await a.closed).code, 4008);
+    assert.equal((await a.closedWithin()).code, 4008);
   });
 
   budgetSuite(backend);
@@ -269,7 +269,7 @@ function budgetSuite(backend: Backend): void {
       for (let i = 0; i < 10; i++) assert.equal((await refused(i)).t, 'error');
       assert.equal(a.isOpen, true, 'ten in a row are tolerated');
       a.send({ t: 'send', conv: dm, id: clientId(), body: { kind: 'text', text: 'once more' } });
-      assert.equal((await a.closed).code, 4008);
+      assert.equal((await a.closedWithin()).code, 4008);
       await b.close();
     });
 

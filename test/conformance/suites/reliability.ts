@@ -200,7 +200,7 @@ export function reliabilitySuite(backend: Backend): void {
       const silent = await TestClient.open(quick, uid('s'), { autoPong: false });
       await silent.opened;
       const alive = await TestClient.connect(quick, uid('l'));
-      const { code } = await silent.closed;
+      const { code } = await silent.closedWithin();
       assert.equal(code, 1006, 'terminated without a close frame');
       assert.equal(alive.isOpen, true, 'a socket that answers pings stays');
       await alive.close();
