@@ -183,9 +183,9 @@ test('F13: receiver failing, then timing out, then down while the server is kill
   assert.deepEqual(states, { delivered: expected }, 'nothing pending, no dead letters');
   const answered = receiver.requests.filter((r, i) => r.status === 204 && i >= failures + timeouts).length;
   console.info(
-    `F13: ${expected} events (${acked.size} messages); receiver saw ${receiver.requests.length} requests: ` +
+    `F13: ${expected} events (${acked.size} messages); receiver saw ${receiver.requests.length} events in ${receiver.posts} requests: ` +
       `${failures} answered 500, ${timeouts} answered too late (timed out), ${answered} answered in time; ` +
-      `${receiver.requests.length - failures - new Set(receiver.requests.slice(failures).map((r) => r.event.id)).size} requests repeated an id already sent (dropped by the receiver's dedup); ` +
+      `${receiver.requests.length - failures - new Set(receiver.requests.slice(failures).map((r) => r.event.id)).size} repeated an id already sent (dropped by the receiver's dedup); ` +
       `all delivered ${recovered} ms after the receiver came back; test ${Math.round((Date.now() - started) / 1000)} s`,
   );
 });
