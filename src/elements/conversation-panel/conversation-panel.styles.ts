@@ -113,6 +113,8 @@ export const styles = css`
   }
   .more {
     flex: none;
+  }
+  .more:not(:empty) {
     padding-inline-start: 6px;
   }
   .members {

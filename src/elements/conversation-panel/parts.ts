@@ -117,10 +117,15 @@ export function renderHeader(o: HeaderOptions): TemplateResult {
 export function fitNames(box: HTMLElement | null | undefined): void {
   if (!box) return;
   const names = [...box.children] as HTMLElement[];
+  const more = box.nextElementSibling!;
   let shown = names.length;
   for (const name of names) name.hidden = false;
-  while (shown > 1 && box.scrollWidth > box.clientWidth) names[--shown].hidden = true;
-  box.nextElementSibling!.textContent = shown < names.length ? `+${names.length - shown}` : '';
+  // Measured without the last fit's "+N", which would take the room of a name that fits now.
+  more.textContent = '';
+  while (shown > 1 && box.scrollWidth > box.clientWidth) {
+    names[--shown].hidden = true;
+    more.textContent = `+${names.length - shown}`;
+  }
 }
 
 /** The header, rendered again only when what it shows changes (not for each new set of handlers). */

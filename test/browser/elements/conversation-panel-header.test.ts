@@ -3,6 +3,7 @@
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import '../../../src/elements/conversation-panel/define.js';
 import type { ConversationPanel } from '../../../src/elements/conversation-panel/define.js';
+import { fitNames } from '../../../src/elements/conversation-panel/parts.js';
 import type { Body } from '../../../src/protocol/index.js';
 import type { ChatClient } from '../../../src/state/client.js';
 import { TestChat } from '../../../src/testing/index.js';
@@ -66,6 +67,17 @@ describe("<conversation-panel> a group's header", () => {
     const { names, more } = shown(narrow);
     expect(names.length).to.be.lessThan(3);
     expect(more).to.equal(`+${3 - names.length}`);
+  });
+
+  it('fits again from scratch: a "+N" left from a narrower fit takes no room from names that fit now', async () => {
+    const el = await panelFor(['bob', 'ada', 'cy'], 480);
+    const fit = $(el, '.fit');
+    const box = $(el, '.names');
+    // Just room for both names: any "+N" beside them would push the second one out.
+    fit.style.width = `${box.scrollWidth + 4}px`;
+    $(el, '.more').textContent = '+1';
+    fitNames(box);
+    expect(shown(el)).to.deep.equal({ names: ['Bob Marley', 'Cy Twombly'], more: '', clipped: false });
   });
 
   it('keeps "+N" in view when even the first name does not fit whole', async () => {
