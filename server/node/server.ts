@@ -202,7 +202,10 @@ export async function startServer(options: ServerOptions): Promise<PinServer> {
   http.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (error.code === 'ECONNRESET' || error.code === 'EPIPE') return socket.destroy();
     const answer = () => socket.destroyed || endWithStatus(socket, CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400);
-    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') timeouts.run(answer);
+    // A connection that never sent a byte is owed no answer (there is no request to answer): it is
+    // closed, which costs one close instead of a write, a half-close and the peer's own close.
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT' && (socket as Socket).bytesRead === 0) timeouts.run(() => socket.destroy());
+    else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') timeouts.run(answer);
     else answer();
   });
   http.on('upgrade', (req, socket: Duplex, head: Buffer) => {

@@ -182,6 +182,18 @@ describe('Node host hardening', () => {
     assert.ok(ms >= HEADERS_TIMEOUT_MS - 100 && ms < HEADERS_TIMEOUT_MS + SLACK_MS, `closed after ${ms} ms`);
   });
 
+  test('past the headers timeout, a silent connection is closed without a word, and a half-sent request head gets 408', async () => {
+    const [silent, half] = await Promise.all([hold(server.port), hold(server.port, 'GET /health HTTP/1.1\r\nHost: a\r\n')]);
+    const said = ['', ''];
+    silent.socket.on('data', (chunk) => (said[0] += chunk));
+    half.socket.on('data', (chunk) => (said[1] += chunk));
+    const times = await within(Promise.all([silent.closed, half.closed]), 'close of both connections');
+    for (const ms of times) assert.ok(ms >= HEADERS_TIMEOUT_MS - 100 && ms < HEADERS_TIMEOUT_MS + SLACK_MS, `closed after ${ms} ms`);
+    // Nothing to answer on the silent one: a close costs the server one step, an answer three.
+    assert.equal(said[0], '');
+    assert.match(said[1], /^HTTP\/1\.1 408 /);
+  });
+
   test('a request body trickling in is not waited for: answered, then the connection is closed', async () => {
     const slow = await hold(server.port, request('GET', '/health', ['Content-Length: 100']) + 'part');
     let answer = '';
