@@ -249,20 +249,29 @@ test('under load requests start at most every `spacingMs`, so what is recorded m
 test('at most `concurrency` requests are in flight to the receiver', async () => {
   const receiver = await Receiver.start();
   receiver.behaviour = 'hang';
-  const server = await startWithWebhooks(receiver, { concurrency: 3, timeoutMs: 60_000 });
+  // One event a request and no spacing: how many requests are in flight depends on the cap alone,
+  // not on how many events happen to be due together.
+  const server = await startWithWebhooks(receiver, { concurrency: 3, timeoutMs: 60_000, batch: 1, spacingMs: 0 });
   const ana = uid('ana');
-  const others = [uid('ben'), uid('cy'), uid('dee'), uid('eve'), uid('fay')];
-  for (const id of others) server.storage.putUser({ id, name: id });
-  const a = await TestClient.connect(server, ana);
-  for (const other of others) assert.equal((await a.sendText(directConversationId(ana, other), 'hi', { to: [other] })).t, 'ack');
-  await waitFor('3 requests', () => receiver.posts >= 3);
-  await new Promise((r) => setTimeout(r, 300));
-  assert.equal(receiver.posts, 3);
-  assert.equal(server.webhooks!.counts().inFlight, receiver.requests.length, 'the events those requests carry');
-  assert.equal(server.webhooks!.counts().pending, 10);
-  await a.close();
-  await server.close();
-  await receiver.down();
+  try {
+    const others = [uid('ben'), uid('cy'), uid('dee'), uid('eve'), uid('fay')];
+    for (const id of others) server.storage.putUser({ id, name: id });
+    const a = await TestClient.connect(server, ana);
+    try {
+      for (const other of others) assert.equal((await a.sendText(directConversationId(ana, other), 'hi', { to: [other] })).t, 'ack');
+      await waitFor('3 requests', () => receiver.posts >= 3);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(receiver.posts, 3);
+      assert.equal(server.webhooks!.counts().inFlight, receiver.requests.length, 'the events those requests carry');
+      assert.equal(server.webhooks!.counts().pending, 10);
+    } finally {
+      await a.close();
+    }
+  } finally {
+    // A failed assertion must not leave hanging requests holding the test process open.
+    await server.close();
+    await receiver.down();
+  }
 });
 
 test('a hanging receiver does not slow message acks', async () => {
@@ -271,24 +280,28 @@ test('a hanging receiver does not slow message acks', async () => {
     receiver.behaviour = 'hang';
     if (mode === 'down') await receiver.down();
     const server = await startWithWebhooks(mode === 'off' ? undefined : receiver, { timeoutMs: 10_000 }, { limits: { rateBurst: 1000, ratePerSecond: 1000 } });
-    const [ana, ben] = [uid('ana'), uid('ben')];
-    server.storage.putUser({ id: ben, name: 'Ben' });
-    const a = await TestClient.connect(server, ana, { name: 'Ana' });
-    const conv = directConversationId(ana, ben);
-    assert.equal((await a.sendText(conv, 'first', { to: [ben] })).t, 'ack');
     const latencies: number[] = [];
-    for (let i = 0; i < 200; i++) {
-      const started = performance.now();
-      assert.equal((await a.sendText(conv, `message ${i}`)).t, 'ack');
-      latencies.push(performance.now() - started);
+    try {
+      const [ana, ben] = [uid('ana'), uid('ben')];
+      server.storage.putUser({ id: ben, name: 'Ben' });
+      const a = await TestClient.connect(server, ana, { name: 'Ana' });
+      const conv = directConversationId(ana, ben);
+      assert.equal((await a.sendText(conv, 'first', { to: [ben] })).t, 'ack');
+      for (let i = 0; i < 200; i++) {
+        const started = performance.now();
+        assert.equal((await a.sendText(conv, `message ${i}`)).t, 'ack');
+        latencies.push(performance.now() - started);
+      }
+      if (mode === 'hang') {
+        assert.ok(receiver.requests.length >= 4, 'the receiver was hanging on requests meanwhile');
+        assert.ok(receiver.requests.every((r) => r.status === 'hung'));
+      }
+      await closeAll(a);
+    } finally {
+      // Hung requests left open would keep the test process from ever ending.
+      await server.close();
+      await receiver.down();
     }
-    if (mode === 'hang') {
-      assert.ok(receiver.requests.length >= 4, 'the receiver was hanging on requests meanwhile');
-      assert.ok(receiver.requests.every((r) => r.status === 'hung'));
-    }
-    await closeAll(a);
-    await server.close();
-    await receiver.down();
     latencies.sort((x, y) => x - y);
     const at = (q: number) => Math.round(latencies[Math.floor(q * latencies.length)] * 100) / 100;
     return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
