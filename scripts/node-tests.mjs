@@ -4,7 +4,6 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { TEST_GUARDS } from './test-guards.mjs';
 
 const ROOT = 'test/node';
 const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
@@ -27,7 +26,7 @@ if (files.length === 0) {
   console.error(`no test files under ${ROOT}${filters.length ? ` matching ${filters.join(' ')}` : ''}`);
   process.exit(1);
 }
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...TEST_GUARDS, ...flags, ...files], {
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...flags, ...files], {
   stdio: 'inherit',
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));

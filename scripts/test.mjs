@@ -10,7 +10,6 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TEST_GUARDS } from './test-guards.mjs';
 
 const node = process.execPath;
 
@@ -169,7 +168,6 @@ const SUITES = [
       'tsx',
       '--test',
       '--test-concurrency=1',
-      ...TEST_GUARDS,
       '--test-reporter=spec',
       '--test-reporter-destination=stdout',
       '--test-reporter=tap',
