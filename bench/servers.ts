@@ -128,22 +128,7 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
   }
   Object.assign(env, options.env);
   const nodeArgs = options.nodeArgs ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', '--import', NO_SOURCE_MAPS, entry], { env, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
-  const kill = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, signal);
-    } catch {
-      // Already gone.
-    }
-  };
-  const onExit = () => kill('SIGKILL');
-  process.on('exit', onExit);
-  try {
-    await waitForPort(port, child, 30_000);
-  } catch (error) {
-    kill('SIGKILL');
-    throw error;
-  }
+  const { child, stop } = await spawnListening(entry, env, port, nodeArgs);
   return {
     kind,
     endpoint: { url: `ws://127.0.0.1:${port}`, origin: ORIGIN, secret, ...SERVER_AUTH },
@@ -151,12 +136,7 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
     cpuSeconds: () => cpuOf(child.pid),
     ended: () => (child.exitCode !== null ? `exit code ${child.exitCode}` : child.signalCode !== null ? `signal ${child.signalCode}` : undefined),
     async stop() {
-      const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r));
-      kill('SIGTERM');
-      const timer = setTimeout(() => kill('SIGKILL'), 3_000);
-      await exited;
-      clearTimeout(timer);
-      process.off('exit', onExit);
+      await stop();
       if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -180,7 +160,34 @@ export async function startWebhookReceiver(): Promise<RunningReceiver> {
   const port = await freePort();
   const secret = randomBytes(32).toString('hex');
   const env: NodeJS.ProcessEnv = { ...process.env, PIN_RECEIVER_PORT: String(port), PIN_WEBHOOK_SECRET: secret, NODE_ENV: 'production' };
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', NO_SOURCE_MAPS, 'bench/webhook-receiver.ts'], {
+  const { child, stop } = await spawnListening('bench/webhook-receiver.ts', env, port);
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    url: `${base}/webhooks`,
+    secret,
+    pid: child.pid!,
+    cpuSeconds: () => cpuOf(child.pid),
+    async stats() {
+      const response = await fetch(`${base}/stats`);
+      if (!response.ok) throw new Error(`the webhook receiver answered ${response.status}`);
+      return (await response.json()) as ReceiverStats;
+    },
+    stop,
+  };
+}
+
+/**
+ * Runs a TypeScript entry (with node flags `nodeArgs`) as a child in its
+ * own process group, killed with this process, and resolves once it listens
+ * on `port`. `stop` ends the group: SIGTERM, then SIGKILL after 3 s.
+ */
+async function spawnListening(
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  port: number,
+  nodeArgs: string[] = [],
+): Promise<{ child: ChildProcess; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', '--import', NO_SOURCE_MAPS, entry], {
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
     detached: true,
@@ -200,17 +207,8 @@ export async function startWebhookReceiver(): Promise<RunningReceiver> {
     kill('SIGKILL');
     throw error;
   }
-  const base = `http://127.0.0.1:${port}`;
   return {
-    url: `${base}/webhooks`,
-    secret,
-    pid: child.pid!,
-    cpuSeconds: () => cpuOf(child.pid),
-    async stats() {
-      const response = await fetch(`${base}/stats`);
-      if (!response.ok) throw new Error(`the webhook receiver answered ${response.status}`);
-      return (await response.json()) as ReceiverStats;
-    },
+    child,
     async stop() {
       const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r));
       kill('SIGTERM');
