@@ -10,5 +10,6 @@ export { PinSendDialog } from './pin-send-dialog/pin-send-dialog.js';
 export { chatClientContext, getDefaultClient, setDefaultClient } from './internal/client.js';
 export { defineElement, tagNameOf, VERSION } from './internal/define.js';
 export * from './internal/events.js';
-export { DEFAULT_STRINGS, setStrings, type Strings } from './internal/strings.js';
+export { setStrings, type Strings } from './internal/strings.js';
+export { DEFAULT_STRINGS } from './internal/strings/index.js';
 export { DEFAULT_TAGS, defineElements, type ElementName } from './register.js';

@@ -10,6 +10,7 @@ import {
   PinMessageEvent,
 } from '../internal/events.js';
 import { avatarStyles, conversationTitle, nameOf } from '../internal/people.js';
+import { STACK_STRINGS } from '../internal/strings/stack.js';
 import { tokens } from '../internal/theme.js';
 import { styles } from './chat-head-stack.styles.js';
 import { renderHead, renderOverflow, type HeadsView } from './heads.js';
@@ -75,6 +76,7 @@ const PREVIEW_CODE_POINTS = 100;
  */
 export class ChatHeadStack extends PinElement {
   static override styles = [tokens, avatarStyles, styles];
+  protected static override defaultStrings = STACK_STRINGS;
   // Reactive properties, declared here rather than with decorators (see PinElement).
   static override properties: PropertyDeclarations = {
     max: { type: Number },

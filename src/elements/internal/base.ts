@@ -6,6 +6,7 @@ import { chatClientContext, getDefaultClient, onDefaultClient } from './client.j
 import { VERSION } from './define.js';
 import { StoreController } from './store-controller.js';
 import { onStringsChange, stringsFor, type Strings } from './strings.js';
+import { DEFAULT_STRINGS } from './strings/index.js';
 
 /**
  * What the three elements share: the chat client (from a context provider, the
@@ -14,6 +15,9 @@ import { onStringsChange, stringsFor, type Strings } from './strings.js';
  */
 export class PinElement extends LitElement {
   static readonly version = VERSION;
+
+  /** The element's own default strings (each element's module carries only its own). */
+  protected static defaultStrings: object = DEFAULT_STRINGS;
 
   // Declared here rather than with decorators: each decorated field costs a
   // helper call in the built modules, a declaration costs a key.
@@ -55,7 +59,7 @@ export class PinElement extends LitElement {
 
   /** The strings in effect. */
   protected get t(): Strings {
-    return stringsFor(this.strings);
+    return stringsFor((this.constructor as typeof PinElement).defaultStrings, this.strings);
   }
 
   override connectedCallback(): void {

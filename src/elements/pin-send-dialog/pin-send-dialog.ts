@@ -4,6 +4,7 @@ import { ConnectionStatus, type ChatClient } from '../../state/client.js';
 import { PinElement } from '../internal/base.js';
 import { PinSentEvent } from '../internal/events.js';
 import { avatarStyles } from '../internal/people.js';
+import { DIALOG_STRINGS } from '../internal/strings/dialog.js';
 import { tokens } from '../internal/theme.js';
 import { ContactPicker } from './contact-picker.js';
 import { DeliveryState } from '../internal/delivery.js';
@@ -68,6 +69,7 @@ const dialogs = new Set<PinSendDialog>();
  */
 export class PinSendDialog extends PinElement {
   static override styles = [tokens, avatarStyles, styles];
+  protected static override defaultStrings = DIALOG_STRINGS;
   // Reactive properties, declared here rather than with decorators (see PinElement).
   static override properties: PropertyDeclarations = {
     pin: { attribute: false },
