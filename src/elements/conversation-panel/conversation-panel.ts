@@ -7,6 +7,7 @@ import { PinElement } from '../internal/base.js';
 import { PinConversationCloseEvent } from '../internal/events.js';
 import { warmFormatters } from '../internal/format.js';
 import { avatarStyles, conversationTitle, nameOf } from '../internal/people.js';
+import { PANEL_STRINGS } from '../internal/strings/panel.js';
 import { tokens } from '../internal/theme.js';
 import { styles } from './conversation-panel.styles.js';
 import { menuAction, rowAction, type ActionContext } from './actions.js';
@@ -89,6 +90,7 @@ const PHONE = '(max-width: 600px)';
  */
 export class ConversationPanel extends PinElement {
   static override styles = [tokens, avatarStyles, styles];
+  protected static override defaultStrings = PANEL_STRINGS;
   // Reactive properties, declared here rather than with decorators (see PinElement).
   static override properties: PropertyDeclarations = {
     conv: {},
