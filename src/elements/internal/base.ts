@@ -6,7 +6,6 @@ import { chatClientContext, getDefaultClient, onDefaultClient } from './client.j
 import { VERSION } from './define.js';
 import { StoreController } from './store-controller.js';
 import { onStringsChange, stringsFor, type Strings } from './strings.js';
-import { DEFAULT_STRINGS } from './strings/index.js';
 
 /**
  * What the three elements share: the chat client (from a context provider, the
@@ -17,7 +16,7 @@ export class PinElement extends LitElement {
   static readonly version = VERSION;
 
   /** The element's own default strings (each element's module carries only its own). */
-  protected static defaultStrings: object = DEFAULT_STRINGS;
+  protected static defaultStrings: object = {};
 
   // Declared here rather than with decorators: each decorated field costs a
   // helper call in the built modules, a declaration costs a key.
