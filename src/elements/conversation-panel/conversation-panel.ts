@@ -19,6 +19,7 @@ import { Notices } from './notices.js';
 import { conversationOf, fitNames, guardedHeader, renderConfirm, renderEmpty, renderNotice, renderStatus, type Confirm, type MenuAction } from './parts.js';
 import { lockPageScroll, unlockPageScroll } from './scroll-lock.js';
 import { renderHistory } from './templates.js';
+import { warmPanel } from './warm.js';
 
 const NO_TIMELINE: TimelineState = { ...EMPTY_TIMELINE, hasOlder: false, loadingOlder: false };
 const PHONE = '(max-width: 600px)';
@@ -102,13 +103,18 @@ export class ConversationPanel extends PinElement {
   };
 
   /**
-   * Runs once when the class is registered: the date and time formatters are
-   * then built while the page is idle, before anyone opens a conversation,
-   * instead of inside the first open (the first one costs 10-20 ms).
+   * Runs once when the class is registered: the date and time formatters,
+   * the templates and the first style and layout pass are then done while
+   * the page is idle, before anyone opens a conversation, instead of inside
+   * the first open (see warmPanel).
    */
   protected static override finalize(): void {
     super.finalize();
     warmFormatters();
+    warmPanel(this.elementStyles, () => {
+      const panel = new this();
+      return { t: panel.t, render: () => panel.render() };
+    });
   }
 
   readonly #status = this.bind((c) => c.$status, ConnectionStatus.Idle as ConnectionStatus);
