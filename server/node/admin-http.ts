@@ -10,6 +10,7 @@ import { SqlDirectory } from '../shared/storage/sql-directory.js';
 import type { Sql } from '../shared/storage/sql.js';
 import type { GroupCommit } from './group-commit.js';
 import type { Target } from './routes.js';
+import { forgetQueuedPerson } from '../shared/webhooks/message-events.js';
 import { forgetPerson } from '../shared/webhooks/outbox.js';
 import type { WebhookDelivery } from './webhooks.js';
 
@@ -61,6 +62,7 @@ export function sqlAdminBackend(sql: Sql, hooks: CommitHooks, chat: { core: Chat
         directory.forgetUser(user);
         // Webhook events and notices about the person are theirs too.
         forgetPerson(sql, user);
+        forgetQueuedPerson(sql, user);
       }),
     exportUser: async (user: string): Promise<UserExport> => {
       const messages: UserExport['messages'] = [];

@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CloseCode } from '../../src/protocol/index.js';
 import { ChatCore } from '../../src/core/core.js';
+import type { EventPort } from '../../src/core/events.js';
 import type { MessagingPolicy, ServerLimits } from '../../src/core/types.js';
 import { SqlStorage } from '../shared/storage/sql.js';
 import { TokenAuthority, type AuthSecret, type TokenClaims, type TokenLimits } from '../shared/auth.js';
@@ -13,6 +14,7 @@ import { seedSampleUsers } from '../shared/sample-users.js';
 import { adminKeyProblem } from '../shared/admin/index.js';
 import { sqlAdminBackend } from './admin-http.js';
 import { describeError, endWithStatus, guardSocket, SocketHost } from './sockets.js';
+import { MessageEventQueue } from '../shared/webhooks/message-events.js';
 import { SqlOutbox } from '../shared/webhooks/outbox.js';
 import { WebhookDelivery, type WebhookOptions } from './webhooks.js';
 import { Paced } from './paced.js';
@@ -132,9 +134,14 @@ export async function startServer(options: ServerOptions): Promise<PinServer> {
   const db = openLibsql(options.dbPath ?? '.data/pin-messaging.db');
   const storage = new SqlStorage(db);
   // An event recorded in a turn wakes the delivery loop only once the turn has committed.
-  const outbox = options.webhooks && new SqlOutbox(db, () => commits.send(() => webhooks?.wake()));
-  const core = new ChatCore({ storage, policy: options.policy, limits: options.limits, events: outbox });
-  const webhooks = outbox && new WebhookDelivery(outbox, db, options.webhooks!, (user) => core.isOnline(user), log);
+  const outbox = options.webhooks && new SqlOutbox(db, () => commits.send(() => webhooks?.wake(true)));
+  // message.created, one per message, goes into its own cheaper queue; every other event into the outbox.
+  const queue = options.webhooks && new MessageEventQueue(db, () => commits.send(() => webhooks?.wake()));
+  const events: EventPort | undefined = outbox && {
+    record: (event) => (event.type === 'message.created' ? queue!.record(event) : outbox.record(event)),
+  };
+  const core = new ChatCore({ storage, policy: options.policy, limits: options.limits, events });
+  const webhooks = outbox && new WebhookDelivery(outbox, db, options.webhooks!, (user) => core.isOnline(user), log, queue);
   const commitFailures = new Set<(error: unknown) => void>();
   const commits = new GroupCommit(db, (error) => {
     for (const listener of commitFailures) listener(error);

@@ -1,6 +1,7 @@
 import type { Sql } from '../shared/storage/migrate.js';
 import { DEFAULT_NOTIFICATIONS, scanNotifications, type NotificationSettings } from '../shared/webhooks/notifications.js';
-import { attemptBatch, type DeliveryConfig } from '../shared/webhooks/attempt.js';
+import { attemptBatch, type DeliveryConfig, type DeliveryLedger } from '../shared/webhooks/attempt.js';
+import type { MessageEventQueue, QueuedEvent } from '../shared/webhooks/message-events.js';
 import type { OutboxEntry, SqlOutbox } from '../shared/webhooks/outbox.js';
 import { DEFAULT_BATCH, takeBatches } from '../shared/webhooks/post.js';
 import { DEFAULT_SCHEDULE, type RetrySchedule } from '../shared/webhooks/schedule.js';
@@ -43,12 +44,17 @@ export interface WebhookOptions {
   fetch?: typeof fetch;
 }
 
+/** A batch to try: from the outbox, or a range of the message events' queue (rows `from`..`to`). */
+type Batch = { entries: OutboxEntry[]; queued?: undefined } | { entries: QueuedEvent[]; queued: { from: number; to: number } };
+
 /**
- * The Node server's delivery loop: reads due events from the outbox, posts
- * them in batches (at most `concurrency` requests at a time, never inside a
- * frame's turn), and marks them delivered, retried later or dead-lettered. All its state is in
- * the outbox table, so a restart resumes where it stopped; an event whose
- * try was cut off by the restart is sent again (at least once).
+ * The Node server's delivery loop: reads due events from the outbox and fresh
+ * message.created events from their queue (see MessageEventQueue), posts them
+ * in batches (at most `concurrency` requests at a time, never inside a
+ * frame's turn), and records each outcome: delivered, retried later or
+ * dead-lettered. All its state is in those tables, so a restart resumes where
+ * it stopped; an event whose try was cut off by the restart is sent again (at
+ * least once).
  *
  * Exposed as `server.webhooks`: `deadLetters()`, `replay(ids?)` and
  * `counts()` are what an admin API mounts.
@@ -69,6 +75,12 @@ export class WebhookDelivery {
   /** When the last request started (performance.now()), and the pump held until spacing allows another. */
   private lastStart = -Infinity;
   private held?: ReturnType<typeof setTimeout>;
+  /** Whether the outbox may have due events: set by what records or reschedules one, cleared by a read that found fewer than it asked for. */
+  private outboxDue = true;
+  /** The last queue row handed to a try (rows up to it are in flight or done); 0 after a start, so a restart sends what is left. */
+  private queueAfter = 0;
+  /** Queued events in tries now. */
+  private queueInFlight = 0;
 
   constructor(
     private readonly outbox: SqlOutbox,
@@ -77,6 +89,8 @@ export class WebhookDelivery {
     /** Whether a person has an open socket (the core's registry). */
     private readonly isOnline: (user: string) => boolean,
     private readonly log: (line: string) => void,
+    /** The message.created queue, when the host records them apart from the outbox. */
+    private readonly queue?: MessageEventQueue,
   ) {
     if (!/^https?:\/\//.test(options.url)) throw new Error('the webhook url must be http(s)');
     if (options.secret.length < 32) throw new Error('the webhook secret must have at least 32 characters');
@@ -117,24 +131,32 @@ export class WebhookDelivery {
   /**
    * Asks for a pump on a later turn: after the transaction that recorded an
    * event has committed (the server calls it through the group commit's
-   * output gate), never inside the frame's turn.
+   * output gate), never inside the frame's turn. `outbox`: the event went
+   * into the outbox (not the message events' queue), so the pump reads it.
    */
-  wake(): void {
+  wake(outbox = false): void {
+    if (outbox) this.outboxDue = true;
     if (this.woken || this.stopped) return;
     this.woken = true;
     setImmediate(() => {
       this.woken = false;
-      this.pump();
+      this.run();
     });
   }
 
   /**
    * Starts deliveries of due events while fewer than `concurrency` requests
    * are in flight and none started in the last `spacingMs`: one read of the
-   * outbox for all the free requests, each filled up to the batch limits
-   * before the next (a lone event after a quiet spell goes at once).
+   * outbox and one of the queue for all the free requests, each filled up to
+   * the batch limits before the next (a lone event after a quiet spell goes
+   * at once).
    */
   pump(): void {
+    this.outboxDue = true;
+    this.run();
+  }
+
+  private run(): void {
     if (this.stopped) return;
     const free = Math.max(1, this.options.concurrency ?? 4) - this.requests;
     if (free <= 0) return;
@@ -142,22 +164,59 @@ export class WebhookDelivery {
     if (wait > 0) {
       this.held ??= setTimeout(() => {
         this.held = undefined;
-        this.pump();
+        this.run();
       }, Math.ceil(wait));
       return;
     }
-    let batches: OutboxEntry[][];
-    try {
-      batches = takeBatches(this.outbox.due(this.now(), free * this.delivery.batch.maxEvents, this.inFlight), this.delivery.batch, free);
-    } catch (error) {
-      return this.log(`webhooks: reading the outbox failed: ${describe(error)}`);
+    const batches: Batch[] = [];
+    const most = this.delivery.batch.maxEvents;
+    if (this.outboxDue) {
+      try {
+        const due = this.outbox.due(this.now(), free * most, this.inFlight);
+        if (due.length < free * most) this.outboxDue = false;
+        for (const entries of takeBatches(due, this.delivery.batch, free)) batches.push({ entries });
+      } catch (error) {
+        this.log(`webhooks: reading the outbox failed: ${describe(error)}`);
+      }
+    }
+    if (this.queue && batches.length < free) {
+      try {
+        this.takeQueued(free - batches.length, batches);
+      } catch (error) {
+        this.log(`webhooks: reading the message events failed: ${describe(error)}`);
+      }
     }
     if (batches.length > 0) this.lastStart = performance.now();
     for (const batch of batches) {
-      for (const entry of batch) this.inFlight.add(entry.id);
+      if (batch.queued) this.queueInFlight += batch.entries.length;
+      else for (const entry of batch.entries) this.inFlight.add(entry.id);
       this.requests++;
       void this.attempt(batch);
     }
+  }
+
+  /**
+   * Cuts the queue's next rows into at most `count` batches, each with the
+   * range of rows it answers for (rows passed over, their message gone, go
+   * with the batch after them, or alone when no event is left).
+   */
+  private takeQueued(count: number, into: Batch[]): void {
+    const read = this.queue!.take(this.queueAfter, count * this.delivery.batch.maxEvents);
+    if (read.through <= this.queueAfter) return;
+    const parts = takeBatches(read.events, this.delivery.batch, count);
+    const taken = parts.reduce((n, part) => n + part.length, 0);
+    let from = this.queueAfter + 1;
+    if (parts.length === 0) {
+      this.queue!.delivered(from, read.through, 0, this.now());
+      this.queueAfter = read.through;
+      return;
+    }
+    parts.forEach((entries, i) => {
+      const to = i === parts.length - 1 && taken === read.events.length ? read.through : entries[entries.length - 1].row;
+      into.push({ entries, queued: { from, to } });
+      from = to + 1;
+    });
+    this.queueAfter = from - 1;
   }
 
   /** Records `notification.due` events for offline members; returns how many. */
@@ -166,6 +225,7 @@ export class WebhookDelivery {
     try {
       const recorded = scanNotifications(this.sql, this.outbox, this.notifications, this.isOnline, this.now());
       this.outbox.purge(this.now());
+      this.queue?.purge(this.now());
       return recorded;
     } catch (error) {
       this.log(`webhooks: the unread scan failed: ${describe(error)}`);
@@ -185,14 +245,19 @@ export class WebhookDelivery {
     return replayed;
   }
 
-  /** Events per state: pending, delivered (kept 7 days), dead. */
+  /** Events per state: pending, delivered (in the last 7 days), dead; and in tries now. */
   counts(): { pending: number; delivered: number; dead: number; inFlight: number } {
-    return { ...this.outbox.counts(), inFlight: this.inFlight.size };
+    const counts = this.outbox.counts();
+    if (this.queue) {
+      counts.pending += this.queue.count();
+      counts.delivered += this.queue.deliveredCount(this.now());
+    }
+    return { ...counts, inFlight: this.inFlight.size + this.queueInFlight };
   }
 
   /** Resolves once no try is in flight (tests, shutdown). */
   idle(): Promise<void> {
-    if (this.inFlight.size === 0) return Promise.resolve();
+    if (this.requests === 0) return Promise.resolve();
     return new Promise((resolve) => this.settled.push(resolve));
   }
 
@@ -209,17 +274,34 @@ export class WebhookDelivery {
     this.transport?.close();
   }
 
-  private async attempt(batch: OutboxEntry[]): Promise<void> {
+  private async attempt(batch: Batch): Promise<void> {
+    const { entries } = batch;
     try {
-      await attemptBatch(this.outbox, batch, this.delivery, this.log, () => this.stopped);
+      await attemptBatch(batch.queued ? this.queueLedger(batch.entries, batch.queued) : this.outbox, entries, this.delivery, this.log, () => this.stopped);
     } catch (error) {
-      this.log(`webhooks: recording a try of ${batch.length} events from ${batch[0].id} failed: ${describe(error)}`);
+      this.log(`webhooks: recording a try of ${entries.length} events from ${entries[0].id} failed: ${describe(error)}`);
+      // Its rows are still queued: read them again (some may go twice: at least once).
+      if (batch.queued) this.queueAfter = Math.min(this.queueAfter, batch.queued.from - 1);
     } finally {
-      for (const entry of batch) this.inFlight.delete(entry.id);
+      if (batch.queued) this.queueInFlight -= entries.length;
+      else for (const entry of entries) this.inFlight.delete(entry.id);
       this.requests--;
       if (this.requests === 0) for (const resolve of this.settled.splice(0)) resolve();
-      this.pump();
+      this.run();
     }
+  }
+
+  /** Records a queued batch's outcome: its rows deleted and counted, or its events moved into the outbox. */
+  private queueLedger(entries: readonly QueuedEvent[], { from, to }: { from: number; to: number }): DeliveryLedger {
+    const queue = this.queue!;
+    return {
+      deliveredAll: (_ids, now) => queue.delivered(from, to, entries.length, now),
+      failedAll: (events, error, now) => {
+        const next = new Map(events.map((e) => [e.id, e.next]));
+        queue.moveToOutbox(from, to, entries.map((event) => ({ event, next: next.get(event.id)! })), error, now);
+        this.outboxDue = true;
+      },
+    };
   }
 }
 

@@ -17,8 +17,8 @@ export interface Sql {
   transaction<T>(fn: () => T): T;
 }
 
-/** Both halves and the webhook outbox: the Node server's one file. */
-export const WHOLE_SCHEMA: readonly SchemaPart[] = ['directory', 'conversations', 'webhooks'];
+/** Both halves, the webhook outbox and the message events' queue: the Node server's one file. */
+export const WHOLE_SCHEMA: readonly SchemaPart[] = ['directory', 'conversations', 'webhooks', 'message-events'];
 
 /**
  * Brings `parts` of the schema to the newest version; each step in its own

@@ -2,7 +2,7 @@
  * The two halves of the schema, named after the ports they store, and the
  * webhook outbox, which a host keeps beside whichever half records events.
  */
-export type SchemaPart = 'directory' | 'conversations' | 'webhooks';
+export type SchemaPart = 'directory' | 'conversations' | 'webhooks' | 'message-events';
 
 export type Migration = Readonly<Partial<Record<SchemaPart, readonly string[]>>>;
 
@@ -129,6 +129,27 @@ export const MIGRATIONS: readonly Migration[] = [
       `UPDATE reports SET id = 'r_' || rowid WHERE id IS NULL`,
       `CREATE UNIQUE INDEX IF NOT EXISTS reports_by_id ON reports (id)`,
       `CREATE INDEX IF NOT EXISTS reports_by_status ON reports (status, at)`,
+    ],
+  },
+  // 5: message.created, the event of every message, queued apart from the
+  // outbox: a row with only what the message row lacks (who were members and
+  // who had no socket), in the message's transaction; the event is built from
+  // both when it goes out. AUTOINCREMENT: a row number is never reused, so
+  // the event ids made from it never repeat. A failed delivery moves its
+  // events into the outbox, whose retries and dead letters take over.
+  // Delivered events are counted per day rather than kept. The Node server's
+  // alone: a Durable Object records its events in its own outbox.
+  {
+    'message-events': [
+      `CREATE TABLE IF NOT EXISTS webhook_messages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        conv TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        members TEXT NOT NULL,
+        offline TEXT NOT NULL
+      )`,
+      `CREATE TABLE IF NOT EXISTS webhook_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+      `CREATE TABLE IF NOT EXISTS webhook_delivered (day INTEGER PRIMARY KEY, n INTEGER NOT NULL)`,
     ],
   },
 ];

@@ -342,7 +342,8 @@ function toRecord(row: Row, members: string[]): ConversationRecord {
   return record;
 }
 
-function toMessage(row: Row): Message {
+/** A message from its row (`MESSAGE_COLUMNS`); a deleted one as its tombstone. */
+export function toMessage(row: Row): Message {
   const message: Message = { seq: Number(row.seq), id: String(row.client_id), from: String(row.sender), at: Number(row.at), body: EMPTY };
   // An empty body is a deleted message (see deleteMessage).
   return row.body === '' ? tombstone(message) : { ...message, body: JSON.parse(String(row.body)) as StoredBody };

@@ -1,4 +1,4 @@
-import type { OutboxEntry, SqlOutbox } from './outbox.js';
+import type { OutboxEntry } from './outbox.js';
 import { fetchSender, postBatch, type BatchLimits, type Sender } from './post.js';
 import { nextTry, type RetrySchedule } from './schedule.js';
 import type { Signer } from './signature.js';
@@ -24,6 +24,14 @@ export interface DeliveryConfig {
   fetch?: typeof fetch;
 }
 
+/** Where a try's outcome is recorded: the outbox (SqlOutbox), or a host's queue of fresh events. */
+export interface DeliveryLedger {
+  /** The events of a delivery answered 2xx. */
+  deliveredAll(ids: readonly string[], now: number): void;
+  /** A failed delivery: each event to its next try at `next`, or into the dead letters. */
+  failedAll(events: readonly { id: string; next: number | 'dead' }[], error: string, now: number): void;
+}
+
 /** What came of a try, per event of the batch alike except `dead` (one event past its horizon while others retry). */
 export interface BatchResult {
   delivered: number;
@@ -41,7 +49,7 @@ export interface BatchResult {
  * Object's alarm run the same code.
  */
 export async function attemptBatch(
-  outbox: SqlOutbox,
+  outbox: DeliveryLedger,
   entries: readonly OutboxEntry[],
   config: DeliveryConfig,
   log: (line: string) => void,

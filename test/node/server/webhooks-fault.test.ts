@@ -51,7 +51,15 @@ async function kill(child: ChildProcess): Promise<void> {
 async function outboxStates(dbPath: string): Promise<Record<string, number>> {
   const db = openLibsql(dbPath);
   try {
-    return Object.fromEntries(db.all('SELECT state, count(*) AS n FROM webhook_outbox GROUP BY state').map((r) => [String(r.state), Number(r.n)]));
+    // Events in the outbox by state, with the message events' queue: its rows pending, its deliveries counted.
+    const states: Record<string, number> = Object.fromEntries(
+      db.all('SELECT state, count(*) AS n FROM webhook_outbox GROUP BY state').map((r) => [String(r.state), Number(r.n)]),
+    );
+    const [queued] = db.all('SELECT count(*) AS n FROM webhook_messages');
+    const [counted] = db.all('SELECT coalesce(sum(n), 0) AS n FROM webhook_delivered');
+    if (Number(queued.n) > 0) states.pending = (states.pending ?? 0) + Number(queued.n);
+    if (Number(counted.n) > 0) states.delivered = (states.delivered ?? 0) + Number(counted.n);
+    return states;
   } finally {
     await db.close();
   }
