@@ -413,8 +413,8 @@ function printThroughput(reports: Map<string, Report>): void {
 
 /**
  * The chat server with webhooks off against the same server with webhooks on
- * (every message makes a message.created event, written to the outbox in the
- * message's transaction and posted to a receiver process), in alternating
+ * (every message makes a message.created event, queued in the message's
+ * transaction and posted to a receiver process), in alternating
  * windows. After each window with webhooks on, the receiver is given time to
  * get every event the window stored, outside the timed part, so no backlog of
  * one window runs into the next; how far behind it was, and how long it took
