@@ -104,6 +104,13 @@ const loaderParts = (() => {
 })();
 const served = (...parts) => [...new Set(parts.flatMap((part) => loaderParts[part]))].map((file) => fileURLToPath(new URL(file, import.meta.url)));
 
+/**
+ * What the heads' code imports with `import()`: an app's bundler splits each into a chunk of its
+ * own, fetched when needed (the panel at a head's first hover or at idle, the outbox at the first
+ * send or 2 s after start). esbuild without splitting would inline them, so they are left out.
+ */
+const LAZY = ['*/conversation-panel/define.js', './outbox.js'];
+
 export default [
   check('Everything: the three elements, the state bus and the PartySocket transport', '52.9 kB', {
     import: { [dist('src/elements/define.js')]: '{ VERSION }', [dist('src/connect.js')]: '{ connect }' },
@@ -114,9 +121,9 @@ export default [
     path: served('loader'),
     disablePlugins: ['@size-limit/esbuild'],
   }),
-  check('The heads with their badges, bundled: chat-head-stack, connect() (the panel fetched when needed)', '33.6 kB', {
+  check('The heads with their badges, bundled: chat-head-stack, connect() (the panel and the outbox fetched when needed)', '33.6 kB', {
     import: { [dist('src/elements/chat-head-stack/define.js')]: '{ ChatHeadStack }', [dist('src/connect.js')]: '{ connect }' },
-    modifyEsbuildConfig: (config) => ({ ...production(config), external: ['*/conversation-panel/define.js'] }),
+    modifyEsbuildConfig: (config) => ({ ...production(config), external: [...LAZY] }),
   }),
   check('The heads with their badges as the loader serves them at idle (loader.js and parts/)', '37.7 kB', {
     path: served('loader', 'connect', 'chat-head-stack'),

@@ -126,14 +126,13 @@ export class ChatClient {
       window: options.window,
       ackTimeoutMs: options.ackTimeoutMs,
     }));
-    const { outbox } = delivery;
     this.#connection = createConnection(ctx, {
       resume: () => ({ cursors: timelines.cursors(), pending: delivery.pending() }),
       frame: (frame) => this.#handle(frame),
-      ready: () => outbox.resume(),
-      pause: (ms) => outbox.pause(ms),
+      ready: () => delivery.resume(),
+      pause: (ms) => delivery.pause(ms),
       closed: () => {
-        outbox.suspend();
+        delivery.suspend();
         timelines.stop();
         requests.fail('disconnected');
       },
@@ -236,11 +235,11 @@ export class ChatClient {
   }
 
   retry(id: string): void {
-    this.#delivery.outbox.retry(id);
+    this.#delivery.retry(id);
   }
 
   discard(id: string): void {
-    this.#delivery.outbox.discard(id);
+    this.#delivery.discard(id);
   }
 
   /** Loads the page of history before the oldest message held. */

@@ -1,11 +1,15 @@
 import { atom, type WritableAtom } from 'nanostores';
 import { LIMITS, RETRYABLE_ERRORS, randomId, storedBody, type Body, type ClientFrameOf, type ErrorCode, type Message, type ServerFrameOf } from '../protocol/index.js';
 import type { SliceContext } from './context.js';
-import { Outbox, SendState, type OutboxEntry } from './outbox.js';
+import type { Outbox, OutboxEntry } from './outbox.js';
 import type { OutboxStorage } from './outbox-storage.js';
 
 // How soon a closed tab's unsent messages are picked up by another tab of the same person (F8).
 const OUTBOX_CLAIM_EVERY_MS = 1_000;
+// The outbox's code is fetched at the first send, at the first unsent message found in storage,
+// or this long after start (idle time on a page), whichever comes first: the heads and their badges
+// never wait for it, and a send made offline later still finds it loaded.
+const OUTBOX_PREFETCH_MS = 2_000;
 
 export interface DeliveryOptions {
   storage: OutboxStorage;
@@ -30,27 +34,62 @@ export interface Delivery {
   acknowledged(frame: ServerFrameOf<'ack'>): Message | undefined;
   /** True when a refusal naming a send is the outbox's to deal with. */
   refused(frame: ServerFrameOf<'error'>): boolean;
-  readonly outbox: Outbox;
+  /** The server said welcome on a socket: sending may start. */
+  resume(): void;
+  /** The server asked to slow down: nothing new goes out for `ms`. */
+  pause(ms: number): void;
+  /** The socket closed: what was in flight goes again on the next one. */
+  suspend(): void;
+  retry(id: string): void;
+  discard(id: string): void;
 }
 
+/**
+ * The outbox itself is loaded on demand (see OUTBOX_PREFETCH_MS); until then
+ * there is nothing unsent, and this keeps the connection's news (online,
+ * paused) to hand it over when it comes.
+ */
 export function createDelivery(ctx: SliceContext, options: DeliveryOptions): Delivery {
   const $outbox = atom<readonly OutboxEntry[]>([]);
   const { storage } = options;
-  const outbox = new Outbox({
-    send: (frame) => ctx.transport.send(frame),
-    stalled: () => ctx.transport.reconnect(),
-    changed: (entries) => $outbox.set(entries),
-    storage,
-    window: options.window,
-    ackTimeoutMs: options.ackTimeoutMs,
-    minPauseMs: ctx.minRetryMs,
-    now: ctx.now,
-  });
+  let outbox: Outbox | undefined;
+  let loading: Promise<Outbox> | undefined;
+  let online = false;
+  let pausedUntil = 0;
   let claimTimer: ReturnType<typeof setInterval> | undefined;
+  let prefetchTimer: ReturnType<typeof setTimeout> | undefined;
+
+  function load(): Promise<Outbox> {
+    loading ??= import('./outbox.js').then(
+      ({ Outbox }) => {
+        outbox = new Outbox({
+          send: (frame) => ctx.transport.send(frame),
+          stalled: () => ctx.transport.reconnect(),
+          changed: (entries) => $outbox.set(entries),
+          storage,
+          window: options.window,
+          ackTimeoutMs: options.ackTimeoutMs,
+          minPauseMs: ctx.minRetryMs,
+          now: ctx.now,
+        });
+        const wait = pausedUntil - ctx.now();
+        if (wait > 0) outbox.pause(wait);
+        if (online) outbox.resume();
+        return outbox;
+      },
+      (error: unknown) => {
+        // Fetched again at the next need.
+        loading = undefined;
+        throw error;
+      },
+    );
+    return loading;
+  }
 
   async function claim(): Promise<void> {
     try {
-      outbox.restore(await storage.claim(ctx.user));
+      const entries = await storage.claim(ctx.user);
+      if (entries.length || outbox) (outbox ?? (await load())).restore(entries);
     } catch (error) {
       console.warn('pin-messaging: could not read the stored outbox', error);
     }
@@ -59,14 +98,16 @@ export function createDelivery(ctx: SliceContext, options: DeliveryOptions): Del
   return {
     stores: { $outbox },
     storage,
-    outbox,
     start() {
       void claim();
       claimTimer = setInterval(() => void claim(), OUTBOX_CLAIM_EVERY_MS);
+      prefetchTimer = setTimeout(() => void load().catch(() => undefined), OUTBOX_PREFETCH_MS);
     },
     stop() {
-      outbox.dispose();
+      online = false;
+      outbox?.dispose();
       clearInterval(claimTimer);
+      clearTimeout(prefetchTimer);
     },
     async queue(conv, body, to, title) {
       const entry: OutboxEntry = {
@@ -77,23 +118,38 @@ export function createDelivery(ctx: SliceContext, options: DeliveryOptions): Del
         ...(title ? { title } : {}),
         body,
         createdAt: ctx.now(),
-        state: SendState.Queued,
+        // SendState.Queued, written out so that this module needs none of the outbox's code.
+        state: 'queued',
         attempts: 0,
       };
-      await outbox.add(entry);
+      await (outbox ?? (await load())).add(entry);
       return entry.id;
     },
     pending: () =>
-      outbox.list
-        .filter((e) => e.state !== SendState.Failed)
+      (outbox?.list ?? [])
+        .filter((e) => e.state !== 'failed')
         .slice(0, LIMITS.pending)
         .map((e) => ({ conv: e.conv, id: e.id })),
     acknowledged(frame) {
-      const entry = outbox.acknowledge(frame.id);
+      const entry = outbox?.acknowledge(frame.id);
       return entry && { seq: frame.seq, id: entry.id, from: ctx.user, at: frame.at, body: storedBody(entry.body) };
     },
     // A send's retryable refusal is the outbox's to wait out, even a late one about a message it no longer holds.
     refused: (frame) =>
-      !!frame.id && (outbox.refuse(frame.id, frame.code, frame.message, frame.retryAfter) || RETRYABLE_ERRORS.has(frame.code as ErrorCode)),
+      !!frame.id && (!!outbox?.refuse(frame.id, frame.code, frame.message, frame.retryAfter) || RETRYABLE_ERRORS.has(frame.code as ErrorCode)),
+    resume() {
+      online = true;
+      outbox?.resume();
+    },
+    pause(ms) {
+      pausedUntil = Math.max(pausedUntil, ctx.now() + ms);
+      outbox?.pause(ms);
+    },
+    suspend() {
+      online = false;
+      outbox?.suspend();
+    },
+    retry: (id) => outbox?.retry(id),
+    discard: (id) => outbox?.discard(id),
   };
 }

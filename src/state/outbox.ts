@@ -1,4 +1,6 @@
-import { ErrorCode, GATED_MESSAGE, RETRYABLE_ERRORS, type Body } from '../protocol/index.js';
+// From the protocol's modules themselves, not its index: the outbox is fetched on its own (see delivery.ts).
+import { GATED_MESSAGE, RETRYABLE_ERRORS, type ErrorCode } from '../protocol/codes.js';
+import type { Body } from '../protocol/schema.js';
 import type { OutboxStorage } from './outbox-storage.js';
 
 /** Where a message the person wrote stands before the server has it. */
