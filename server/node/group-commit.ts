@@ -11,6 +11,7 @@ import type { LibsqlBinding } from './libsql.js';
 export class GroupCommit {
   private open = false;
   private held: (() => void)[] = [];
+  private closed: (() => void)[] = [];
 
   constructor(
     private readonly db: LibsqlBinding,
@@ -34,6 +35,16 @@ export class GroupCommit {
     else deliver();
   }
 
+  /**
+   * Runs `fn` at once outside a turn, otherwise once its transaction has
+   * ended, committed or rolled back (work that must see committed rows only,
+   * and must not hold up the turn's commit).
+   */
+  whenClosed(fn: () => void): void {
+    if (this.open) this.closed.push(fn);
+    else fn();
+  }
+
   /** Commits now (before shutting down). */
   flush(): void {
     if (this.open) this.commit();
@@ -43,13 +54,16 @@ export class GroupCommit {
     if (!this.open) return;
     this.open = false;
     const held = this.held;
+    const closed = this.closed;
     this.held = [];
+    this.closed = [];
     try {
       this.db.commitBatch();
     } catch (error) {
       this.failed(error);
-      return;
+      return closed.forEach((fn) => fn());
     }
     for (const deliver of held) deliver();
+    for (const fn of closed) fn();
   };
 }

@@ -141,7 +141,8 @@ export async function startServer(options: ServerOptions): Promise<PinServer> {
     record: (event) => (event.type === 'message.created' ? queue!.record(event) : outbox.record(event)),
   };
   const core = new ChatCore({ storage, policy: options.policy, limits: options.limits, events });
-  const webhooks = outbox && new WebhookDelivery(outbox, db, options.webhooks!, (user) => core.isOnline(user), log, queue);
+  const webhooks =
+    outbox && new WebhookDelivery(outbox, db, { outsideTurn: (fn) => commits.whenClosed(fn), ...options.webhooks! }, (user) => core.isOnline(user), log, queue);
   const commitFailures = new Set<(error: unknown) => void>();
   const commits = new GroupCommit(db, (error) => {
     for (const listener of commitFailures) listener(error);

@@ -45,6 +45,13 @@ export interface WebhookOptions {
   random?: () => number;
   /** Tests: send through this `fetch` instead of node:http. */
   fetch?: typeof fetch;
+  /**
+   * Runs `fn` once no transaction of the server's is open (at once when
+   * none is): the server passes its group commit's output gate, so reads of
+   * the outbox and the queue see committed rows only, and a turn's commit
+   * never waits for a delivery's work.
+   */
+  outsideTurn?: (fn: () => void) => void;
 }
 
 /** A batch to try: from the outbox, or a range of the message events' queue (rows `from`..`to`). */
@@ -84,6 +91,8 @@ export class WebhookDelivery {
   private queueAfter = 0;
   /** Queued events in tries now. */
   private queueInFlight = 0;
+  /** A run is waiting for the open transaction to commit. */
+  private gated = false;
 
   constructor(
     private readonly outbox: SqlOutbox,
@@ -160,6 +169,17 @@ export class WebhookDelivery {
   }
 
   private run(): void {
+    const gate = this.options.outsideTurn;
+    if (!gate) return this.runNow();
+    if (this.gated) return;
+    this.gated = true;
+    gate(() => {
+      this.gated = false;
+      this.runNow();
+    });
+  }
+
+  private runNow(): void {
     if (this.stopped) return;
     const free = Math.max(1, this.options.concurrency ?? 4) - this.requests;
     if (free <= 0) return;

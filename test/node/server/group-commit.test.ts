@@ -35,3 +35,18 @@ test('a failed commit sends none of the turn’s replies and reports the failure
   assert.deepEqual(log, ['begin', 'commit']);
   assert.match(String(failure), /disk full/);
 });
+
+test('work waiting for the turn to end runs after its commit and its replies, or after a failed commit, never inside the turn', async () => {
+  for (const fail of [false, true]) {
+    const { db, log } = fakeDb(fail);
+    const commits = new GroupCommit(db, () => log.push('failed'));
+    commits.whenClosed(() => log.push('outside a turn: at once'));
+    commits.run(() => {
+      commits.send(() => log.push('reply'));
+      commits.whenClosed(() => log.push('after'));
+    });
+    assert.deepEqual(log, ['outside a turn: at once', 'begin']);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(log, fail ? ['outside a turn: at once', 'begin', 'commit', 'failed', 'after'] : ['outside a turn: at once', 'begin', 'commit', 'reply', 'after']);
+  }
+});
