@@ -107,9 +107,10 @@ const served = (...parts) => [...new Set(parts.flatMap((part) => loaderParts[par
 /**
  * What the heads' code imports with `import()`: an app's bundler splits each into a chunk of its
  * own, fetched when needed (the panel at a head's first hover or at idle, the outbox at the first
- * send or 2 s after start). esbuild without splitting would inline them, so they are left out.
+ * send or 2 s after start, the sound once `sound` is on). esbuild without splitting would inline
+ * them, so they are left out.
  */
-const LAZY = ['*/conversation-panel/define.js', './outbox.js'];
+const LAZY = ['*/conversation-panel/define.js', './outbox.js', './ring.js'];
 
 export default [
   check('Everything: the three elements, the state bus and the PartySocket transport', '52.9 kB', {
@@ -130,9 +131,9 @@ export default [
     disablePlugins: ['@size-limit/esbuild'],
   }),
   // An app's bundler splits the panel the stack fetches on demand into a chunk of its own.
-  check('import "pin-messaging/chat-head-stack" (the panel fetched when needed)', '16.4 kB', {
+  check('import "pin-messaging/chat-head-stack" (the panel and the sound fetched when needed)', '16.4 kB', {
     path: 'dist/src/elements/chat-head-stack/define.js',
-    modifyEsbuildConfig: (config) => ({ ...production(config), external: ['*/conversation-panel/define.js'] }),
+    modifyEsbuildConfig: (config) => ({ ...production(config), external: [...LAZY] }),
   }),
   check('import { ChatClient } from "pin-messaging/state"', '13 kB', { import: { [dist('src/state/index.js')]: '{ ChatClient }' } }),
   check('import { PartySocketTransport } from "pin-messaging/transport/partysocket"', '5.7 kB', {

@@ -18,7 +18,7 @@ import { whenIdle } from '../internal/idle.js';
 import { IncomingController } from './incoming.js';
 import { StackLayout } from './layout.js';
 import { loadPanel, panelTag } from './panel-module.js';
-import { Ringer } from './ring.js';
+import type { Ringer } from './ring.js';
 import { TitleBadge } from './title-badge.js';
 
 const ANNOUNCEMENTS_KEPT = 5;
@@ -132,6 +132,8 @@ export class ChatHeadStack extends PinElement {
 
   readonly #pageTitle = new TitleBadge();
   #ringer: Ringer | undefined;
+  /** The sound's code, fetched once `sound` is on: pages without it never load it. */
+  #ringModule: Promise<typeof import('./ring.js')> | undefined;
   #cancelPrefetch: (() => void) | undefined;
   /** The open panel; a new one each time a panel opens, kept while it shows. */
   #panel: ConversationPanel | undefined;
@@ -158,6 +160,7 @@ export class ChatHeadStack extends PinElement {
   protected override updated(changed: PropertyValues): void {
     if (this.titleBadge) this.#pageTitle.show(this.#unreadTotal(), this.t.titleWithUnread);
     else this.#pageTitle.clear();
+    if (this.sound) void this.#loadRing().catch(() => undefined);
     if (!this.#cancelPrefetch && this.prefetch !== 'none' && this.#headIds.value.length && !panelTag()) {
       this.#cancelPrefetch = whenIdle(this.#loadPanel);
     }
@@ -182,12 +185,27 @@ export class ChatHeadStack extends PinElement {
     this.announcements = [...this.announcements.slice(1 - ANNOUNCEMENTS_KEPT), { key, text }];
     this.dispatchEvent(new PinMessageEvent({ conv: conv.id, from: m.from, seq: m.seq }));
     if (this.sound && document.hidden && this.chat) {
-      this.#ringer ??= new Ringer(this.chat.user);
-      void this.#ringer.ring(key);
+      const user = this.chat.user;
+      void this.#loadRing()
+        .then(({ Ringer }) => {
+          // Disconnected meanwhile: no new ringer to leave open.
+          if (!this.isConnected) return;
+          this.#ringer ??= new Ringer(user);
+          return this.#ringer.ring(key);
+        })
+        .catch(() => undefined);
     }
   }
 
   readonly #loadPanel = (): void => void loadPanel().catch(() => undefined);
+
+  /** A failed fetch is forgotten, so the next message fetches again. */
+  #loadRing(): Promise<typeof import('./ring.js')> {
+    return (this.#ringModule ??= import('./ring.js').catch((error: unknown) => {
+      this.#ringModule = undefined;
+      throw error;
+    }));
+  }
 
   readonly #onHeadClick = (conv: string): void => {
     if (this.openConv === conv) this.close(true);
