@@ -67,12 +67,14 @@ export class VirtualRows<T extends { readonly key: string }> {
     if (tail > 0 && (heights !== oldHeights || n !== m)) heights.set(oldHeights.subarray(m - tail, m), n - tail);
     // The row before the first change may have changed too (its delivery state, say): take it again.
     const from = Math.max(0, head - 1);
-    // When every old row is kept, the rows between are new to the list (older history, say): none was
-    // measured, and not looking their keys up matters: hashing 10,000 keys made of two strings takes
-    // longer than estimating their heights (10 ms here).
-    const inserted = m > 0 && head + tail >= m;
+    // Of the rows between, only those that were between in the old list can have been measured. Looking
+    // up only those matters: when older rows join above the ones shown, the rows between are thousands of
+    // new ones and at most a few old ones (the day separator at the join), and hashing 10,000 keys made of
+    // two strings takes longer than estimating their heights (5-10 ms here).
+    const gone = m - head - tail;
+    const measured = gone > 64 ? this.#measured : measuredAmong(old, head, m - tail, this.#measured);
     guessHeights(heights, items, from, Math.min(head, n - tail), this.#measured, this.#estimate);
-    guessHeights(heights, items, Math.max(from, head), n - tail, inserted ? EMPTY : this.#measured, this.#estimate);
+    guessHeights(heights, items, Math.max(from, head), n - tail, measured, this.#estimate);
     this.#heights = heights;
     this.#items = items;
     this.#valid = Math.min(this.#valid, from);
@@ -175,6 +177,16 @@ function sameRun<T extends { readonly key: string }>(a: readonly T[], b: readonl
 }
 
 const EMPTY: ReadonlyMap<string, number> = new Map();
+
+/** The measured heights of rows `from..to` of `rows`. */
+function measuredAmong<T extends { readonly key: string }>(rows: readonly T[], from: number, to: number, measured: ReadonlyMap<string, number>): ReadonlyMap<string, number> {
+  let found: Map<string, number> | undefined;
+  for (let i = from; i < to; i++) {
+    const h = measured.get(rows[i].key);
+    if (h !== undefined) (found ??= new Map()).set(rows[i].key, h);
+  }
+  return found ?? EMPTY;
+}
 
 /** Heights of rows `from..to`: as measured before (by key), else estimated. */
 function guessHeights<T extends { readonly key: string }>(
