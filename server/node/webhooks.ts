@@ -1,11 +1,14 @@
 import type { Sql } from '../shared/storage/migrate.js';
-import { DEFAULT_NOTIFICATIONS, scanNotifications, type NotificationSettings } from '../shared/webhooks/notifications.js';
+import { DEFAULT_NOTIFICATIONS, notificationScan, scanNotifications, type NotificationSettings } from '../shared/webhooks/notifications.js';
 import { attemptBatch, type DeliveryConfig, type DeliveryLedger } from '../shared/webhooks/attempt.js';
 import type { MessageEventQueue, QueuedEvent } from '../shared/webhooks/message-events.js';
 import type { OutboxEntry, SqlOutbox } from '../shared/webhooks/outbox.js';
 import { DEFAULT_BATCH, takeBatches } from '../shared/webhooks/post.js';
 import { DEFAULT_SCHEDULE, type RetrySchedule } from '../shared/webhooks/schedule.js';
 import { nodeSender, nodeSigner, type NodeSender } from './webhook-transport.js';
+
+/** The timed unread scan works in turns of at most about this long, ms. */
+const SCAN_SLICE_MS = 4;
 
 /** Requests start at most this often under load, ms (see `spacingMs`). */
 const DEFAULT_SPACING_MS = 25;
@@ -93,6 +96,8 @@ export class WebhookDelivery {
   private queueInFlight = 0;
   /** A run is waiting for the open transaction to commit. */
   private gated = false;
+  /** The timed unread scan under way, a candidate at a time. */
+  private scanning?: Generator<void, number>;
 
   constructor(
     private readonly outbox: SqlOutbox,
@@ -136,7 +141,7 @@ export class WebhookDelivery {
       this.timers.push(timer);
     };
     every(this.options.pollMs ?? 1_000, () => this.pump());
-    every(this.options.scanEveryMs ?? 30_000, () => this.scan());
+    every(this.options.scanEveryMs ?? 30_000, () => this.startScan());
     this.wake();
   }
 
@@ -242,7 +247,7 @@ export class WebhookDelivery {
     this.queueAfter = from - 1;
   }
 
-  /** Records `notification.due` events for offline members; returns how many. */
+  /** Records `notification.due` events for offline members, at once; returns how many (tests: the timer spreads it out). */
   scan(): number {
     if (this.stopped) return 0;
     try {
@@ -254,6 +259,44 @@ export class WebhookDelivery {
       this.log(`webhooks: the unread scan failed: ${describe(error)}`);
       return 0;
     }
+  }
+
+  /**
+   * The timed scan: the same as `scan`, spread over turns of at most about
+   * 4 ms (outside the server's transactions), so thousands of offline
+   * members do not stall the messages; a scan still under way when the next
+   * is due goes on instead.
+   */
+  private startScan(): void {
+    if (this.stopped || this.scanning) return;
+    try {
+      this.outbox.purge(this.now());
+      this.queue?.purge(this.now());
+    } catch (error) {
+      this.log(`webhooks: purging delivered events failed: ${describe(error)}`);
+    }
+    this.scanning = notificationScan(this.sql, this.outbox, this.notifications, this.isOnline, this.now());
+    this.outsideTurn(this.continueScan);
+  }
+
+  private readonly continueScan = (): void => {
+    const scan = this.scanning;
+    if (!scan || this.stopped) return;
+    const until = performance.now() + SCAN_SLICE_MS;
+    try {
+      do {
+        if (scan.next().done) return void (this.scanning = undefined);
+      } while (performance.now() < until);
+    } catch (error) {
+      this.scanning = undefined;
+      return this.log(`webhooks: the unread scan failed: ${describe(error)}`);
+    }
+    setImmediate(() => this.outsideTurn(this.continueScan));
+  };
+
+  private outsideTurn(fn: () => void): void {
+    if (this.options.outsideTurn) this.options.outsideTurn(fn);
+    else fn();
   }
 
   /** Dead-lettered events by id, after the id `after` (the server API's pages). */
