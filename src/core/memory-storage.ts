@@ -187,6 +187,10 @@ export class MemoryStorage implements ChatStorage {
     return id;
   }
 
+  openReportBy(conv: string, seq: number, reporter: string): string | undefined {
+    return this.reportList.find((r) => r.conv === conv && r.seq === seq && r.reporter === reporter)?.id;
+  }
+
   deleteMessage(conv: string, seq: number, from?: string): Message | undefined {
     const stored = this.conversations.get(conv);
     const m = stored?.messages[seq - 1];

@@ -102,6 +102,8 @@ export function handleReport(ctx: CoreContext, conn: Connection, f: ClientFrameO
   const record = memberOf(ctx, conn, f.conv, ref);
   if (!record) return;
   if (!ctx.conversations.getMessage(f.conv, f.seq)) return ctx.fail(conn, refusal('not_found', 'no such message'), ref);
+  // The same person reporting the same message again (a double click, a retry) files no second report.
+  if (ctx.conversations.openReportBy?.(f.conv, f.seq, conn.user) !== undefined) return ok(ctx, conn, f.req);
   const at = ctx.now();
   const report = ctx.conversations.addReport(f.conv, f.seq, conn.user, f.reason, at);
   ctx.events?.record({

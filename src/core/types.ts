@@ -129,6 +129,12 @@ export interface ConversationPort {
 
   /** Stores a report; returns its id. */
   addReport(conv: string, seq: number, reporter: string, reason: string | undefined, at: number): string;
+  /**
+   * The id of a report `reporter` filed on this message that moderators have
+   * not resolved yet, if any: reporting it again files nothing new. Optional:
+   * without it every report is filed.
+   */
+  openReportBy?(conv: string, seq: number, reporter: string): string | undefined;
 
   /**
    * Makes a message a tombstone (`hidden: 'deleted'`, an empty text body;

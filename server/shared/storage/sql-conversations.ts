@@ -211,6 +211,11 @@ export class SqlConversations implements ConversationPort {
     return id;
   }
 
+  openReportBy(conv: string, seq: number, reporter: string): string | undefined {
+    const [row] = this.sql.all(`SELECT id FROM reports WHERE conv = ? AND seq = ? AND reporter = ? AND status = 'open' LIMIT 1`, conv, seq, reporter);
+    return row ? String(row.id) : undefined;
+  }
+
   /** Stored reports, oldest first (for moderation tools and tests). */
   reports(limit = 100): ReportRecord[] {
     return this.sql.all(`SELECT ${REPORT_COLUMNS} FROM reports ORDER BY rowid LIMIT ?`, limit).map(toReport);

@@ -99,6 +99,7 @@ export function adminErasureSuite(backend: Backend): void {
     const { seq } = await send(b, conv, 'rude words');
     await c.next('msg', (f) => f.m.seq === seq, 10_000);
     assert.equal((await c.request({ t: 'report', conv, seq, reason: 'rude' })).t, 'ok');
+    assert.equal((await c.request({ t: 'report', conv, seq, reason: 'rude, again' })).t, 'ok', 'a repeated report is answered');
 
     let found: any;
     for (let cursor = ''; !found; ) {
@@ -111,6 +112,8 @@ export function adminErasureSuite(backend: Backend): void {
       }
     }
     assert.deepEqual({ ...found, id: 'x', at: 'x' }, { id: 'x', conv, seq, reporter: c.user, sender: b.user, reason: 'rude', at: 'x', status: 'open' });
+    const all = await call('GET', '/reports?status=open&limit=1000');
+    assert.equal(all.body.reports.filter((r: any) => r.conv === conv).length, 1, 'but filed once');
     assert.match(found.at, /^\d{4}-\d\d-\d\dT/);
     assert.deepEqual((await call('GET', `/reports/${found.id}`)).body.report, found);
 
