@@ -106,11 +106,11 @@ const served = (...parts) => [...new Set(parts.flatMap((part) => loaderParts[par
 
 /**
  * What the heads' code imports with `import()`: an app's bundler splits each into a chunk of its
- * own, fetched when needed (the panel at a head's first hover or at idle, the outbox at the first
- * send or 2 s after start, the sound once `sound` is on). esbuild without splitting would inline
- * them, so they are left out.
+ * own, fetched when needed (the panel at a head's first hover or at idle; the outbox and its
+ * default storage at the first send or 2 s after start; the sound once `sound` is on). esbuild
+ * without splitting would inline them, so they are left out.
  */
-const LAZY = ['*/conversation-panel/define.js', './outbox.js', './ring.js'];
+const LAZY = ['*/conversation-panel/define.js', './outbox.js', './outbox-storage.js', './ring.js'];
 
 export default [
   check('Everything: the three elements, the state bus and the PartySocket transport', '52.9 kB', {

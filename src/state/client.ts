@@ -20,7 +20,7 @@ import { createDirectory, type Directory, type Incoming } from './directory.js';
 import { ChatError } from './error.js';
 import { createHeads, pageStorage, type Heads, type HeadsStorage } from './heads.js';
 import type { OutboxEntry } from './outbox.js';
-import { defaultOutboxStorage, type OutboxStorage } from './outbox-storage.js';
+import type { OutboxStorage } from './outbox-storage.js';
 import { createRequests, type Requests } from './requests.js';
 import { keepSnapshots, type SnapshotKeeper, type SnapshotStorage } from './snapshot-storage.js';
 import { createTimelines, type Timelines, type TimelineState } from './timelines.js';
@@ -122,7 +122,7 @@ export class ChatClient {
     const heads = (this.#heads = createHeads(user, options.headsStorage === undefined ? pageStorage() : (options.headsStorage ?? undefined)));
     const typing = (this.#typing = createTyping(ctx));
     const delivery = (this.#delivery = createDelivery(ctx, {
-      storage: options.outboxStorage ?? defaultOutboxStorage(),
+      storage: options.outboxStorage,
       window: options.window,
       ackTimeoutMs: options.ackTimeoutMs,
     }));
@@ -171,7 +171,7 @@ export class ChatClient {
   /** Stops and releases the outbox storage (its entries become another tab's to send). */
   destroy(): void {
     this.stop();
-    this.#delivery.storage.close();
+    this.#delivery.close();
   }
 
   #open(): void {

@@ -6,13 +6,15 @@ import type { OutboxStorage } from './outbox-storage.js';
 
 // How soon a closed tab's unsent messages are picked up by another tab of the same person (F8).
 const OUTBOX_CLAIM_EVERY_MS = 1_000;
-// The outbox's code is fetched at the first send, at the first unsent message found in storage,
-// or this long after start (idle time on a page), whichever comes first: the heads and their badges
-// never wait for it, and a send made offline later still finds it loaded.
+// The outbox's code (and the default storage's) is fetched at the first send, at the first unsent
+// message found in a storage the page gave, or this long after start (idle time on a page),
+// whichever comes first: the heads and their badges never wait for it, and a send made offline
+// later still finds it loaded.
 const OUTBOX_PREFETCH_MS = 2_000;
 
 export interface DeliveryOptions {
-  storage: OutboxStorage;
+  /** Default: `defaultOutboxStorage()`, made when the outbox's code comes. */
+  storage?: OutboxStorage;
   window?: number;
   ackTimeoutMs?: number;
 }
@@ -23,10 +25,11 @@ export interface DeliveryOptions {
  */
 export interface Delivery {
   readonly stores: { readonly $outbox: WritableAtom<readonly OutboxEntry[]> };
-  readonly storage: OutboxStorage;
   /** Starts sending what this tab and closed ones left unsent, when the connection says so. */
   start(): void;
   stop(): void;
+  /** Releases the outbox storage (its entries become another tab's to send). */
+  close(): void;
   queue(conv: string, body: Body, to?: readonly string[], title?: string): Promise<string>;
   /** The sends a hello names, so the server replays their acks. */
   pending(): ClientFrameOf<'hello'>['pending'];
@@ -51,22 +54,32 @@ export interface Delivery {
  */
 export function createDelivery(ctx: SliceContext, options: DeliveryOptions): Delivery {
   const $outbox = atom<readonly OutboxEntry[]>([]);
-  const { storage } = options;
+  let storage = options.storage;
   let outbox: Outbox | undefined;
   let loading: Promise<Outbox> | undefined;
   let online = false;
+  let started = false;
+  let closed = false;
   let pausedUntil = 0;
   let claimTimer: ReturnType<typeof setInterval> | undefined;
   let prefetchTimer: ReturnType<typeof setTimeout> | undefined;
 
   function load(): Promise<Outbox> {
-    loading ??= import('./outbox.js').then(
-      ({ Outbox }) => {
+    loading ??= Promise.all([
+      import('./outbox.js'),
+      storage ??
+        import('./outbox-storage.js').then(({ defaultOutboxStorage }) => {
+          storage ??= defaultOutboxStorage();
+          if (closed) storage.close();
+          return storage;
+        }),
+    ]).then(
+      ([{ Outbox }, kept]) => {
         outbox = new Outbox({
           send: (frame) => ctx.transport.send(frame),
           stalled: () => ctx.transport.reconnect(),
           changed: (entries) => $outbox.set(entries),
-          storage,
+          storage: kept,
           window: options.window,
           ackTimeoutMs: options.ackTimeoutMs,
           minPauseMs: ctx.minRetryMs,
@@ -75,6 +88,8 @@ export function createDelivery(ctx: SliceContext, options: DeliveryOptions): Del
         const wait = pausedUntil - ctx.now();
         if (wait > 0) outbox.pause(wait);
         if (online) outbox.resume();
+        // What a closed tab left is looked for at once, not at the next round.
+        if (started && !options.storage) void claim();
         return outbox;
       },
       (error: unknown) => {
@@ -87,6 +102,8 @@ export function createDelivery(ctx: SliceContext, options: DeliveryOptions): Del
   }
 
   async function claim(): Promise<void> {
+    // The default storage comes with the outbox's code.
+    if (!storage) return;
     try {
       const entries = await storage.claim(ctx.user);
       if (entries.length || outbox) (outbox ?? (await load())).restore(entries);
@@ -97,17 +114,22 @@ export function createDelivery(ctx: SliceContext, options: DeliveryOptions): Del
 
   return {
     stores: { $outbox },
-    storage,
     start() {
+      started = true;
       void claim();
       claimTimer = setInterval(() => void claim(), OUTBOX_CLAIM_EVERY_MS);
       prefetchTimer = setTimeout(() => void load().catch(() => undefined), OUTBOX_PREFETCH_MS);
     },
     stop() {
+      started = false;
       online = false;
       outbox?.dispose();
       clearInterval(claimTimer);
       clearTimeout(prefetchTimer);
+    },
+    close() {
+      closed = true;
+      storage?.close();
     },
     async queue(conv, body, to, title) {
       const entry: OutboxEntry = {
