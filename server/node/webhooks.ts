@@ -94,6 +94,8 @@ export class WebhookDelivery {
   private queueAfter = 0;
   /** Queued events in tries now. */
   private queueInFlight = 0;
+  /** The last read of the queue filled every batch it could: the next run need not wait for the spacing. */
+  private backlog = false;
   /** A run is waiting for the open transaction to commit. */
   private gated = false;
   /** The timed unread scan under way, a candidate at a time. */
@@ -188,7 +190,8 @@ export class WebhookDelivery {
     if (this.stopped) return;
     const free = Math.max(1, this.options.concurrency ?? 4) - this.requests;
     if (free <= 0) return;
-    const wait = this.lastStart + (this.options.spacingMs ?? DEFAULT_SPACING_MS) - performance.now();
+    // Spacing gathers a trickle into batches; a backlog already fills them, and goes as fast as the slots allow.
+    const wait = this.backlog ? 0 : this.lastStart + (this.options.spacingMs ?? DEFAULT_SPACING_MS) - performance.now();
     if (wait > 0) {
       this.held ??= setTimeout(() => {
         this.held = undefined;
@@ -198,6 +201,7 @@ export class WebhookDelivery {
     }
     const batches: Batch[] = [];
     const most = this.delivery.batch.maxEvents;
+    this.backlog = false;
     if (this.outboxDue) {
       try {
         const due = this.outbox.due(this.now(), free * most, this.inFlight);
@@ -231,6 +235,8 @@ export class WebhookDelivery {
   private takeQueued(count: number, into: Batch[]): void {
     const read = this.queue!.take(this.queueAfter, count * this.delivery.batch.maxEvents);
     if (read.through <= this.queueAfter) return;
+    // A full read: more is waiting.
+    if (read.events.length >= count * this.delivery.batch.maxEvents) this.backlog = true;
     const parts = takeBatches(read.events, this.delivery.batch, count);
     const taken = parts.reduce((n, part) => n + part.length, 0);
     let from = this.queueAfter + 1;

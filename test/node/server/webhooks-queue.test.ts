@@ -20,7 +20,7 @@ after(async () => {
 const GROUP = 'g:queue-test-group';
 
 /** A store with one group of three, a queue and an outbox on it, and a loop posting to `answer()` at a clock the test moves. */
-function rig(answer: () => Response | Promise<Response>) {
+function rig(answer: () => Response | Promise<Response>, settings: { spacingMs?: number; concurrency?: number } = {}) {
   const db = openLibsql(':memory:');
   bindings.push(db);
   const storage = new SqlStorage(db);
@@ -35,6 +35,7 @@ function rig(answer: () => Response | Promise<Response>) {
     now: () => clock.now,
     random: () => 0.5,
     spacingMs: 0,
+    ...settings,
     fetch: (async (_url: string | URL | Request, init?: RequestInit) => {
       posts.push((JSON.parse(String(init?.body)) as { events: PinEvent[] }).events);
       return answer();
@@ -180,4 +181,19 @@ test('erasure: the rows of the person’s direct conversations go, and the other
   );
   assert.ok(!JSON.stringify(rows).includes('cy'));
   assert.equal(queue.count(), 2);
+});
+
+test('the spacing gathers a trickle, but a backlog goes as fast as the requests come back', async () => {
+  const { posts, loop, send, queue } = rig(() => new Response(null, { status: 204 }), { spacingMs: 60_000, concurrency: 1 });
+  for (let i = 0; i < 250; i++) send('ana', `m${i}`);
+  const delivery = loop();
+  delivery.pump();
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(posts.map((p) => p.length), [100, 100, 50], 'three requests, one after another, none waiting a minute');
+  assert.equal(queue.count(), 0);
+  send('ana', 'late');
+  delivery.pump();
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(posts.length, 3, 'the trickle after it waits for the spacing');
+  delivery.stop();
 });
