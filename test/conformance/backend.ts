@@ -40,6 +40,8 @@ export interface WebhookConfig {
   notifyAfterMs?: number;
   /** `notification.due` per person a day at most (10 by default). */
   notifyPerDay?: number;
+  /** A try with no answer after this long fails, ms (10 s by default). */
+  timeoutMs?: number;
 }
 
 export interface TestServer {
@@ -60,6 +62,8 @@ export interface TestServer {
   shutdown(): Promise<void>;
   /** Starts it again on the same port and data. */
   startAgain(): Promise<void>;
+  /** SIGKILLs it (no goodbye) and keeps its data, when it runs in a process of its own. */
+  kill?(): Promise<void>;
   /** Stops the server and deletes its data. */
   stop(): Promise<void>;
 }

@@ -49,6 +49,7 @@ export const cloudflareBackend: Backend = {
             PIN_WEBHOOK_TEST_HORIZON_MS: String(config.webhooks.horizonMs),
             ...(config.webhooks.notifyAfterMs !== undefined ? { PIN_WEBHOOK_NOTIFY_AFTER_MIN: String(config.webhooks.notifyAfterMs / 60_000) } : {}),
             ...(config.webhooks.notifyPerDay !== undefined ? { PIN_WEBHOOK_NOTIFY_PER_DAY: String(config.webhooks.notifyPerDay) } : {}),
+            ...(config.webhooks.timeoutMs !== undefined ? { PIN_WEBHOOK_TIMEOUT_MS: String(config.webhooks.timeoutMs) } : {}),
           }
         : {}),
     };
@@ -80,6 +81,11 @@ export const cloudflareBackend: Backend = {
       },
       async startAgain() {
         running = await run(port, dir, vars);
+      },
+      async kill() {
+        running?.kill();
+        running = undefined;
+        await portClosed(port);
       },
       async stop() {
         await running?.stop();

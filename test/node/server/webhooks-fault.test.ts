@@ -8,11 +8,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { directConversationId, randomId } from '../../../src/protocol/index.js';
+import { directConversationId } from '../../../src/protocol/index.js';
 import { openLibsql } from '../../../server/node/libsql.js';
 import { TokenAuthority } from '../../../server/shared/auth.js';
-import { ORIGIN, SECRET } from '../../conformance/backend.js';
+import { ADMIN_KEY, ORIGIN, SECRET } from '../../conformance/backend.js';
 import { TestClient, uid } from '../../conformance/client.js';
+import { describeFault, webhookFault } from '../../conformance/webhook-fault.js';
 import { waitFor } from '../support/wait.js';
 import { HOOK_SECRET, Receiver } from './webhooks-support.js';
 
@@ -107,7 +108,6 @@ test('F13: receiver failing, then timing out, then down while the server is kill
   const receiver = await Receiver.start();
   // A receiver left listening would keep this file's process, and the whole run, waiting.
   t.after(() => receiver.down());
-  receiver.behaviour = { answer: 500 };
   const port = await freePort();
   const dbPath = join(mkdtempSync(join(tmpdir(), 'pin-hook-f13-')), 'chat.db');
   const settings = {
@@ -115,6 +115,7 @@ test('F13: receiver failing, then timing out, then down while the server is kill
     dbPath,
     secret: SECRET,
     origin: ORIGIN,
+    adminKey: ADMIN_KEY,
     webhooks: {
       url: receiver.url,
       secret: HOOK_SECRET,
@@ -128,72 +129,17 @@ test('F13: receiver failing, then timing out, then down while the server is kill
   const script = ['test/node/server/webhooks-process.ts'];
   let child = await spawnServer(script, env, 'ready');
   t.after(() => kill(child));
-  const target = reach(port);
-
-  const [ana, ben, cy] = [uid('ana'), uid('ben'), uid('cy')];
-  for (const who of [ben, cy]) await (await TestClient.connect(target, who)).close();
-  const dm = directConversationId(ana, ben);
-  const group = `g:${randomId(16)}`;
-  /** (conv, seq) of every acknowledged message. */
-  const acked = new Set<string>();
-  const sendSome = async (n: number, label: string) => {
-    const a = await TestClient.connect(target, ana);
-    for (let i = 0; i < n; i++) {
-      const conv = i % 2 ? group : dm;
-      const ack = await a.sendText(conv, `${label} ${i}`, acked.size < 2 ? { to: conv === dm ? [ben] : [ben, cy] } : {});
-      assert.equal(ack.t, 'ack');
-      if (ack.t === 'ack') acked.add(`${conv} ${ack.seq}`);
-      await new Promise((r) => setTimeout(r, 150));
-    }
-    return a;
-  };
-
-  // 1. The receiver answers 500 (compressed: 10 s for the issue's minute).
-  let a = await sendSome(10, 'failing');
-  assert.equal((await a.request({ t: 'report', conv: dm, seq: 1 })).t, 'ok');
-  await a.close();
-  await new Promise((r) => setTimeout(r, 8_000));
-  const failures = receiver.requests.length;
-  // 2. It answers too late: every try times out after 1 s, though the receiver may have processed it.
-  receiver.behaviour = { answer: 204, delayMs: 1_500 };
-  a = await sendSome(6, 'timing out');
-  await a.close();
-  await new Promise((r) => setTimeout(r, 6_000));
-  const timeouts = receiver.requests.length - failures;
-  // 3. It is down, and the server is killed right after acks, then started again.
-  await receiver.down();
-  a = await sendSome(4, 'receiver down');
-  await kill(child);
-  await a.close();
-  child = await spawnServer(script, env, 'ready');
-  a = await sendSome(4, 'after the restart');
-  await a.close();
-  // 4. It comes back.
-  receiver.behaviour = { answer: 204 };
-  await receiver.up();
-  const recovering = Date.now();
-  const expected = acked.size + 2 + 1; // messages, two conversations, the report
-  await waitFor('every event at the receiver', () => receiver.processed.length >= expected, 20_000, 50);
-  const recovered = Date.now() - recovering;
-  // Some were processed while the answers came too late: their retries are what tells the server.
-  await waitFor('every event acknowledged in time', () => receiver.processed.every((e) => receiver.acknowledged.has(e.id)), 20_000, 50);
-  await new Promise((r) => setTimeout(r, 500));
-  await kill(child);
-
-  const delivered = new Set(receiver.of('message.created').map((e) => `${e.conv} ${e.seq}`));
-  assert.deepEqual([...acked].filter((k) => !delivered.has(k)), [], 'every acknowledged message reached the receiver');
-  assert.equal(receiver.of('conversation.created').length, 2);
-  assert.equal(receiver.of('report.created').length, 1);
-  assert.equal(receiver.processed.length, expected, 'no event recorded twice under two ids');
-  assert.equal(new Set(receiver.processed.map((e) => e.id)).size, receiver.processed.length, 'each id processed once');
-  assert.equal(receiver.badSignatures, 0, 'every signature verified');
-  const states = await outboxStates(dbPath);
-  assert.deepEqual(states, { delivered: expected }, 'nothing pending, no dead letters');
-  const answered = receiver.requests.filter((r, i) => r.status === 204 && i >= failures + timeouts).length;
-  console.info(
-    `F13: ${expected} events (${acked.size} messages); receiver saw ${receiver.requests.length} events in ${receiver.posts} requests: ` +
-      `${failures} answered 500, ${timeouts} answered too late (timed out), ${answered} answered in time; ` +
-      `${receiver.requests.length - failures - new Set(receiver.requests.slice(failures).map((r) => r.event.id)).size} repeated an id already sent (dropped by the receiver's dedup); ` +
-      `all delivered ${recovered} ms after the receiver came back; test ${Math.round((Date.now() - started) / 1000)} s`,
+  const figures = await webhookFault(
+    {
+      target: reach(port),
+      kill: () => kill(child),
+      start: async () => {
+        child = await spawnServer(script, env, 'ready');
+      },
+    },
+    receiver,
   );
+  await kill(child);
+  assert.deepEqual(await outboxStates(dbPath), { delivered: figures.events }, 'in the file: nothing pending, no dead letters');
+  console.info(describeFault(figures, receiver, started));
 });

@@ -9,6 +9,7 @@ interface Settings {
   dbPath: string;
   secret: string;
   origin: string;
+  adminKey?: string;
   webhooks: WebhookOptions;
 }
 
@@ -20,6 +21,7 @@ await startServer({
   allowedOrigins: [settings.origin],
   allowNoOrigin: true,
   webhooks: settings.webhooks,
+  adminKey: settings.adminKey,
   log: () => {},
 });
 console.log('ready');
