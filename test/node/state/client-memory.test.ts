@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { directConversationId } from '../../../src/protocol/index.js';
+import { directConversationId, randomId } from '../../../src/protocol/index.js';
 import { ChatClient, memoryOutboxStorage } from '../../../src/state/index.js';
 import { MemoryTransport, TestChat } from '../../../src/testing/index.js';
 import { waitFor } from '../support/wait.js';
@@ -114,5 +114,33 @@ describe('ChatClient over the in-memory backend', () => {
     await waitFor('bob online', () => bob.$status.get() === 'online');
     await bob.sendText(conv, 'are you there?');
     await waitFor('the head is back', () => second.$heads.get()[0] === conv);
+  });
+
+  test('a message a closed page left unsent goes out at start: the outbox is fetched for it', async () => {
+    const chat = new TestChat();
+    const bob = open(chat, 'bob');
+    await waitFor('bob online', () => bob.$status.get() === 'online');
+    const conv = directConversationId('ada', 'bob');
+    const outboxStorage = memoryOutboxStorage();
+    const left = { id: randomId(), user: 'ada', conv, to: ['bob'], body: { kind: 'text', text: 'from before' }, createdAt: Date.now(), state: 'queued', attempts: 0 } as const;
+    await outboxStorage.put(left);
+    const ada = new ChatClient({ user: 'ada', transport: new MemoryTransport({ backend: chat.backend, user: 'ada' }), outboxStorage, headsStorage: null });
+    clients.push(ada);
+    assert.deepEqual(ada.$outbox.get(), [], 'nothing before start');
+    ada.start();
+    await waitFor('bob has it', () => texts(bob, conv).join('|') === 'from before');
+    await waitFor('acknowledged', () => ada.$outbox.get().length === 0 && texts(ada, conv).join('|') === 'from before');
+  });
+
+  test('a send made before the outbox arrives waits for it, then goes out once, in order', async () => {
+    const chat = new TestChat();
+    const ada = open(chat, 'ada');
+    const bob = open(chat, 'bob');
+    const conv = directConversationId('ada', 'bob');
+    await waitFor('both online', () => ada.$status.get() === 'online' && bob.$status.get() === 'online');
+    // Well within 2 s of start: the outbox's code is fetched by the first send.
+    await Promise.all([ada.sendText(conv, 'one'), ada.sendText(conv, 'two')]);
+    await waitFor('bob has both', () => texts(bob, conv).join('|') === 'one|two');
+    await waitFor('acknowledged', () => ada.$outbox.get().length === 0);
   });
 });
