@@ -128,7 +128,8 @@ describe('ChatClient over the in-memory backend', () => {
     clients.push(ada);
     assert.deepEqual(ada.$outbox.get(), [], 'nothing before start');
     ada.start();
-    await waitFor('bob has it', () => texts(bob, conv).join('|') === 'from before');
+    // The outbox's module is compiled on first import here (tsx): seconds on a loaded machine.
+    await waitFor('bob has it', () => texts(bob, conv).join('|') === 'from before', 20_000);
     await waitFor('acknowledged', () => ada.$outbox.get().length === 0 && texts(ada, conv).join('|') === 'from before');
   });
 
