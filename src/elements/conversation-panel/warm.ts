@@ -23,6 +23,8 @@ const message = (seq: number, from: string, body: Message['body']): Message => (
  * 10-30 ms on a quiet machine.
  */
 export function warmPanel(styles: readonly CSSResultOrNative[], shell: () => { t: Strings; render(): unknown }): void {
+  // Imported without a DOM (a server render, Node): nothing to warm.
+  if (typeof document === 'undefined') return;
   whenIdle(() => {
     const box = document.createElement('div');
     // Sized by the panel's own :host rule, which applies to this box as the shadow root's host.
