@@ -176,11 +176,9 @@ export class WebhookDelivery {
   }
 
   private run(): void {
-    const gate = this.options.outsideTurn;
-    if (!gate) return this.runNow();
     if (this.gated) return;
     this.gated = true;
-    gate(() => {
+    this.outsideTurn(() => {
       this.gated = false;
       this.runNow();
     });
@@ -256,14 +254,22 @@ export class WebhookDelivery {
   /** Records `notification.due` events for offline members, at once; returns how many (tests: the timer spreads it out). */
   scan(): number {
     if (this.stopped) return 0;
+    this.purge();
     try {
-      const recorded = scanNotifications(this.sql, this.outbox, this.notifications, this.isOnline, this.now());
-      this.outbox.purge(this.now());
-      this.queue?.purge(this.now());
-      return recorded;
+      return scanNotifications(this.sql, this.outbox, this.notifications, this.isOnline, this.now());
     } catch (error) {
       this.log(`webhooks: the unread scan failed: ${describe(error)}`);
       return 0;
+    }
+  }
+
+  /** Drops what is kept of delivered events past its retention. */
+  private purge(): void {
+    try {
+      this.outbox.purge(this.now());
+      this.queue?.purge(this.now());
+    } catch (error) {
+      this.log(`webhooks: purging delivered events failed: ${describe(error)}`);
     }
   }
 
@@ -275,14 +281,11 @@ export class WebhookDelivery {
    */
   private startScan(): void {
     if (this.stopped || this.scanning) return;
-    try {
-      this.outbox.purge(this.now());
-      this.queue?.purge(this.now());
-    } catch (error) {
-      this.log(`webhooks: purging delivered events failed: ${describe(error)}`);
-    }
     this.scanning = notificationScan(this.sql, this.outbox, this.notifications, this.isOnline, this.now());
-    this.outsideTurn(this.continueScan);
+    this.outsideTurn(() => {
+      this.purge();
+      this.continueScan();
+    });
   }
 
   private readonly continueScan = (): void => {
@@ -313,7 +316,7 @@ export class WebhookDelivery {
   /** Puts dead letters (all of them without `ids`) back in line with a fresh horizon; returns their ids. */
   replay(ids?: readonly string[]): string[] {
     const replayed = this.outbox.replay(this.now(), ids);
-    if (replayed.length > 0) this.wake();
+    if (replayed.length > 0) this.wake(true);
     return replayed;
   }
 

@@ -114,7 +114,9 @@ test('a failed try moves its events into the outbox under the same ids and bodie
   assert.equal(dead.id, posts[2][0].id);
   status = 204;
   assert.deepEqual(delivery.replay(), [dead.id]);
-  await pumped(delivery);
+  // Replay wakes the loop itself (no pump, no poll timer here).
+  await new Promise((r) => setTimeout(r, 50));
+  await delivery.idle();
   assert.equal(posts[posts.length - 1][0].id, dead.id);
   assert.deepEqual(delivery.counts(), { pending: 0, delivered: 3, dead: 0, inFlight: 0 });
   delivery.stop();
