@@ -1,7 +1,7 @@
 import type { PinEventInput } from '../../../src/core/events.js';
 import { toMessage } from '../storage/sql-conversations.js';
 import type { Sql } from '../storage/migrate.js';
-import type { OutboxEntry } from './outbox.js';
+import { directOf, type OutboxEntry } from './outbox.js';
 
 type MessageCreated = Extract<PinEventInput, { type: 'message.created' }>;
 
@@ -175,13 +175,8 @@ export class MessageEventQueue {
  */
 export function forgetQueuedPerson(sql: Sql, user: string): void {
   const needle = JSON.stringify(user);
-  sql.run(
-    `DELETE FROM webhook_messages WHERE conv LIKE 'dm:%' AND (substr(conv, 4, ?) = ? OR substr(conv, ?) = ?)`,
-    user.length + 1,
-    `${user}:`,
-    -(user.length + 1),
-    `:${user}`,
-  );
+  const direct = directOf(user);
+  sql.run(`DELETE FROM webhook_messages WHERE ${direct.where('conv')}`, ...direct.params);
   for (const row of sql.all('SELECT id, members, offline FROM webhook_messages WHERE instr(members, ?) > 0 OR instr(offline, ?) > 0', needle, needle)) {
     const without = (list: unknown) => JSON.stringify((JSON.parse(String(list)) as string[]).filter((u) => u !== user));
     sql.run('UPDATE webhook_messages SET members = ?, offline = ? WHERE id = ?', without(row.members), without(row.offline), Number(row.id));

@@ -1,5 +1,5 @@
 import type { EventPort, PinEvent, PinEventInput } from '../../../src/core/events.js';
-import type { Row, Sql } from '../storage/migrate.js';
+import type { Row, Sql, SqlValue } from '../storage/migrate.js';
 
 /** An outbox row as the delivery loop and the dead-letter list see it. */
 export interface OutboxEntry {
@@ -203,11 +203,21 @@ export class SqlOutbox implements EventPort {
  * the conversation's id), and the notices of those conversations go.
  */
 export function forgetPerson(sql: Sql, user: string): void {
-  // Ids have no ':', so a direct conversation id names them exactly as its first or second part.
-  const direct = (column: string) => `(${column} LIKE 'dm:%' AND (substr(${column}, 4, ?) = ? OR substr(${column}, ?) = ?))`;
-  const parts = [user.length + 1, `${user}:`, -(user.length + 1), `:${user}`];
-  sql.run(`DELETE FROM webhook_outbox WHERE instr(body, ?) > 0 OR ${direct("coalesce(json_extract(body, '$.conv'), '')")}`, JSON.stringify(user), ...parts);
-  sql.run(`DELETE FROM webhook_notices WHERE user_id = ? OR ${direct('conv')}`, user, ...parts);
+  const direct = directOf(user);
+  sql.run(`DELETE FROM webhook_outbox WHERE instr(body, ?) > 0 OR ${direct.where("coalesce(json_extract(body, '$.conv'), '')")}`, JSON.stringify(user), ...direct.params);
+  sql.run(`DELETE FROM webhook_notices WHERE user_id = ? OR ${direct.where('conv')}`, user, ...direct.params);
+}
+
+/**
+ * A SQL condition that `column` is a direct conversation of `user`, with its
+ * parameters. Ids have no ':', so a direct conversation id names them exactly
+ * as its first or second part.
+ */
+export function directOf(user: string): { where(column: string): string; params: SqlValue[] } {
+  return {
+    where: (column) => `(${column} LIKE 'dm:%' AND (substr(${column}, 4, ?) = ? OR substr(${column}, ?) = ?))`,
+    params: [user.length + 1, `${user}:`, -(user.length + 1), `:${user}`],
+  };
 }
 
 function toEntry(row: Row): OutboxEntry {
