@@ -43,11 +43,13 @@ class Receiver(BaseHTTPRequestHandler):
             self.end_headers()
             return
         for event in json.loads(body)["events"]:
-            with seen_lock:  # a retry of an event already handled is only acknowledged
-                first = event["id"] not in seen
-                seen.add(event["id"])
-            if first:
-                print(json.dumps(event), flush=True)
+            # Deliveries come in concurrently: one event is handled at a time (the check, the
+            # handling and the record, as a real receiver does in one transaction), so a retry of
+            # an event already handled is only acknowledged, and printed lines never interleave.
+            with seen_lock:
+                if event["id"] not in seen:
+                    print(json.dumps(event), flush=True)
+                    seen.add(event["id"])
         self.send_response(204)
         self.end_headers()
 
