@@ -17,6 +17,8 @@ export interface RunningServer {
   pid: number;
   /** CPU seconds the server process has used so far (Linux), else NaN. */
   cpuSeconds(): number;
+  /** CPU seconds of its main thread alone, the event loop (Linux), else NaN. */
+  loopCpuSeconds(): number;
   /** How the process ended (exit code or signal), or undefined while it runs. */
   ended(): string | undefined;
   stop(): Promise<void>;
@@ -75,10 +77,10 @@ const NO_SOURCE_MAPS = 'data:text/javascript,process.setSourceMapsEnabled(false)
 
 const PINNED = { PIN_PORT: 1, PIN_HOST: 1, PIN_DB: 1, PIN_ALLOWED_ORIGINS: 1, PIN_AUTH_SECRET: 1 };
 
-/** CPU seconds process `pid` has used so far (Linux), else NaN. */
-export function cpuOf(pid: number | undefined): number {
+/** CPU seconds process `pid` (or its thread `thread`) has used so far (Linux), else NaN. */
+export function cpuOf(pid: number | undefined, thread?: number): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const fields = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8').split(') ')[1].split(' ');
     // utime and stime, fields 14 and 15 of the stat line, in clock ticks (100 per second on Linux).
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
@@ -134,6 +136,7 @@ export async function startServer(kind: ServerKind, options: StartOptions = {}):
     endpoint: { url: `ws://127.0.0.1:${port}`, origin: ORIGIN, secret, ...SERVER_AUTH },
     pid: child.pid!,
     cpuSeconds: () => cpuOf(child.pid),
+    loopCpuSeconds: () => cpuOf(child.pid, child.pid),
     ended: () => (child.exitCode !== null ? `exit code ${child.exitCode}` : child.signalCode !== null ? `signal ${child.signalCode}` : undefined),
     async stop() {
       await stop();

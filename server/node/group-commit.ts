@@ -11,7 +11,7 @@ import type { LibsqlBinding } from './libsql.js';
 export class GroupCommit {
   private open = false;
   private held: (() => void)[] = [];
-  private closed: (() => void)[] = [];
+  private closed: ((committed: boolean) => void)[] = [];
 
   constructor(
     private readonly db: LibsqlBinding,
@@ -37,12 +37,12 @@ export class GroupCommit {
 
   /**
    * Runs `fn` at once outside a turn, otherwise once its transaction has
-   * ended, committed or rolled back (work that must see committed rows only,
-   * and must not hold up the turn's commit).
+   * ended, committed or rolled back, which `committed` tells (work that must
+   * see committed rows only, and must not hold up the turn's commit).
    */
-  whenClosed(fn: () => void): void {
+  whenClosed(fn: (committed: boolean) => void): void {
     if (this.open) this.closed.push(fn);
-    else fn();
+    else fn(true);
   }
 
   /** Commits now (before shutting down). */
@@ -61,9 +61,9 @@ export class GroupCommit {
       this.db.commitBatch();
     } catch (error) {
       this.failed(error);
-      return closed.forEach((fn) => fn());
+      return closed.forEach((fn) => fn(false));
     }
     for (const deliver of held) deliver();
-    for (const fn of closed) fn();
+    for (const fn of closed) fn(true);
   };
 }

@@ -28,17 +28,21 @@ const STATEMENT_CACHE = 200;
  * be lost on power failure, which a single-node server accepts). For a file,
  * checkpoints run in a worker thread instead of inside commits (see
  * checkpointer.ts); the WAL file is truncated back to 16 MiB after each restart.
+ * `reader`: a second connection to a file the server has opened (a worker's),
+ * which leaves the file's settings and its checkpoints to the server's.
  */
-export function openLibsql(path: string): LibsqlBinding {
+export function openLibsql(path: string, options: { reader?: boolean } = {}): LibsqlBinding {
   const file = path !== ':memory:';
-  if (file) mkdirSync(dirname(path), { recursive: true });
+  if (file && !options.reader) mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
-  db.exec('PRAGMA journal_mode = WAL');
-  db.exec('PRAGMA synchronous = NORMAL');
+  if (!options.reader) {
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA synchronous = NORMAL');
+    db.exec('PRAGMA journal_size_limit = 16777216');
+  }
   db.exec('PRAGMA busy_timeout = 5000');
-  db.exec('PRAGMA journal_size_limit = 16777216');
   let checkpointer: ReturnType<typeof startCheckpointer> | undefined;
-  if (file) {
+  if (file && !options.reader) {
     db.exec('PRAGMA wal_autocheckpoint = 0');
     checkpointer = startCheckpointer(path);
   }

@@ -131,7 +131,8 @@ export async function startServer(options: ServerOptions): Promise<PinServer> {
   if (keyProblem) throw new Error(keyProblem.replace('PIN_ADMIN_KEY', 'adminKey'));
   const allowedOrigins = options.allowedOrigins ?? [];
   const auth = new TokenAuthority(options.authSecret, options.issuer ?? 'pin-messaging', options.audience ?? 'pin-messaging', options.tokenLimits);
-  const db = openLibsql(options.dbPath ?? '.data/pin-messaging.db');
+  const dbPath = options.dbPath ?? '.data/pin-messaging.db';
+  const db = openLibsql(dbPath);
   const storage = new SqlStorage(db);
   // An event recorded in a turn wakes the delivery loop only once the turn has committed.
   const outbox = options.webhooks && new SqlOutbox(db, () => commits.send(() => webhooks?.wake(true)));
@@ -141,8 +142,6 @@ export async function startServer(options: ServerOptions): Promise<PinServer> {
     record: (event) => (event.type === 'message.created' ? queue!.record(event) : outbox.record(event)),
   };
   const core = new ChatCore({ storage, policy: options.policy, limits: options.limits, events });
-  const webhooks =
-    outbox && new WebhookDelivery(outbox, db, { outsideTurn: (fn) => commits.whenClosed(fn), ...options.webhooks! }, (user) => core.isOnline(user), log, queue);
   const commitFailures = new Set<(error: unknown) => void>();
   const commits = new GroupCommit(db, (error) => {
     for (const listener of commitFailures) listener(error);
@@ -157,6 +156,8 @@ export async function startServer(options: ServerOptions): Promise<PinServer> {
       log(`recovering from a failed commit failed: ${describeError(failure)}`);
     }
   });
+  const webhooks =
+    outbox && new WebhookDelivery(outbox, db, options.webhooks!, (user) => core.isOnline(user), log, queue, { dbPath, turns: commits });
   const sockets = new SocketHost({
     core,
     commits,
@@ -255,10 +256,11 @@ export async function startServer(options: ServerOptions): Promise<PinServer> {
   const close = () =>
     (closing ??= (async () => {
       await sockets.closeAll(CloseCode.GoingAway, 'server shutting down');
-      webhooks?.stop();
+      const hooksStopped = webhooks?.stop();
       const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeAllConnections();
       await stopped;
+      await hooksStopped;
       await db.close();
     })());
 

@@ -1,17 +1,18 @@
+import { Worker } from 'node:worker_threads';
 import type { Sql } from '../shared/storage/migrate.js';
-import { DEFAULT_NOTIFICATIONS, notificationScan, scanNotifications, type NotificationSettings } from '../shared/webhooks/notifications.js';
-import { attemptBatch, type DeliveryConfig, type DeliveryLedger } from '../shared/webhooks/attempt.js';
 import type { MessageEventQueue, QueuedEvent } from '../shared/webhooks/message-events.js';
+import { DEFAULT_NOTIFICATIONS, notificationScan, scanNotifications, type NotificationSettings } from '../shared/webhooks/notifications.js';
 import type { OutboxEntry, SqlOutbox } from '../shared/webhooks/outbox.js';
-import { DEFAULT_BATCH, takeBatches } from '../shared/webhooks/post.js';
+import { DEFAULT_BATCH } from '../shared/webhooks/post.js';
 import { DEFAULT_SCHEDULE, type RetrySchedule } from '../shared/webhooks/schedule.js';
-import { nodeSender, nodeSigner, type NodeSender } from './webhook-transport.js';
+import { DEFAULT_SPACING_MS, DeliveryLoop, describe, type DeliveryStore, type LoopSettings } from './delivery-loop.js';
+import { nodeSender, nodeSigner } from './webhook-transport.js';
 
 /** The timed unread scan works in turns of at most about this long, ms. */
 const SCAN_SLICE_MS = 4;
 
-/** Requests start at most this often under load, ms (see `spacingMs`). */
-const DEFAULT_SPACING_MS = 25;
+/** A worker that stopped on its own is started again after this long, ms. */
+const WORKER_RESTART_MS = 1_000;
 
 /** Webhook settings of the Node server (`PIN_WEBHOOK_*` in server/main.ts). */
 export interface WebhookOptions {
@@ -49,57 +50,114 @@ export interface WebhookOptions {
   /** Tests: send through this `fetch` instead of node:http. */
   fetch?: typeof fetch;
   /**
-   * Runs `fn` once no transaction of the server's is open (at once when
-   * none is): the server passes its group commit's output gate, so reads of
-   * the outbox and the queue see committed rows only, and a turn's commit
-   * never waits for a delivery's work.
+   * Deliver from a worker thread with its own connection to the database
+   * (the server's event loop then only records each event and each outcome).
+   * Default true when the database is a file and no `fetch`, `now` or
+   * `random` is injected; false keeps the loop on the event loop.
    */
-  outsideTurn?: (fn: () => void) => void;
+  thread?: boolean;
 }
 
-/** A batch to try: from the outbox, or a range of the message events' queue (rows `from`..`to`). */
-type Batch = { entries: OutboxEntry[]; queued?: undefined } | { entries: QueuedEvent[]; queued: { from: number; to: number } };
+
+/** The server's group commit, as the delivery needs it. */
+export interface Turns {
+  /** Runs `apply` inside the current turn's transaction. */
+  run(apply: () => void): void;
+  /** Runs `fn` once no transaction is open: after the turn's commit (`committed` true) or its failure. */
+  whenClosed(fn: (committed: boolean) => void): void;
+}
+
+/** Where the server keeps its data: the delivery loop may run in a worker on the same file. */
+export interface WebhookHost {
+  /** The database file (':memory:' or none: the loop stays on the event loop). */
+  dbPath?: string;
+  turns: Turns;
+}
+
+/** What the worker is started with; `signals` is shared (see BUSY and OUTBOX). */
+export interface WorkerSettings {
+  dbPath: string;
+  pollMs: number;
+  options: WebhookOptions;
+  signals: SharedArrayBuffer;
+}
+
+/** In the shared signals: 1 while the worker's loop will run by itself (a wake would change nothing). */
+export const BUSY = 0;
+/** In the shared signals: set to 1 when the outbox got events and no wake was sent for them. */
+export const OUTBOX = 1;
+
+/** Worker to server: log lines, events in tries, and outcomes to record. */
+export type ToMain =
+  | { type: 'log'; line: string }
+  | { type: 'flight'; events: number }
+  | { type: 'outbox-delivered'; ids: readonly string[]; now: number }
+  | { type: 'outbox-failed'; events: readonly { id: string; next: number | 'dead' }[]; error: string; now: number }
+  | { type: 'queue-delivered'; from: number; to: number; delivered: number; now: number }
+  | { type: 'queue-failed'; from: number; to: number; moved: readonly { event: QueuedEvent; next: number | 'dead' }[]; error: string; now: number };
+
+/** Server to worker: new events, outcomes recorded (or not), queue rows to read again, stop. */
+export type ToWorker =
+  | { type: 'wake'; outbox: boolean }
+  | { type: 'recorded'; ids: readonly string[]; committed: boolean }
+  | { type: 'rewind'; from: number }
+  | { type: 'stop' };
+
+/** The loop's settings from the options: node:http(s) and node:crypto unless a `fetch` is injected; `close` ends the connections. */
+export function loopSettings(options: WebhookOptions): { loop: LoopSettings; close(): void } {
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const transport = options.fetch ? undefined : nodeSender(options.url, concurrency);
+  return {
+    loop: {
+      concurrency,
+      spacingMs: options.spacingMs ?? DEFAULT_SPACING_MS,
+      delivery: {
+        url: options.url,
+        secret: options.secret,
+        timeoutMs: options.timeoutMs ?? 10_000,
+        schedule: { ...DEFAULT_SCHEDULE, ...options.schedule },
+        batch: { ...DEFAULT_BATCH, maxEvents: Math.max(1, Math.floor(options.batch ?? DEFAULT_BATCH.maxEvents)) },
+        now: options.now ?? Date.now,
+        random: options.random ?? Math.random,
+        sign: nodeSigner,
+        send: transport?.send,
+        fetch: options.fetch,
+      },
+    },
+    close: () => transport?.close(),
+  };
+}
 
 /**
- * The Node server's delivery loop: reads due events from the outbox and fresh
- * message.created events from their queue (see MessageEventQueue), posts them
- * in batches (at most `concurrency` requests at a time, never inside a
- * frame's turn), and records each outcome: delivered, retried later or
- * dead-lettered. All its state is in those tables, so a restart resumes where
- * it stopped; an event whose try was cut off by the restart is sent again (at
- * least once).
+ * The Node server's webhooks: the delivery loop (see DeliveryLoop), the
+ * timed unread scan that records `notification.due`, and what the admin API
+ * mounts (`deadLetters()`, `replay(ids)`, `counts()`).
  *
- * Exposed as `server.webhooks`: `deadLetters()`, `replay(ids?)` and
- * `counts()` are what an admin API mounts.
+ * With a database file the loop runs in a worker thread with its own
+ * connection (webhook-worker.ts): reading the events, building, signing and
+ * posting them costs the server's event loop nothing, and the outcomes come
+ * back as small writes the server folds into its next turn's transaction.
+ * Without one (an in-memory database, or test hooks injected), the loop runs
+ * here, outside the server's transactions.
  */
 export class WebhookDelivery {
-  /** Ids of the events in flight, and how many requests carry them. */
-  private readonly inFlight = new Set<string>();
-  private requests = 0;
-  private readonly transport?: NodeSender;
-  private readonly delivery: DeliveryConfig;
   private readonly notifications: NotificationSettings;
   private readonly now: () => number;
-  private readonly random: () => number;
   private readonly timers: ReturnType<typeof setInterval>[] = [];
-  private settled: (() => void)[] = [];
-  private woken = false;
   private stopped = false;
-  /** When the last request started (performance.now()), and the pump held until spacing allows another. */
-  private lastStart = -Infinity;
-  private held?: ReturnType<typeof setTimeout>;
-  /** Whether the outbox may have due events: set by what records or reschedules one, cleared by a read that found fewer than it asked for. */
-  private outboxDue = true;
-  /** The last queue row handed to a try (rows up to it are in flight or done); 0 after a start, so a restart sends what is left. */
-  private queueAfter = 0;
-  /** Queued events in tries now. */
-  private queueInFlight = 0;
-  /** The last read of the queue filled every batch it could: the next run need not wait for the spacing. */
-  private backlog = false;
-  /** A run is waiting for the open transaction to commit. */
-  private gated = false;
   /** The timed unread scan under way, a candidate at a time. */
   private scanning?: Generator<void, number>;
+  /** The loop on this thread, when it is not in a worker. */
+  private readonly local?: { loop: DeliveryLoop; close(): void };
+  private worker?: Worker;
+  private exited?: Promise<void>;
+  private readonly signals = new Int32Array(new SharedArrayBuffer(8));
+  /** A wake for the worker is due at the end of this turn (with the outbox, or only the queue). */
+  private wakeWorker?: { outbox: boolean };
+  /** Events in the worker's tries, and its outcomes not yet recorded. */
+  private workerEvents = 0;
+  private recording = 0;
+  private settled: (() => void)[] = [];
 
   constructor(
     private readonly outbox: SqlOutbox,
@@ -110,6 +168,8 @@ export class WebhookDelivery {
     private readonly log: (line: string) => void,
     /** The message.created queue, when the host records them apart from the outbox. */
     private readonly queue?: MessageEventQueue,
+    /** The server's file and group commit; without them the loop runs here, and writes at once. */
+    private readonly host?: WebhookHost,
   ) {
     if (!/^https?:\/\//.test(options.url)) throw new Error('the webhook url must be http(s)');
     if (options.secret.length < 32) throw new Error('the webhook secret must have at least 32 characters');
@@ -118,137 +178,56 @@ export class WebhookDelivery {
       perDay: options.notifyPerDay ?? DEFAULT_NOTIFICATIONS.perDay,
     };
     this.now = options.now ?? Date.now;
-    this.random = options.random ?? Math.random;
-    const concurrency = Math.max(1, options.concurrency ?? 4);
-    if (!options.fetch) this.transport = nodeSender(options.url, concurrency);
-    this.delivery = {
-      url: options.url,
-      secret: options.secret,
-      timeoutMs: options.timeoutMs ?? 10_000,
-      schedule: { ...DEFAULT_SCHEDULE, ...options.schedule },
-      batch: { ...DEFAULT_BATCH, maxEvents: Math.max(1, Math.floor(options.batch ?? DEFAULT_BATCH.maxEvents)) },
-      now: this.now,
-      random: this.random,
-      sign: nodeSigner,
-      send: this.transport?.send,
-      fetch: options.fetch,
+    const injected = options.fetch || options.now || options.random;
+    if (options.thread !== false && !injected && host?.dbPath && host.dbPath !== ':memory:') return;
+    const { loop, close } = loopSettings(options);
+    const store: DeliveryStore = {
+      due: (now, limit, busy) => outbox.due(now, limit, busy),
+      take: queue && ((after, limit) => queue.take(after, limit)),
+      outbox,
+      queueDelivered: (from, to, delivered, now) => queue!.delivered(from, to, delivered, now),
+      queueFailed: (from, to, moved, error, now) => queue!.moveToOutbox(from, to, moved, error, now),
     };
+    const outsideTurn = host && ((fn: () => void) => host.turns.whenClosed(() => fn()));
+    this.local = { loop: new DeliveryLoop(store, { ...loop, outsideTurn }, log), close };
   }
 
-  /** Starts the timers: due retries every `pollMs`, the unread scan every `scanEveryMs`. */
+  /** Starts the delivery (its due retries every `pollMs`) and the unread scan every `scanEveryMs`. */
   start(): void {
-    const every = (ms: number, fn: () => void) => {
-      const timer = setInterval(fn, ms);
-      timer.unref();
-      this.timers.push(timer);
-    };
-    every(this.options.pollMs ?? 1_000, () => this.pump());
-    every(this.options.scanEveryMs ?? 30_000, () => this.startScan());
-    this.wake();
+    if (this.stopped) return;
+    this.every(this.options.scanEveryMs ?? 30_000, () => this.startScan());
+    if (this.local) {
+      this.every(this.options.pollMs ?? 1_000, () => this.local!.loop.pump());
+      this.local.loop.wake(true);
+    } else this.startWorker();
   }
 
   /**
-   * Asks for a pump on a later turn: after the transaction that recorded an
-   * event has committed (the server calls it through the group commit's
-   * output gate), never inside the frame's turn. `outbox`: the event went
-   * into the outbox (not the message events' queue), so the pump reads it.
+   * Asks for a run of the loop on a later turn: after the transaction that
+   * recorded an event has committed (the server calls it through the group
+   * commit's output gate). `outbox`: the event went into the outbox (not the
+   * message events' queue), so the run reads it.
    */
   wake(outbox = false): void {
-    if (outbox) this.outboxDue = true;
-    if (this.woken || this.stopped) return;
-    this.woken = true;
-    setImmediate(() => {
-      this.woken = false;
-      this.run();
-    });
-  }
-
-  /**
-   * Starts deliveries of due events while fewer than `concurrency` requests
-   * are in flight and none started in the last `spacingMs`: one read of the
-   * outbox and one of the queue for all the free requests, each filled up to
-   * the batch limits before the next (a lone event after a quiet spell goes
-   * at once).
-   */
-  pump(): void {
-    this.outboxDue = true;
-    this.run();
-  }
-
-  private run(): void {
-    if (this.gated) return;
-    this.gated = true;
-    this.outsideTurn(() => {
-      this.gated = false;
-      this.runNow();
-    });
-  }
-
-  private runNow(): void {
     if (this.stopped) return;
-    const free = Math.max(1, this.options.concurrency ?? 4) - this.requests;
-    if (free <= 0) return;
-    // Spacing gathers a trickle into batches; a backlog already fills them, and goes as fast as the slots allow.
-    const wait = this.backlog ? 0 : this.lastStart + (this.options.spacingMs ?? DEFAULT_SPACING_MS) - performance.now();
-    if (wait > 0) {
-      this.held ??= setTimeout(() => {
-        this.held = undefined;
-        this.run();
-      }, Math.ceil(wait));
-      return;
-    }
-    const batches: Batch[] = [];
-    const most = this.delivery.batch.maxEvents;
-    this.backlog = false;
-    if (this.outboxDue) {
-      try {
-        const due = this.outbox.due(this.now(), free * most, this.inFlight);
-        if (due.length < free * most) this.outboxDue = false;
-        for (const entries of takeBatches(due, this.delivery.batch, free)) batches.push({ entries });
-      } catch (error) {
-        this.log(`webhooks: reading the outbox failed: ${describe(error)}`);
-      }
-    }
-    if (this.queue && batches.length < free) {
-      try {
-        this.takeQueued(free - batches.length, batches);
-      } catch (error) {
-        this.log(`webhooks: reading the message events failed: ${describe(error)}`);
-      }
-    }
-    if (batches.length > 0) this.lastStart = performance.now();
-    for (const batch of batches) {
-      if (batch.queued) this.queueInFlight += batch.entries.length;
-      else for (const entry of batch.entries) this.inFlight.add(entry.id);
-      this.requests++;
-      void this.attempt(batch);
-    }
+    if (this.local) return this.local.loop.wake(outbox);
+    if (outbox) Atomics.store(this.signals, OUTBOX, 1);
+    // A worker whose run is coming anyway reads what was committed before it: no message needed.
+    if (Atomics.load(this.signals, BUSY) === 1) return;
+    // One message to the worker per turn, however many events the turn recorded.
+    if (this.wakeWorker) return void (this.wakeWorker.outbox ||= outbox);
+    this.wakeWorker = { outbox };
+    queueMicrotask(() => {
+      const wake = this.wakeWorker!;
+      this.wakeWorker = undefined;
+      this.post({ type: 'wake', outbox: wake.outbox });
+    });
   }
 
-  /**
-   * Cuts the queue's next rows into at most `count` batches, each with the
-   * range of rows it answers for (rows passed over, their message gone, go
-   * with the batch after them, or alone when no event is left).
-   */
-  private takeQueued(count: number, into: Batch[]): void {
-    const read = this.queue!.take(this.queueAfter, count * this.delivery.batch.maxEvents);
-    if (read.through <= this.queueAfter) return;
-    // A full read: more is waiting.
-    if (read.events.length >= count * this.delivery.batch.maxEvents) this.backlog = true;
-    const parts = takeBatches(read.events, this.delivery.batch, count);
-    const taken = parts.reduce((n, part) => n + part.length, 0);
-    let from = this.queueAfter + 1;
-    if (parts.length === 0) {
-      this.queue!.delivered(from, read.through, 0, this.now());
-      this.queueAfter = read.through;
-      return;
-    }
-    parts.forEach((entries, i) => {
-      const to = i === parts.length - 1 && taken === read.events.length ? read.through : entries[entries.length - 1].row;
-      into.push({ entries, queued: { from, to } });
-      from = to + 1;
-    });
-    this.queueAfter = from - 1;
+  /** Starts what is due now, the outbox's retries included. */
+  pump(): void {
+    if (this.local) this.local.loop.pump();
+    else this.wake(true);
   }
 
   /** Records `notification.due` events for offline members, at once; returns how many (tests: the timer spreads it out). */
@@ -261,6 +240,148 @@ export class WebhookDelivery {
       this.log(`webhooks: the unread scan failed: ${describe(error)}`);
       return 0;
     }
+  }
+
+  /** Dead-lettered events by id, after the id `after` (the server API's pages). */
+  deadLetters(limit = 100, after = ''): OutboxEntry[] {
+    return this.outbox.deadLetters(limit, after);
+  }
+
+  /** Puts dead letters (all of them without `ids`) back in line with a fresh horizon; returns their ids. */
+  replay(ids?: readonly string[]): string[] {
+    const replayed = this.outbox.replay(this.now(), ids);
+    if (replayed.length > 0) this.wake(true);
+    return replayed;
+  }
+
+  /** Events per state: pending, delivered (in the last 7 days), dead; and in tries now. */
+  counts(): { pending: number; delivered: number; dead: number; inFlight: number } {
+    const counts = this.outbox.counts();
+    if (this.queue) {
+      counts.pending += this.queue.count();
+      counts.delivered += this.queue.deliveredCount(this.now());
+    }
+    return { ...counts, inFlight: this.local ? this.local.loop.events() : this.workerEvents };
+  }
+
+  /** Resolves once no try is in flight and every outcome is recorded (tests, shutdown). */
+  idle(): Promise<void> {
+    if (this.local) return this.local.loop.idle();
+    if (this.workerEvents === 0 && this.recording === 0) return Promise.resolve();
+    return new Promise((resolve) => this.settled.push(resolve));
+  }
+
+  /**
+   * Stops the timers and new tries. Tries in flight are not waited for: what
+   * they learn is dropped, and their events, still pending in the tables, are
+   * sent again after a restart. Resolves once the worker has closed its
+   * connection.
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return this.exited;
+    this.stopped = true;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers.length = 0;
+    if (this.local) {
+      this.local.loop.stop();
+      this.local.close();
+      return;
+    }
+    const worker = this.worker;
+    if (!worker) return;
+    worker.postMessage({ type: 'stop' } satisfies ToWorker);
+    const kill = setTimeout(() => void worker.terminate(), 2_000);
+    await this.exited;
+    clearTimeout(kill);
+  }
+
+  private every(ms: number, fn: () => void): void {
+    const timer = setInterval(fn, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  private startWorker(): void {
+    Atomics.store(this.signals, BUSY, 0);
+    const signals = this.signals.buffer as SharedArrayBuffer;
+    const settings: WorkerSettings = { dbPath: this.host!.dbPath!, pollMs: this.options.pollMs ?? 1_000, options: this.options, signals };
+    const [entry, how] = workerEntry();
+    const worker = new Worker(entry, { ...how, workerData: settings });
+    worker.unref();
+    this.worker = worker;
+    this.workerEvents = 0;
+    worker.on('message', (message: ToMain) => this.fromWorker(message));
+    worker.on('error', (error) => this.log(`webhooks: the delivery worker failed: ${describe(error)}`));
+    this.exited = new Promise((resolve) =>
+      worker.once('exit', () => {
+        this.workerEvents = 0;
+        this.settle();
+        resolve();
+        if (this.stopped) return;
+        // Everything is in the tables: a new worker goes on where this one stopped (at least once).
+        const restart = setTimeout(() => this.startWorker(), WORKER_RESTART_MS);
+        restart.unref();
+      }),
+    );
+  }
+
+  private post(message: ToWorker): void {
+    if (!this.stopped) this.worker?.postMessage(message);
+  }
+
+  private fromWorker(message: ToMain): void {
+    switch (message.type) {
+      case 'log':
+        return this.log(message.line);
+      case 'flight':
+        this.workerEvents = message.events;
+        return this.settle();
+      case 'outbox-delivered':
+        return this.record(() => this.outbox.deliveredAll(message.ids, message.now), (ok) => this.post({ type: 'recorded', ids: message.ids, committed: ok }));
+      case 'outbox-failed': {
+        const ids = message.events.map((e) => e.id);
+        return this.record(() => this.outbox.failedAll(message.events, message.error, message.now), (ok) => this.post({ type: 'recorded', ids, committed: ok }));
+      }
+      case 'queue-delivered':
+        return this.record(
+          () => this.queue!.delivered(message.from, message.to, message.delivered, message.now),
+          (ok) => ok || this.post({ type: 'rewind', from: message.from }),
+        );
+      case 'queue-failed':
+        return this.record(
+          () => this.queue!.moveToOutbox(message.from, message.to, message.moved, message.error, message.now),
+          (ok) => ok || this.post({ type: 'rewind', from: message.from }),
+        );
+    }
+  }
+
+  /**
+   * Records a worker's outcome in the current turn's transaction (one commit
+   * for the turn's messages and outcomes alike), then tells `done` whether
+   * it was stored.
+   */
+  private record(write: () => void, done: (stored: boolean) => void): void {
+    if (this.stopped) return;
+    const { turns } = this.host!;
+    let written = true;
+    this.recording++;
+    turns.run(() => {
+      try {
+        write();
+      } catch (error) {
+        written = false;
+        this.log(`webhooks: recording a try failed: ${describe(error)}`);
+      }
+    });
+    turns.whenClosed((committed) => {
+      this.recording--;
+      done(written && committed);
+      this.settle();
+    });
+  }
+
+  private settle(): void {
+    if (this.workerEvents === 0 && this.recording === 0) for (const resolve of this.settled.splice(0)) resolve();
   }
 
   /** Drops what is kept of delivered events past its retention. */
@@ -304,82 +425,19 @@ export class WebhookDelivery {
   };
 
   private outsideTurn(fn: () => void): void {
-    if (this.options.outsideTurn) this.options.outsideTurn(fn);
+    if (this.host) this.host.turns.whenClosed(() => fn());
     else fn();
-  }
-
-  /** Dead-lettered events by id, after the id `after` (the server API's pages). */
-  deadLetters(limit = 100, after = ''): OutboxEntry[] {
-    return this.outbox.deadLetters(limit, after);
-  }
-
-  /** Puts dead letters (all of them without `ids`) back in line with a fresh horizon; returns their ids. */
-  replay(ids?: readonly string[]): string[] {
-    const replayed = this.outbox.replay(this.now(), ids);
-    if (replayed.length > 0) this.wake(true);
-    return replayed;
-  }
-
-  /** Events per state: pending, delivered (in the last 7 days), dead; and in tries now. */
-  counts(): { pending: number; delivered: number; dead: number; inFlight: number } {
-    const counts = this.outbox.counts();
-    if (this.queue) {
-      counts.pending += this.queue.count();
-      counts.delivered += this.queue.deliveredCount(this.now());
-    }
-    return { ...counts, inFlight: this.inFlight.size + this.queueInFlight };
-  }
-
-  /** Resolves once no try is in flight (tests, shutdown). */
-  idle(): Promise<void> {
-    if (this.requests === 0) return Promise.resolve();
-    return new Promise((resolve) => this.settled.push(resolve));
-  }
-
-  /**
-   * Stops the timers and new tries. Tries in flight are not waited for: what
-   * they learn is dropped, and their events, still pending in the table, are
-   * sent again after a restart.
-   */
-  stop(): void {
-    this.stopped = true;
-    clearTimeout(this.held);
-    for (const timer of this.timers) clearInterval(timer);
-    this.timers.length = 0;
-    this.transport?.close();
-  }
-
-  private async attempt(batch: Batch): Promise<void> {
-    const { entries } = batch;
-    try {
-      await attemptBatch(batch.queued ? this.queueLedger(batch.entries, batch.queued) : this.outbox, entries, this.delivery, this.log, () => this.stopped);
-    } catch (error) {
-      this.log(`webhooks: recording a try of ${entries.length} events from ${entries[0].id} failed: ${describe(error)}`);
-      // Its rows are still queued: read them again (some may go twice: at least once).
-      if (batch.queued) this.queueAfter = Math.min(this.queueAfter, batch.queued.from - 1);
-    } finally {
-      if (batch.queued) this.queueInFlight -= entries.length;
-      else for (const entry of entries) this.inFlight.delete(entry.id);
-      this.requests--;
-      if (this.requests === 0) for (const resolve of this.settled.splice(0)) resolve();
-      this.run();
-    }
-  }
-
-  /** Records a queued batch's outcome: its rows deleted and counted, or its events moved into the outbox. */
-  private queueLedger(entries: readonly QueuedEvent[], { from, to }: { from: number; to: number }): DeliveryLedger {
-    const queue = this.queue!;
-    return {
-      deliveredAll: (_ids, now) => queue.delivered(from, to, entries.length, now),
-      failedAll: (events, error, now) => {
-        const next = new Map(events.map((e) => [e.id, e.next]));
-        queue.moveToOutbox(from, to, entries.map((event) => ({ event, next: next.get(event.id)! })), error, now);
-        this.outboxDue = true;
-      },
-    };
   }
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/**
+ * The worker's entry: the built JavaScript beside this file, or, when this
+ * file runs as TypeScript source (development, tests), the source through
+ * the same loader, which workers do not inherit.
+ */
+function workerEntry(): [URL | string, { eval?: boolean }] {
+  if (!import.meta.url.endsWith('.ts')) return [new URL('./webhook-worker.js', import.meta.url), {}];
+  const source = JSON.stringify(new URL('./webhook-worker.ts', import.meta.url).href);
+  const loader = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  return [`import(${loader}).then(({ register }) => { register(); return import(${source}); })`, { eval: true }];
 }

@@ -287,6 +287,14 @@ test('a hanging receiver does not slow message acks', async () => {
       const a = await TestClient.connect(server, ana, { name: 'Ana' });
       const conv = directConversationId(ana, ben);
       assert.equal((await a.sendText(conv, 'first', { to: [ben] })).t, 'ack');
+      if (mode === 'hang') {
+        // Every request slot hung before the timed sends (delivery starts in its own thread, a moment after the server).
+        const until = performance.now() + 10_000;
+        while (receiver.requests.length < 4 && performance.now() < until) {
+          assert.equal((await a.sendText(conv, 'before')).t, 'ack');
+          await new Promise((r) => setTimeout(r, 30));
+        }
+      }
       for (let i = 0; i < 200; i++) {
         const started = performance.now();
         assert.equal((await a.sendText(conv, `message ${i}`)).t, 'ack');
