@@ -3,7 +3,7 @@
 // only if a server cannot be run.
 //
 //   npm run bench:server -- [--quick] [--only throughput|webhooks|abuse] [--windows N] [--threads 1-8]
-//                           [--abuse refused-send,hello,history,idle,slow-reader] [--profile dir]
+//                           [--abuse refused-send,hello,history,idle,slow-reader] [--profile dir] [--control]
 //
 // throughput: the chat server against a bare `ws` broadcast server (the
 //   practical floor), both running at once, in alternating windows per rate.
@@ -14,6 +14,8 @@
 //   each kind of abuse in turn, in alternating windows (bench/abuse.ts).
 //
 // --profile writes a V8 CPU profile of each server process into dir.
+// --control adds to the webhooks section a second server with webhooks off,
+//   in the same alternation: its difference from the first is the noise floor.
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
@@ -31,6 +33,8 @@ const threads = Number(valueOf('--threads') ?? 1);
 const only = valueOf('--only');
 const windows = Number(valueOf('--windows') ?? (quick ? 3 : 5));
 const profileDir = valueOf('--profile');
+/** Webhooks: a second server with webhooks off runs in the same alternation, and its difference from the first is the noise floor. */
+const control = args.includes('--control');
 const roles = valueOf('--abuse')?.split(',');
 if (
   !(threads >= 1 && threads <= 8) ||
@@ -39,7 +43,7 @@ if (
   roles?.some((r) => !(ROLES as string[]).includes(r))
 ) {
   console.error(
-    `usage: bench/server.ts [--quick] [--only ${SECTIONS.join('|')}] [--windows N] [--threads 1-8] [--abuse ${ROLES.join(',')}] [--profile dir]`,
+    `usage: bench/server.ts [--quick] [--only ${SECTIONS.join('|')}] [--windows N] [--threads 1-8] [--abuse ${ROLES.join(',')}] [--profile dir] [--control]`,
   );
   process.exit(2);
 }
@@ -432,6 +436,7 @@ async function webhooks(): Promise<void> {
   const subjects: Subject[] = [];
   try {
     subjects.push(await open('server', 'off'));
+    if (control) subjects.push(await open('server', 'control'));
     subjects.push(await open('server', 'on', { env: { PIN_WEBHOOK_URL: receiver.url, PIN_WEBHOOK_SECRET: receiver.secret } }, receiver));
     // Every conversation was created by a send: one message.created each.
     let expected = CONVERSATIONS;
@@ -623,6 +628,15 @@ function printWebhooks(reports: Map<string, Report>, stats: ReceiverStats, expec
     `  the same from the whole process's CPU (what a server with one core would lose, delivery competing with the messages): ${((1 - 1 / satCpu) * 100).toFixed(1)}%, ` +
       verdict(1 - 1 / satCpu <= WEBHOOK_TARGET.throughputCost),
   );
+  const same = reports.get('control');
+  if (same) {
+    const floor = RATES.map((_, r) => signedMs(median(same.loads[r].map(p99Of)) - median(off.loads[r].map(p99Of))));
+    const sameRatio = median(same.saturation.map(rateOf)) / median(off.saturation.map(rateOf));
+    console.log(
+      `  noise floor, a second server with webhooks off against the first in the same run: p99 ${RATES.map((rate, r) => `${floor[r]} ms at ${fmtInt(rate)}`).join(', ')}; ` +
+        `saturation ${sameRatio.toFixed(2)}x`,
+    );
+  }
   console.log(`  every event received, signature verified: ${verdict(messageEvents(stats) >= expected && stats.badSignatures === 0)}`);
   const lagging = RATES.filter((_, i) => !keptUp(on.loads[i]));
   console.log(
