@@ -151,6 +151,7 @@ export async function startServer(options: ServerOptions): Promise<PinServer> {
     try {
       log(`commit failed, closing all sockets: ${error instanceof Error ? error.message : String(error)}`);
       storage.forgetCache();
+      queue?.forgetCache();
       sockets.dropAll(CloseCode.ServerError, 'storage failure');
     } catch (failure) {
       log(`recovering from a failed commit failed: ${describeError(failure)}`);

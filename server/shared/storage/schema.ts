@@ -152,4 +152,20 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE TABLE IF NOT EXISTS webhook_delivered (day INTEGER PRIMARY KEY, n INTEGER NOT NULL)`,
     ],
   },
+  // 6: a queued message.created names its members by a set shared with the
+  // other messages of its conversation while the members stay the same,
+  // instead of carrying their list in every row (which was most of the row's
+  // bytes and cost). Rows written before keep their own list (members not '').
+  // AUTOINCREMENT: a set's number is never reused, so a row never names
+  // another conversation's set.
+  {
+    'message-events': [
+      `CREATE TABLE IF NOT EXISTS webhook_member_sets (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        conv TEXT NOT NULL,
+        members TEXT NOT NULL
+      )`,
+      `ALTER TABLE webhook_messages ADD COLUMN member_set INTEGER`,
+    ],
+  },
 ];

@@ -21,6 +21,8 @@ const ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVW
 const DAY_MS = 24 * 60 * 60_000;
 /** Delivered events are counted this many days back. */
 const COUNTED_DAYS = 7;
+/** Member sets remembered per conversation at most; past it the memory starts afresh (a new set row per conversation). */
+const KNOWN_SETS = 10_000;
 
 /**
  * message.created, the one event every message makes, kept apart from the
@@ -39,6 +41,8 @@ const COUNTED_DAYS = 7;
  */
 export class MessageEventQueue {
   private readonly salt: string;
+  /** Each conversation's last member set: its members, and its row. */
+  private readonly sets = new Map<string, { members: readonly string[]; id: number }>();
 
   constructor(
     private readonly sql: Sql,
@@ -54,16 +58,37 @@ export class MessageEventQueue {
     }
   }
 
-  /** The core's message.created: one row, in the transaction the message is stored in. */
+  /**
+   * The core's message.created: one row, in the transaction the message is
+   * stored in, naming the conversation's member set (a new one when the
+   * members changed, or none is known).
+   */
   record(input: MessageCreated): void {
+    const conv = input.conv!;
+    const { members, offline } = input.data;
     this.sql.run(
-      'INSERT INTO webhook_messages (conv, seq, members, offline) VALUES (?, ?, ?, ?)',
-      input.conv!,
+      `INSERT INTO webhook_messages (conv, seq, members, offline, member_set) VALUES (?, ?, '', ?, ?)`,
+      conv,
       input.seq!,
-      JSON.stringify(input.data.members),
-      JSON.stringify(input.data.offline),
+      offline.length === 0 ? '[]' : JSON.stringify(offline),
+      this.memberSet(conv, members),
     );
     this.recorded();
+  }
+
+  private memberSet(conv: string, members: readonly string[]): number {
+    const known = this.sets.get(conv);
+    if (known && known.members.length === members.length && known.members.every((m, i) => m === members[i])) return known.id;
+    if (this.sets.size >= KNOWN_SETS) this.sets.clear();
+    const [row] = this.sql.all('INSERT INTO webhook_member_sets (conv, members) VALUES (?, ?) RETURNING id', conv, JSON.stringify(members));
+    const id = Number(row.id);
+    this.sets.set(conv, { members: [...members], id });
+    return id;
+  }
+
+  /** The sets remembered may name rows a failed commit took back: start afresh. */
+  forgetCache(): void {
+    this.sets.clear();
   }
 
   /**
@@ -74,8 +99,15 @@ export class MessageEventQueue {
    */
   take(after: number, limit: number): QueueRead {
     const rows = this.sql.all(
-      `SELECT w.id, w.conv, w.seq, w.members, w.offline, m.client_id, m.sender, m.at, m.body
-       FROM webhook_messages w LEFT JOIN messages m ON m.conv = w.conv AND m.seq = w.seq
+      // A row's members: its set's (or, written before sets, its own list). A set missing (its row was taken back
+      // with a failed unit while later rows still named it) falls back to the conversation's members now.
+      `SELECT w.id, w.conv, w.seq, w.offline, m.client_id, m.sender, m.at, m.body,
+         CASE WHEN w.members <> '' THEN w.members
+           ELSE coalesce(s.members, (SELECT json_group_array(user_id) FROM (SELECT user_id FROM members WHERE conv = w.conv ORDER BY user_id)))
+         END AS members
+       FROM webhook_messages w
+       LEFT JOIN webhook_member_sets s ON s.id = w.member_set AND s.conv = w.conv
+       LEFT JOIN messages m ON m.conv = w.conv AND m.seq = w.seq
        WHERE w.id > ? ORDER BY w.id LIMIT ?`,
       after,
       limit,
@@ -151,9 +183,11 @@ export class MessageEventQueue {
     return Number(row?.n ?? 0);
   }
 
-  /** Drops the daily counts past the seven days. */
+  /** Drops the daily counts past the seven days, and the member sets no queued row names (afresh from the next message). */
   purge(now: number): void {
     this.sql.run('DELETE FROM webhook_delivered WHERE day <= ?', Math.floor(now / DAY_MS) - COUNTED_DAYS);
+    this.sets.clear();
+    this.sql.run('DELETE FROM webhook_member_sets WHERE id NOT IN (SELECT member_set FROM webhook_messages WHERE member_set IS NOT NULL)');
   }
 
   private eventId(row: number): string {
@@ -177,8 +211,14 @@ export function forgetQueuedPerson(sql: Sql, user: string): void {
   const needle = JSON.stringify(user);
   const direct = directOf(user);
   sql.run(`DELETE FROM webhook_messages WHERE ${direct.where('conv')}`, ...direct.params);
+  sql.run(`DELETE FROM webhook_member_sets WHERE ${direct.where('conv')}`, ...direct.params);
+  for (const row of sql.all('SELECT id, members FROM webhook_member_sets WHERE instr(members, ?) > 0', needle)) {
+    const members = JSON.stringify((JSON.parse(String(row.members)) as string[]).filter((u) => u !== user));
+    sql.run('UPDATE webhook_member_sets SET members = ? WHERE id = ?', members, Number(row.id));
+  }
   for (const row of sql.all('SELECT id, members, offline FROM webhook_messages WHERE instr(members, ?) > 0 OR instr(offline, ?) > 0', needle, needle)) {
-    const without = (list: unknown) => JSON.stringify((JSON.parse(String(list)) as string[]).filter((u) => u !== user));
+    // A row naming a set has no list of its own ('').
+    const without = (list: unknown) => (list === '' ? '' : JSON.stringify((JSON.parse(String(list)) as string[]).filter((u) => u !== user)));
     sql.run('UPDATE webhook_messages SET members = ?, offline = ? WHERE id = ?', without(row.members), without(row.offline), Number(row.id));
   }
 }

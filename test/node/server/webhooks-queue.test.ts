@@ -172,17 +172,51 @@ test('erasure: the rows of the person’s direct conversations go, and the other
   send('ana', 'hi', ['cy']);
   db.run(`INSERT INTO webhook_messages (conv, seq, members, offline) VALUES ('dm:ana:cy', 1, '["ana","cy"]', '["ana"]')`);
   db.run(`INSERT INTO webhook_messages (conv, seq, members, offline) VALUES ('dm:ben:ana', 1, '["ben","ana"]', '[]')`);
+  db.run(`INSERT INTO webhook_member_sets (conv, members) VALUES ('dm:ana:cy', '["ana","cy"]')`);
   forgetQueuedPerson(db, 'cy');
-  const rows = db.all('SELECT conv, members, offline FROM webhook_messages ORDER BY id');
-  assert.deepEqual(
-    rows.map((r) => [r.conv, r.members, r.offline]),
-    [
-      [GROUP, '["ana","ben"]', '[]'],
-      ['dm:ben:ana', '["ben","ana"]', '[]'],
-    ],
+  const rows = db.all(
+    `SELECT w.conv, w.members, w.offline, s.members AS shared FROM webhook_messages w LEFT JOIN webhook_member_sets s ON s.id = w.member_set ORDER BY w.id`,
   );
-  assert.ok(!JSON.stringify(rows).includes('cy'));
+  assert.deepEqual(
+    rows.map((r) => [r.conv, r.members, r.offline, r.shared]),
+    [
+      [GROUP, '', '[]', '["ana","ben"]'],
+      ['dm:ben:ana', '["ben","ana"]', '[]', null],
+    ],
+    'a row of the group names its set, which no longer lists them; rows written before sets keep their own list',
+  );
+  const sets = db.all('SELECT conv, members FROM webhook_member_sets ORDER BY id');
+  assert.deepEqual(sets, [{ conv: GROUP, members: '["ana","ben"]' }], 'the set of their direct conversation went');
+  assert.ok(!JSON.stringify([rows, sets]).includes('cy'));
   assert.equal(queue.count(), 2);
+});
+
+test('messages of a conversation share one member set while its members stay; each event names the members of its moment', async () => {
+  const { db, posts, loop, send, queue, storage, clock } = rig(() => new Response(null, { status: 204 }));
+  for (let i = 0; i < 5; i++) send('ana', `before ${i}`);
+  assert.equal(db.all('SELECT count(*) AS n FROM webhook_member_sets')[0].n, 1, 'one set for five messages');
+  // cy leaves: the next message names a new set.
+  db.transaction(() => {
+    const { message } = storage.append(GROUP, 'ben', 'c-after', { kind: 'text', text: 'after' }, clock.now);
+    queue.record({ type: 'message.created', at: message.at, conv: GROUP, seq: message.seq, data: { message, members: ['ana', 'ben'], offline: ['ana'] } });
+  });
+  assert.equal(db.all('SELECT count(*) AS n FROM webhook_member_sets')[0].n, 2);
+  // A set taken back by a failed unit while its row stays named: the row falls back to the members now.
+  send('ana', 'orphan');
+  const [{ id: last }] = db.all('SELECT max(id) AS id FROM webhook_messages');
+  db.run('UPDATE webhook_messages SET member_set = 999 WHERE id = ?', Number(last));
+  const delivery = loop();
+  await pumped(delivery);
+  const members = posts.flat().map((e) => (e.data as { members: string[] }).members);
+  assert.deepEqual(members.slice(0, 5), Array(5).fill(['ana', 'ben', 'cy']), 'while cy was a member');
+  assert.deepEqual(members[5], ['ana', 'ben'], 'after cy left');
+  assert.deepEqual((posts.flat()[5].data as { offline: string[] }).offline, ['ana']);
+  assert.deepEqual(members[6], ['ana', 'ben', 'cy'], 'the members stored now (the store still lists cy)');
+  // Delivered: no row names a set any more, and the purge drops them.
+  queue.purge(clock.now);
+  assert.equal(db.all('SELECT count(*) AS n FROM webhook_member_sets')[0].n, 0);
+  send('ana', 'later');
+  assert.equal(db.all('SELECT count(*) AS n FROM webhook_member_sets')[0].n, 1, 'a fresh set after the purge');
 });
 
 test('the spacing gathers a trickle, but a backlog goes as fast as the requests come back', async () => {
