@@ -74,6 +74,10 @@ export class Windowing<T extends { readonly key: string }> {
   #viewHeight = 0;
   /** The height last written to each spacer, px (reading `style.height` back would parse it). */
   #spacerPx = new WeakMap<HTMLElement, number>();
+  /** Items joined above the rendered ones: none above this one is rendered until the frame showing them is painted (see {@link prepare}). */
+  #heldKey: string | undefined;
+  /** The frame callback, then the task, that renders them (see {@link Windowing.#fillAfterPaint}). */
+  #fill = 0;
 
   readonly #host: ReactiveControllerHost & HTMLElement;
   readonly #parts: WindowParts;
@@ -97,6 +101,10 @@ export class Windowing<T extends { readonly key: string }> {
   disconnect(): void {
     cancelAnimationFrame(this.#frame);
     this.#frame = 0;
+    cancelAnimationFrame(this.#fill);
+    clearTimeout(this.#fill);
+    this.#fill = 0;
+    this.#heldKey = undefined;
     this.#observer?.disconnect();
     this.#observer = undefined;
     this.#observed.clear();
@@ -107,6 +115,7 @@ export class Windowing<T extends { readonly key: string }> {
     this.stick = true;
     this.unseen = 0;
     this.#anchor = undefined;
+    this.#heldKey = undefined;
     this.rows = [];
     this.#settledTop = 0;
     this.remeasure();
@@ -127,12 +136,20 @@ export class Windowing<T extends { readonly key: string }> {
     // The reader may have scrolled up since the last frame, before its scroll event arrived.
     if (this.stick && scroller && scroller.scrollTop < this.#settledTop - 1) this.stick = this.#atBottom(scroller);
     this.#anchor = this.stick || !scroller ? undefined : this.#captureAnchor(scroller.scrollTop);
+    const first = this.#anchor && rows !== this.rows ? this.#firstAnchoring() : undefined;
     if (rows !== this.rows) {
       if (!this.stick) this.unseen += arrivedBelow(this.rows, rows, this.#items.counts);
       this.rows = rows;
       this.#geometry.setRows(rows, kept);
     }
-    this.range = this.#rangeFor(this.#targetTop(), scroller?.clientHeight);
+    const range = this.#rangeFor(this.#targetTop(), scroller?.clientHeight);
+    // Items joined above the rendered ones (older history, say) while the reader stays put: the
+    // first anchoring item rendered before now sits further down. Rendering the new items in the
+    // buffer above at once would make the frame that shows the join create, lay out and measure them
+    // too; when the view is covered without them, they follow once that frame is painted (see settle).
+    if (first && this.#geometry.indexOf(first.item.key, range.start) > first.index) this.#heldKey = first.item.key;
+    const held = this.#heldKey === undefined ? -1 : this.#geometry.indexOf(this.#heldKey, range.start);
+    this.range = held > range.start && held < range.end ? { start: held, end: range.end } : range;
   }
 
   /** Measures what was rendered, sizes the spacers and restores the reader's view. */
@@ -172,7 +189,12 @@ export class Windowing<T extends { readonly key: string }> {
     if (Math.abs(scroller.scrollTop - top) >= 1) scroller.scrollTop = top;
     this.#settledTop = scroller.scrollTop;
     if (this.stick) this.unseen = 0;
-    if (!this.#covers(scroller)) this.#host.requestUpdate();
+    if (this.#covers(scroller)) this.#heldKey = undefined;
+    else if (this.#heldKey !== undefined && this.#covers(scroller, 0)) this.#fillAfterPaint();
+    else {
+      this.#heldKey = undefined;
+      this.#host.requestUpdate();
+    }
   }
 
   /** Scroll handler for the scroller. */
@@ -250,6 +272,22 @@ export class Windowing<T extends { readonly key: string }> {
     }
   }
 
+  /**
+   * Renders the items held back above the view once the current frame has been painted: in a task
+   * after the next frame's callbacks (a frame callback alone may run before this frame's paint, when
+   * the change came in a scroll event).
+   */
+  #fillAfterPaint(): void {
+    if (this.#fill) return;
+    this.#fill = requestAnimationFrame(() => {
+      this.#fill = setTimeout(() => {
+        this.#fill = 0;
+        this.#heldKey = undefined;
+        this.#host.requestUpdate();
+      }) as unknown as number;
+    });
+  }
+
   /** The first anchoring row at or below the top edge, and how far below the edge it starts. */
   #captureAnchor(scrollTop: number): { key: string; index: number; delta: number } | undefined {
     for (let i = this.#geometry.indexAt(scrollTop); i < this.rows.length; i++) {
@@ -257,6 +295,14 @@ export class Windowing<T extends { readonly key: string }> {
       if (!this.#items.anchors(this.rows[i])) continue;
       if (this.#geometry.offsetOf(i + 1) <= scrollTop) continue;
       return { key: this.rows[i].key, index: i, delta: this.#geometry.offsetOf(i) - scrollTop };
+    }
+    return undefined;
+  }
+
+  /** The first rendered item that may anchor the view, and its index. */
+  #firstAnchoring(): { item: T; index: number } | undefined {
+    for (let i = this.range.start; i < Math.min(this.range.end, this.rows.length); i++) {
+      if (this.#items.anchors(this.rows[i])) return { item: this.rows[i], index: i };
     }
     return undefined;
   }
@@ -276,10 +322,10 @@ export class Windowing<T extends { readonly key: string }> {
     return this.#geometry.range(top - buffer, top + height + buffer);
   }
 
-  /** True while the rendered rows cover the view with at least half a buffer to spare. */
-  #covers(scroller: HTMLElement): boolean {
+  /** True while the rendered rows cover the view with at least `spare` px to spare (half a buffer unless given). */
+  #covers(scroller: HTMLElement, spare = Math.max(scroller.clientHeight, MIN_BUFFER_PX) / 2): boolean {
     if (this.rows.length === 0) return true;
-    const half = Math.max(scroller.clientHeight, MIN_BUFFER_PX) / 2;
+    const half = spare;
     const top = Math.max(0, scroller.scrollTop - half);
     const bottom = Math.min(this.#geometry.total, scroller.scrollTop + scroller.clientHeight + half);
     return this.#geometry.offsetOf(this.range.start) <= top && this.#geometry.offsetOf(this.range.end) >= bottom;
