@@ -235,12 +235,14 @@ export function install(side: Side): void {
      * until it is rendered; `kept` says whether the message in view stayed put.
      */
     async older(): Promise<Timing & OlderResult> {
-      const before = timeline().lo;
-      if (before <= 1) throw new Error('no older history left');
       const height = side.viewHeight();
       side.scrollTo(height + 40);
       await frames(3);
-      await until(side.idle, 'idle before loading older');
+      await until(() => side.idle() && !timeline().loadingOlder, 'idle before loading older');
+      // Read after the untimed scroll: in a tall view it may already reach the loading zone, and a page loaded
+      // then would end the timed step as soon as it began.
+      const before = timeline().lo;
+      if (before <= 1) throw new Error('no older history left');
       arrivals.delete('history');
       let anchor: { seq: number; top: number } | undefined;
       const timing = await untilShown(
