@@ -3,6 +3,9 @@ import { GATED_MESSAGE, RETRYABLE_ERRORS, type ErrorCode } from '../protocol/cod
 import type { Body } from '../protocol/schema.js';
 import type { OutboxStorage } from './outbox-storage.js';
 
+/** How many let-go ids an outbox remembers (see `Outbox.#gone`). */
+const GONE_KEPT = 4096;
+
 /** Where a message the person wrote stands before the server has it. */
 export const SendState = {
   /** Waiting for a socket, for its turn in the window, or for a retry time. */
@@ -87,6 +90,12 @@ export class Outbox {
    * answered again with a refusal: the server's gate then waits for that id.
    */
   #answered = new Map<string, string>();
+  /**
+   * Ids this outbox has let go of (acknowledged or discarded), newest last. A
+   * claim may read the storage before their deletion is written there; restoring
+   * them would show the message twice and send it again.
+   */
+  #gone = new Set<string>();
   readonly #options: OutboxOptions;
 
   constructor(options: OutboxOptions) {
@@ -104,7 +113,7 @@ export class Outbox {
   /** Adds entries restored from storage (a reload, or a closed tab's leftovers), keeping their order. */
   restore(entries: readonly OutboxEntry[]): void {
     const known = new Set(this.#entries.map((e) => e.id));
-    const fresh = entries.filter((e) => !known.has(e.id)).map((e) => ({ ...e, state: e.state === SendState.Failed ? e.state : SendState.Queued }));
+    const fresh = entries.filter((e) => !known.has(e.id) && !this.#gone.has(e.id)).map((e) => ({ ...e, state: e.state === SendState.Failed ? e.state : SendState.Queued }));
     if (fresh.length === 0) return;
     this.#entries = [...this.#entries, ...fresh].sort((a, b) => a.createdAt - b.createdAt);
     this.#changed();
@@ -150,8 +159,7 @@ export class Outbox {
       if (flight) this.#pump();
       return undefined;
     }
-    this.#entries = this.#entries.filter((e) => e !== entry);
-    void this.#options.storage.delete(id);
+    this.#remove(entry);
     this.#changed();
     this.#pump();
     return entry;
@@ -221,8 +229,7 @@ export class Outbox {
   discard(id: string): void {
     const entry = this.#entries.find((e) => e.id === id);
     if (!entry) return;
-    this.#entries = this.#entries.filter((e) => e !== entry);
-    void this.#options.storage.delete(id);
+    this.#remove(entry);
     this.#changed();
     // The gate may be waiting for this one, and it must not go again: only a new socket opens it.
     if (this.#online && (this.#gate?.id === id || this.#inFlight.has(id))) {
@@ -312,6 +319,14 @@ export class Outbox {
     this.#answered.clear();
     this.#gate = undefined;
     this.#held = false;
+  }
+
+  #remove(entry: OutboxEntry): void {
+    this.#entries = this.#entries.filter((e) => e !== entry);
+    this.#gone.add(entry.id);
+    // Plenty: a claim in flight read the storage less than a claim period before.
+    if (this.#gone.size > GONE_KEPT) this.#gone.delete(this.#gone.values().next().value!);
+    void this.#options.storage.delete(entry.id);
   }
 
   #replace(entry: OutboxEntry, patch: Partial<OutboxEntry>): void {

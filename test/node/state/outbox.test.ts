@@ -47,6 +47,25 @@ describe('Outbox', () => {
     h.outbox.dispose();
   });
 
+  test('a claim that read the storage before an acknowledged entry was deleted brings nothing back', async () => {
+    const h = harness();
+    h.outbox.resume();
+    await h.outbox.add(entry(1));
+    await h.outbox.add(entry(2));
+    // What a claim read while both were still stored, handed over after the acks.
+    const stale = h.outbox.list.map((e) => ({ ...e }));
+    h.outbox.acknowledge(entry(1).id);
+    h.outbox.discard(entry(2).id);
+    h.sent.length = 0;
+    h.outbox.restore(stale);
+    assert.equal(h.outbox.list.length, 0, 'nothing restored');
+    assert.deepEqual(h.sent, []);
+    // A closed tab's entry is still taken.
+    h.outbox.restore([entry(3)]);
+    assert.deepEqual(h.outbox.list.map((e) => e.id), [entry(3).id]);
+    h.outbox.dispose();
+  });
+
   test('a dropped socket re-sends what was in flight, in order, on the next one', async () => {
     const h = harness({ window: 3 });
     h.outbox.resume();
