@@ -128,15 +128,16 @@ export class RowBuilder {
     this.ahead = undefined;
 
     const rows = this.#stored.slice();
+    const unsent = shown(pending, messages, me);
     const lastOwn = rows[this.#cursor.lastOwn] as MessageRow | undefined;
-    if (lastOwn && pending.length === 0) {
+    if (lastOwn && unsent.length === 0) {
       const delivery = lastOwn.message!.seq <= input.seenUpTo ? DeliveryState.Seen : DeliveryState.Sent;
       // The same row while nothing changed: a new object would render it again on every new message.
       if (this.#delivered?.from !== lastOwn || this.#delivered.row.delivery !== delivery) this.#delivered = { from: lastOwn, row: { ...lastOwn, delivery } };
       rows[this.#cursor.lastOwn] = this.#delivered.row;
     }
     const cursor = { ...this.#cursor };
-    for (const e of pending) {
+    for (const e of unsent) {
       const row = add(rows, cursor, me, me, Math.max(e.createdAt, cursor.at), me + ':' + e.id, undefined, e);
       row.delivery = outboxState(e);
     }
@@ -223,6 +224,23 @@ function addMessages(rows: Row[], c: Cursor, me: string, messages: readonly Mess
     // A placeholder shows no sender, so the sender's next message (once unblocked) heads a run of its own.
     if (m.hidden) c.from = '';
   }
+}
+
+/**
+ * The pending entries whose message is not in the history already. Between a
+ * history page that holds one's own message and the ack that empties its
+ * outbox entry both are there, with one key: a list keyed by it must see it
+ * once. Walks the history only while something is pending, newest first.
+ */
+function shown(pending: readonly OutboxEntry[], messages: readonly Message[], me: string): readonly OutboxEntry[] {
+  if (pending.length === 0) return pending;
+  const ids = new Set(pending.map((e) => e.id));
+  let found: Set<string> | undefined;
+  for (let i = messages.length - 1; i >= 0 && (found?.size ?? 0) < ids.size; i--) {
+    const m = messages[i];
+    if (m.from === me && ids.has(m.id)) (found ??= new Set()).add(m.id);
+  }
+  return found ? pending.filter((e) => !found.has(e.id)) : pending;
 }
 
 /**

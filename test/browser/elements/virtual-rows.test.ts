@@ -2,7 +2,8 @@
 // measured heights, kept across appends, older history added above and rows
 // changing in between; and the row builder's incremental builds.
 import { expect } from '@open-wc/testing';
-import { RowBuilder, RowsAhead, type Row } from '../../../src/elements/conversation-panel/rows.js';
+import { RowBuilder, RowsAhead, type MessageRow, type Row } from '../../../src/elements/conversation-panel/rows.js';
+import type { OutboxEntry } from '../../../src/state/outbox.js';
 import { VirtualRows } from '../../../src/elements/internal/windowing/virtual-rows.js';
 import type { Message } from '../../../src/protocol/index.js';
 
@@ -178,6 +179,20 @@ describe('RowBuilder', () => {
     stale.step(Infinity);
     builder.ahead = stale;
     expect(build(builder, messages, false)).to.deep.equal(build(new RowBuilder(), messages, false));
+  });
+  it('shows one row for a message both stored and still in the outbox (before its ack), with its delivery', () => {
+    const messages = history(30);
+    const own = messages.filter((m) => m.from === 'ada').slice(-2);
+    const entry = (id: string, createdAt: number): OutboxEntry => ({ id, user: 'ada', conv: 'c', body: { kind: 'text', text: id }, createdAt, state: 'sending', attempts: 1 });
+    // The last two of ada's messages are stored, and their acks have not come; a third is not stored yet.
+    const pending = [...own.map((m) => entry(m.id, m.at)), entry('unsent', messages.at(-1)!.at + MINUTE)];
+    const rows = new RowBuilder().build({ messages, pending, me: 'ada', hasOlder: false, seenUpTo: 0 });
+    const keys = rows.map((r) => r.key);
+    expect(new Set(keys).size, 'every key once').to.equal(keys.length);
+    expect(keys.filter((k) => k === `ada:${own[1].id}`)).to.have.length(1);
+    expect(keys.at(-1), 'the unsent one last').to.equal('ada:unsent');
+    const alone = new RowBuilder().build({ messages, pending: pending.slice(0, 2), me: 'ada', hasOlder: false, seenUpTo: 0 });
+    expect((alone.find((r) => r.key === `ada:${own[1].id}`) as MessageRow).delivery, 'nothing unsent: the last own one says Sent').to.equal('sent');
   });
 });
 

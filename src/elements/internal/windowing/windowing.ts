@@ -76,8 +76,9 @@ export class Windowing<T extends { readonly key: string }> {
   #spacerPx = new WeakMap<HTMLElement, number>();
   /** Items joined above the rendered ones: none above this one is rendered until the frame showing them is painted (see {@link prepare}). */
   #heldKey: string | undefined;
-  /** The frame callback, then the task, that renders them (see {@link Windowing.#fillAfterPaint}). */
-  #fill = 0;
+  /** The frame callback, then the task, that renders them (see {@link Windowing.#fillAfterPaint}); ids of different kinds, kept apart. */
+  #fillFrame = 0;
+  #fillTask: ReturnType<typeof setTimeout> | undefined;
 
   readonly #host: ReactiveControllerHost & HTMLElement;
   readonly #parts: WindowParts;
@@ -101,9 +102,10 @@ export class Windowing<T extends { readonly key: string }> {
   disconnect(): void {
     cancelAnimationFrame(this.#frame);
     this.#frame = 0;
-    cancelAnimationFrame(this.#fill);
-    clearTimeout(this.#fill);
-    this.#fill = 0;
+    cancelAnimationFrame(this.#fillFrame);
+    clearTimeout(this.#fillTask);
+    this.#fillFrame = 0;
+    this.#fillTask = undefined;
     this.#heldKey = undefined;
     this.#observer?.disconnect();
     this.#observer = undefined;
@@ -278,13 +280,14 @@ export class Windowing<T extends { readonly key: string }> {
    * the change came in a scroll event).
    */
   #fillAfterPaint(): void {
-    if (this.#fill) return;
-    this.#fill = requestAnimationFrame(() => {
-      this.#fill = setTimeout(() => {
-        this.#fill = 0;
+    if (this.#fillFrame || this.#fillTask) return;
+    this.#fillFrame = requestAnimationFrame(() => {
+      this.#fillFrame = 0;
+      this.#fillTask = setTimeout(() => {
+        this.#fillTask = undefined;
         this.#heldKey = undefined;
         this.#host.requestUpdate();
-      }) as unknown as number;
+      });
     });
   }
 
@@ -325,9 +328,8 @@ export class Windowing<T extends { readonly key: string }> {
   /** True while the rendered rows cover the view with at least `spare` px to spare (half a buffer unless given). */
   #covers(scroller: HTMLElement, spare = Math.max(scroller.clientHeight, MIN_BUFFER_PX) / 2): boolean {
     if (this.rows.length === 0) return true;
-    const half = spare;
-    const top = Math.max(0, scroller.scrollTop - half);
-    const bottom = Math.min(this.#geometry.total, scroller.scrollTop + scroller.clientHeight + half);
+    const top = Math.max(0, scroller.scrollTop - spare);
+    const bottom = Math.min(this.#geometry.total, scroller.scrollTop + scroller.clientHeight + spare);
     return this.#geometry.offsetOf(this.range.start) <= top && this.#geometry.offsetOf(this.range.end) >= bottom;
   }
 
