@@ -76,6 +76,8 @@ export class DeliveryLoop {
   private backlog = false;
   /** A run is waiting for the open transaction to commit. */
   private gated = false;
+  /** Looks for due retries (see start). */
+  private poll?: ReturnType<typeof setInterval>;
 
   constructor(
     private readonly store: DeliveryStore,
@@ -98,6 +100,14 @@ export class DeliveryLoop {
       this.woken = false;
       this.run();
     });
+  }
+
+  /** Runs now, and every `pollMs` for retries that came due (new events come with a wake). */
+  start(pollMs: number): void {
+    if (this.stopped || this.poll) return;
+    this.poll = setInterval(() => this.pump(), pollMs);
+    this.poll.unref?.();
+    this.wake(true);
   }
 
   /** Starts what is due now, the outbox included (the retry timer, tests). */
@@ -126,6 +136,7 @@ export class DeliveryLoop {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.held);
+    clearInterval(this.poll);
   }
 
   private run(): void {

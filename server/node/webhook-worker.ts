@@ -56,7 +56,7 @@ const loop = new DeliveryLoop(
   (events) => post({ type: 'flight', events }),
 );
 lowerPriority();
-const poll = setInterval(() => loop.pump(), settings.pollMs);
+loop.start(settings.pollMs);
 
 port.on('message', (message: ToWorker) => {
   switch (message.type) {
@@ -69,13 +69,11 @@ port.on('message', (message: ToWorker) => {
     case 'rewind':
       return loop.rewind(message.from);
     case 'stop':
-      clearInterval(poll);
       loop.stop();
       close();
       void db.close().finally(() => port.close());
   }
 });
-loop.pump();
 
 /**
  * Delivery is background work: on Linux this thread asks for ten steps less

@@ -143,7 +143,7 @@ export function loopSettings(options: WebhookOptions): { loop: LoopSettings; clo
 export class WebhookDelivery {
   private readonly notifications: NotificationSettings;
   private readonly now: () => number;
-  private readonly timers: ReturnType<typeof setInterval>[] = [];
+  private scanTimer?: ReturnType<typeof setInterval>;
   private stopped = false;
   /** The timed unread scan under way, a candidate at a time. */
   private scanning?: Generator<void, number>;
@@ -158,6 +158,8 @@ export class WebhookDelivery {
   private workerEvents = 0;
   private recording = 0;
   private settled: (() => void)[] = [];
+  /** Where each outcome is written: by the loop here, or for the worker's (see fromWorker). */
+  private readonly tables: Omit<DeliveryStore, 'due' | 'take'>;
 
   constructor(
     private readonly outbox: SqlOutbox,
@@ -178,28 +180,30 @@ export class WebhookDelivery {
       perDay: options.notifyPerDay ?? DEFAULT_NOTIFICATIONS.perDay,
     };
     this.now = options.now ?? Date.now;
+    this.tables = {
+      outbox,
+      queueDelivered: (from, to, delivered, now) => queue!.delivered(from, to, delivered, now),
+      queueFailed: (from, to, moved, error, now) => queue!.moveToOutbox(from, to, moved, error, now),
+    };
     const injected = options.fetch || options.now || options.random;
     if (options.thread !== false && !injected && host?.dbPath && host.dbPath !== ':memory:') return;
     const { loop, close } = loopSettings(options);
     const store: DeliveryStore = {
       due: (now, limit, busy) => outbox.due(now, limit, busy),
       take: queue && ((after, limit) => queue.take(after, limit)),
-      outbox,
-      queueDelivered: (from, to, delivered, now) => queue!.delivered(from, to, delivered, now),
-      queueFailed: (from, to, moved, error, now) => queue!.moveToOutbox(from, to, moved, error, now),
+      ...this.tables,
     };
-    const outsideTurn = host && ((fn: () => void) => host.turns.whenClosed(() => fn()));
+    const outsideTurn = host && ((fn: () => void) => this.outsideTurn(fn));
     this.local = { loop: new DeliveryLoop(store, { ...loop, outsideTurn }, log), close };
   }
 
   /** Starts the delivery (its due retries every `pollMs`) and the unread scan every `scanEveryMs`. */
   start(): void {
     if (this.stopped) return;
-    this.every(this.options.scanEveryMs ?? 30_000, () => this.startScan());
-    if (this.local) {
-      this.every(this.options.pollMs ?? 1_000, () => this.local!.loop.pump());
-      this.local.loop.wake(true);
-    } else this.startWorker();
+    this.scanTimer ??= setInterval(() => this.startScan(), this.options.scanEveryMs ?? 30_000);
+    this.scanTimer.unref();
+    if (this.local) this.local.loop.start(this.options.pollMs ?? 1_000);
+    else this.startWorker();
   }
 
   /**
@@ -280,8 +284,7 @@ export class WebhookDelivery {
   async stop(): Promise<void> {
     if (this.stopped) return this.exited;
     this.stopped = true;
-    for (const timer of this.timers) clearInterval(timer);
-    this.timers.length = 0;
+    clearInterval(this.scanTimer);
     if (this.local) {
       this.local.loop.stop();
       this.local.close();
@@ -293,12 +296,6 @@ export class WebhookDelivery {
     const kill = setTimeout(() => void worker.terminate(), 2_000);
     await this.exited;
     clearTimeout(kill);
-  }
-
-  private every(ms: number, fn: () => void): void {
-    const timer = setInterval(fn, ms);
-    timer.unref();
-    this.timers.push(timer);
   }
 
   private startWorker(): void {
@@ -337,19 +334,19 @@ export class WebhookDelivery {
         this.workerEvents = message.events;
         return this.settle();
       case 'outbox-delivered':
-        return this.record(() => this.outbox.deliveredAll(message.ids, message.now), (ok) => this.post({ type: 'recorded', ids: message.ids, committed: ok }));
+        return this.record(() => this.tables.outbox.deliveredAll(message.ids, message.now), (ok) => this.post({ type: 'recorded', ids: message.ids, committed: ok }));
       case 'outbox-failed': {
         const ids = message.events.map((e) => e.id);
-        return this.record(() => this.outbox.failedAll(message.events, message.error, message.now), (ok) => this.post({ type: 'recorded', ids, committed: ok }));
+        return this.record(() => this.tables.outbox.failedAll(message.events, message.error, message.now), (ok) => this.post({ type: 'recorded', ids, committed: ok }));
       }
       case 'queue-delivered':
         return this.record(
-          () => this.queue!.delivered(message.from, message.to, message.delivered, message.now),
+          () => this.tables.queueDelivered(message.from, message.to, message.delivered, message.now),
           (ok) => ok || this.post({ type: 'rewind', from: message.from }),
         );
       case 'queue-failed':
         return this.record(
-          () => this.queue!.moveToOutbox(message.from, message.to, message.moved, message.error, message.now),
+          () => this.tables.queueFailed(message.from, message.to, message.moved, message.error, message.now),
           (ok) => ok || this.post({ type: 'rewind', from: message.from }),
         );
     }

@@ -210,15 +210,14 @@ export class MessageEventQueue {
 export function forgetQueuedPerson(sql: Sql, user: string): void {
   const needle = JSON.stringify(user);
   const direct = directOf(user);
+  // A JSON list of ids without the person; a row naming a set has no list of its own ('').
+  const without = (list: unknown) => (list === '' ? '' : JSON.stringify((JSON.parse(String(list)) as string[]).filter((u) => u !== user)));
   sql.run(`DELETE FROM webhook_messages WHERE ${direct.where('conv')}`, ...direct.params);
   sql.run(`DELETE FROM webhook_member_sets WHERE ${direct.where('conv')}`, ...direct.params);
   for (const row of sql.all('SELECT id, members FROM webhook_member_sets WHERE instr(members, ?) > 0', needle)) {
-    const members = JSON.stringify((JSON.parse(String(row.members)) as string[]).filter((u) => u !== user));
-    sql.run('UPDATE webhook_member_sets SET members = ? WHERE id = ?', members, Number(row.id));
+    sql.run('UPDATE webhook_member_sets SET members = ? WHERE id = ?', without(row.members), Number(row.id));
   }
   for (const row of sql.all('SELECT id, members, offline FROM webhook_messages WHERE instr(members, ?) > 0 OR instr(offline, ?) > 0', needle, needle)) {
-    // A row naming a set has no list of its own ('').
-    const without = (list: unknown) => (list === '' ? '' : JSON.stringify((JSON.parse(String(list)) as string[]).filter((u) => u !== user)));
     sql.run('UPDATE webhook_messages SET members = ?, offline = ? WHERE id = ?', without(row.members), without(row.offline), Number(row.id));
   }
 }
