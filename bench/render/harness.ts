@@ -170,6 +170,11 @@ async function until(condition: () => boolean, what: string, timeoutMs = 60_000)
 
 /** When the last frame of each type reached the reader's client. */
 const arrivals = new Map<string, number>();
+/**
+ * While set, the next frame of this type is held back from the reader's client (see `older`): its data once
+ * held, and the call that hands it over.
+ */
+let holding: { type: string; data?: string; release?: () => void } | undefined;
 
 /** The page's `window.bench`, driven by the runner. */
 export function install(side: Side): void {
@@ -190,6 +195,18 @@ export function install(side: Side): void {
         const at = performance.now();
         // The type leads every frame the server writes; parsing it all here would be timed too.
         const type = /^\{"t":"(\w+)"/.exec(event.data)?.[1] ?? (JSON.parse(event.data) as { t: string }).t;
+        if (holding?.type === type && holding.data === undefined) {
+          // Kept from the client's own listener (registered after this one) until released: then
+          // dispatched again, and it arrives then.
+          event.stopImmediatePropagation();
+          const data = event.data as string;
+          holding.data = data;
+          holding.release = () => {
+            holding = undefined;
+            transport.dispatchEvent(new MessageEvent('message', { data }));
+          };
+          return;
+        }
         arrivals.set(type, at);
       });
       const client = new ChatClient({ user: ME, transport, outboxStorage: memoryOutboxStorage() });
@@ -231,8 +248,11 @@ export function install(side: Side): void {
 
     /**
      * Scrolls near the top, then up into the loading zone, where the element
-     * (or its glue) asks for the previous page. Timed from the page's arrival
-     * until it is rendered; `kept` says whether the message in view stayed put.
+     * (or its glue) asks for the previous page. The server's reply is held
+     * until the element has rendered its rows there and the anchor (the first
+     * message in view) is taken, then handed to the client at the start of a
+     * frame. Timed from that arrival until the end of the frame that shows
+     * the page; `kept` says whether the message in view stayed put.
      */
     async older(): Promise<Timing & OlderResult> {
       const height = side.viewHeight();
@@ -244,15 +264,26 @@ export function install(side: Side): void {
       const before = timeline().lo;
       if (before <= 1) throw new Error('no older history left');
       arrivals.delete('history');
+      const held: { type: string; data?: string; release?: () => void } = { type: 'history' };
+      holding = held;
       let anchor: { seq: number; top: number } | undefined;
-      const timing = await untilShown(
-        () => {
-          side.scrollTo(height / 4);
-          anchor = side.firstInView();
-        },
-        () => timeline().lo < before && !timeline().loadingOlder && side.idle(),
-        () => arrivals.get('history'),
-      );
+      let timing: Timing;
+      try {
+        side.scrollTo(height / 4);
+        // The element asks for the page and renders the rows where the reader now is; the page waits.
+        await until(() => held.release !== undefined, 'the request for older history', 10_000);
+        await frames(3);
+        await until(side.idle, 'idle with the older page held');
+        await frames(2);
+        anchor = side.firstInView();
+        timing = await untilShown(
+          () => held.release!(),
+          () => timeline().lo < before && !timeline().loadingOlder && side.idle(),
+          () => arrivals.get('history'),
+        );
+      } finally {
+        if (holding === held) holding = undefined;
+      }
       const after = anchor ? side.topOf(anchor.seq) : undefined;
       const shift = anchor && after !== undefined ? after - anchor.top : Number.NaN;
       const loaded = before - timeline().lo;

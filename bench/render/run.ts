@@ -363,6 +363,8 @@ async function main(): Promise<void> {
         '  opened before they have run, its first open takes about 30-50 ms longer.',
         "  main-thread CPU: the renderer main thread's CPU time (not the time spent waiting for a core).",
         "append, older: from the server's frame reaching the reader's client until the end of the frame that shows it.",
+        '  older: the reply is held until the list has rendered the rows where the reader scrolled and the first message',
+        '  in view is noted; it then reaches the client at the start of a frame. "view moved by": how far that message moved.',
         'peer/panel: the faster peer\'s median over the panel\'s (above 1: the panel is faster).',
         "heap: JS + DOM (V8 and Blink's Oilpan heaps) after full GC; the element's is after opening minus before;",
         "  the page total also holds the client's history and the in-memory server's own copy of it.",
