@@ -2,13 +2,13 @@ import * as v from 'valibot';
 import { ErrorCode } from './codes.js';
 import { LIMITS } from './limits.js';
 import { ClientFrameSchema, type ClientFrame } from './schema.js';
-import { ServerFrameSchema, type ServerFrame } from './server-frames.js';
+import { checkServerFrame, SERVER_FRAME_TYPES } from './server-check.js';
+import type { ServerFrame } from './server-frames.js';
 
-// The frame types each side may send, made on first use: a top-level Set built
+// The frame types a client may send, made on first use: a top-level Set built
 // from the schemas would keep every client-frame schema in a browser bundle,
 // which only ever parses server frames.
 let clientTypes: Set<string> | undefined;
-let serverTypes: Set<string> | undefined;
 const typesOf = (schema: { options: readonly { entries: { t: { literal: string } } }[] }) =>
   new Set(schema.options.map((o) => o.entries.t.literal));
 
@@ -85,14 +85,8 @@ function describe(issue: v.BaseIssue<unknown>): string {
 /** A frame read as JSON, its type known, not yet checked against its schema. */
 export type ReadResult = { ok: true; value: unknown; ref: FrameRef } | { ok: false; code: ErrorCode; message: string; ref: FrameRef };
 
-function read(raw: string, types: Set<string>, untrusted: boolean): ReadResult {
-  if (untrusted) {
-    if (utf8Length(raw) > LIMITS.frameBytes) {
-      return { ok: false, code: ErrorCode.FrameTooLarge, message: `frames are limited to ${LIMITS.frameBytes} bytes`, ref: {} };
-    }
-    const problem = shapeProblem(raw);
-    if (problem) return { ok: false, code: ErrorCode.TooComplex, message: problem, ref: {} };
-  }
+/** JSON, type and reference of a frame; size and shape are the caller's to check first when it is untrusted. */
+function read(raw: string, types: ReadonlySet<string>): ReadResult {
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -120,7 +114,12 @@ function check<F>(value: unknown, ref: FrameRef, schema: v.GenericSchema<unknown
  * {@link checkClientFrame}, so a flood over budget never reaches the schema.
  */
 export function readClientFrame(raw: string): ReadResult {
-  return read(raw, (clientTypes ??= typesOf(ClientFrameSchema)), true);
+  if (utf8Length(raw) > LIMITS.frameBytes) {
+    return { ok: false, code: ErrorCode.FrameTooLarge, message: `frames are limited to ${LIMITS.frameBytes} bytes`, ref: {} };
+  }
+  const problem = shapeProblem(raw);
+  if (problem) return { ok: false, code: ErrorCode.TooComplex, message: problem, ref: {} };
+  return read(raw, (clientTypes ??= typesOf(ClientFrameSchema)));
 }
 
 /** The schema check of a frame {@link readClientFrame} accepted. */
@@ -134,8 +133,14 @@ export function parseClientFrame(raw: string): ParseResult<ClientFrame> {
   return frame.ok ? checkClientFrame(frame.value, frame.ref) : frame;
 }
 
-/** Parses and validates a frame a server sent. Clients call this on every frame. */
+/**
+ * Parses a frame a server sent and checks its shape (server-check.ts, the
+ * rules of ServerFrameSchema without valibot in a browser bundle). Clients
+ * call this on every frame.
+ */
 export function parseServerFrame(raw: string): ParseResult<ServerFrame> {
-  const frame = read(raw, (serverTypes ??= typesOf(ServerFrameSchema)), false);
-  return frame.ok ? check(frame.value, frame.ref, ServerFrameSchema) : frame;
+  const frame = read(raw, SERVER_FRAME_TYPES);
+  if (!frame.ok) return frame;
+  const checked = checkServerFrame(frame.value);
+  return checked.ok ? checked : { ok: false, code: ErrorCode.BadFrame, message: checked.message, ref: frame.ref };
 }
