@@ -79,13 +79,17 @@ export class RowBuilder {
   #delivered: { from: MessageRow; row: MessageRow } | undefined;
   /** Rows built ahead for the messages above the ones shown: the build that shows them joins these. */
   ahead: RowsAhead | undefined;
-  /** The last rows built, and how many leading rows of those the newest build kept (same keys, same order). */
-  #last: { rows: Row[]; kept: KeptPrefix | undefined } | undefined;
+  /**
+   * The last rows built, how many of them are stored rows (the rest are unsent messages), and what of the
+   * build before they kept (same keys, same order).
+   */
+  #last: { rows: Row[]; stored: number; kept: KeptPrefix | undefined } | undefined;
 
   /**
    * What the newest build kept of the one before: the previous rows and the
-   * length of their prefix that the new rows repeat key for key. A list can
-   * skip comparing those rows one by one (10,000 of them on every new message).
+   * length of their prefix (an append) or of their suffix (older messages
+   * joined above) that the new rows repeat key for key. A list can skip
+   * comparing those rows one by one (10,000 of them on every new message).
    */
   get kept(): KeptPrefix | undefined {
     return this.#last?.kept;
@@ -115,8 +119,10 @@ export class RowBuilder {
       prev.me === me &&
       messages[added] === prev.messages[0] &&
       messages.at(-1) === prev.messages[n - 1];
+    // Joining older rows above keeps the stored rows below the join.
+    let keptTail = 0;
     if (prepended) {
-      this.#prepend(messages, added, input.hasOlder, me);
+      keptTail = this.#prepend(messages, added, input.hasOlder, me);
     } else {
       if (!appended) {
         this.#stored = input.hasOlder ? [OLDER] : [];
@@ -141,12 +147,19 @@ export class RowBuilder {
       const row = add(rows, cursor, me, me, Math.max(e.createdAt, cursor.at), me + ':' + e.id, undefined, e);
       row.delivery = outboxState(e);
     }
-    this.#last = { rows, kept: this.#last && keptRows > 0 ? { previous: this.#last.rows, length: keptRows } : undefined };
+    const last = this.#last;
+    const stored = this.#stored.length;
+    // The suffix holds when the unsent rows after the stored ones are those of the last build.
+    const tail = last && keptTail > 0 && sameKeys(last.rows, last.stored, rows, stored) ? keptTail + rows.length - stored : 0;
+    this.#last = { rows, stored, kept: last && (keptRows > 0 || tail > 0) ? { previous: last.rows, length: keptRows, tail } : undefined };
     return rows;
   }
 
-  /** Rows for `messages[0..count]` (built {@link RowBuilder.ahead} when it fits), joined above the stored rows of the messages after them. */
-  #prepend(messages: readonly Message[], count: number, hasOlder: boolean, me: string): void {
+  /**
+   * Rows for `messages[0..count]` (built {@link RowBuilder.ahead} when it fits), joined above the stored rows of the
+   * messages after them. Returns how many stored rows at the end are kept, key for key.
+   */
+  #prepend(messages: readonly Message[], count: number, hasOlder: boolean, me: string): number {
     const ahead = this.ahead;
     this.ahead = undefined;
     let built: Row[];
@@ -179,6 +192,7 @@ export class RowBuilder {
       this.#cursor.lastOwn >= 0 ? this.#cursor.lastOwn + headLength - from
       : c.lastOwn >= 0 ? c.lastOwn + lead
       : -1;
+    return rest.length - from;
   }
 }
 
@@ -241,6 +255,13 @@ function shown(pending: readonly OutboxEntry[], messages: readonly Message[], me
     if (m.from === me && ids.has(m.id)) (found ??= new Set()).add(m.id);
   }
   return found ? pending.filter((e) => !found.has(e.id)) : pending;
+}
+
+/** Whether the rows of `a` from `i` on and those of `b` from `j` on have the same keys (a few unsent messages). */
+function sameKeys(a: readonly Row[], i: number, b: readonly Row[], j: number): boolean {
+  if (a.length - i !== b.length - j) return false;
+  for (; i < a.length; i++, j++) if (a[i].key !== b[j].key) return false;
+  return true;
 }
 
 /**

@@ -99,6 +99,42 @@ describe('VirtualRows', () => {
     expect(g.total).to.equal(998 * 10 + 50 + 60 + 30);
   });
 
+  it('skips a suffix vouched for against the list it holds, and only against that list', () => {
+    const g = geometry();
+    const rows = items(100, 1100);
+    g.setRows(rows);
+    g.measureAt(0, 50); // m100
+    g.measureAt(999, 60); // m1099
+    const joined = [...items(50, 100, 20), ...rows];
+    g.setRows(joined, { previous: rows, length: 0, tail: 1000 });
+    expect(g.offsetOf(51), 'm100 kept its measured height').to.equal(50 * 20 + 50);
+    expect(g.total).to.equal(50 * 20 + 50 + 998 * 10 + 60);
+    // Row m105 replaced; the suffix is vouched for against a list the geometry no longer holds: not trusted.
+    const changed = [...items(0, 50, 20), ...joined.map((r) => (r.key === 'm105' ? item('z', 45) : r))];
+    g.setRows(changed, { previous: rows, length: 0, tail: 1000 });
+    expect(g.keyAt(105)).to.equal('z');
+    expect(g.offsetOf(106), 'the new row was looked at').to.equal(100 * 20 + 50 + 4 * 10 + 45);
+  });
+
+  it('is told by the row builder which rows an older page kept', () => {
+    const message = (seq: number, from = 'bob'): Message => ({ seq, id: `c${seq}`, from, at: Date.UTC(2026, 0, 1, 12, seq), body: { kind: 'text', text: `m${seq}` } });
+    const entry = (id: string): OutboxEntry => ({ id, user: 'ada', conv: 'c', body: { kind: 'text', text: id }, createdAt: Date.UTC(2026, 0, 1, 13), state: 'sending', attempts: 1 });
+    const messages = Array.from({ length: 30 }, (_, i) => message(i + 1, i % 3 ? 'bob' : 'ada'));
+    const builder = new RowBuilder();
+    const pending = [entry('p1')];
+    const first = builder.build({ messages: messages.slice(10), pending, me: 'ada', hasOlder: true, seenUpTo: 0 });
+    const second = builder.build({ messages, pending, me: 'ada', hasOlder: true, seenUpTo: 0 });
+    const kept = builder.kept!;
+    expect(kept.previous).to.equal(first);
+    expect(kept.length).to.equal(0);
+    expect(kept.tail, 'the rows below the join and the unsent one').to.equal(first.length - 2);
+    expect(second.slice(-kept.tail!).map((r) => r.key)).to.deep.equal(first.slice(-kept.tail!).map((r) => r.key));
+    // Another unsent message at the same time: the suffix is not vouched for.
+    const older = Array.from({ length: 10 }, (_, i) => message(i - 9, 'bob'));
+    builder.build({ messages: [...older, ...messages], pending: [...pending, entry('p2')], me: 'ada', hasOlder: true, seenUpTo: 0 });
+    expect(builder.kept?.tail ?? 0).to.equal(0);
+  });
+
   it('is told by the row builder which rows an append kept', () => {
     const message = (seq: number, from = 'bob'): Message => ({ seq, id: `c${seq}`, from, at: Date.UTC(2026, 0, 1, 12, seq), body: { kind: 'text', text: `m${seq}` } });
     const builder = new RowBuilder();

@@ -1,7 +1,11 @@
-/** Rows `0..length` of `previous` come again, key for key, at the start of a newer list. */
+/**
+ * Rows `0..length` of `previous` come again, key for key, at the start of a newer list; and its last `tail`
+ * rows (when given) at its end.
+ */
 export interface KeptPrefix {
   previous: readonly { key: string }[];
   length: number;
+  tail?: number;
 }
 
 /**
@@ -45,8 +49,9 @@ export class VirtualRows<T extends { readonly key: string }> {
 
   /**
    * Replaces the rows, keeping the heights of the unchanged rows at both ends and the offsets of those at the start.
-   * `kept` vouches that the first `kept.length` rows repeat `kept.previous` key for key: when that is the list
-   * held, those rows are not compared again.
+   * `kept` vouches that the first `kept.length` rows (and the last `kept.tail`) repeat `kept.previous` key for key:
+   * when that is the list held, those rows are not compared again (older history joined above 10,000 rows
+   * would otherwise compare them all from the end).
    */
   setRows(items: readonly T[], kept?: KeptPrefix): void {
     const old = this.#items;
@@ -54,9 +59,10 @@ export class VirtualRows<T extends { readonly key: string }> {
     const m = old.length;
     const n = items.length;
     const same = Math.min(m, n);
-    const start = kept && kept.previous === old ? Math.min(kept.length, same) : 0;
+    const vouched = kept !== undefined && kept.previous === old;
+    const start = vouched ? Math.min(kept.length, same) : 0;
     const head = sameRun(old, items, start, same, 1);
-    const tail = sameRun(old, items, 0, same - head, -1);
+    const tail = sameRun(old, items, vouched ? Math.min(kept.tail ?? 0, same - head) : 0, same - head, -1);
 
     let heights = oldHeights;
     if (heights.length < n || heights.length > 4 * n + 64) {
