@@ -85,18 +85,21 @@ function describe(issue: v.BaseIssue<unknown>): string {
 /** A frame read as JSON, its type known, not yet checked against its schema. */
 export type ReadResult = { ok: true; value: unknown; ref: FrameRef } | { ok: false; code: ErrorCode; message: string; ref: FrameRef };
 
-/** JSON, type and reference of a frame; size and shape are the caller's to check first when it is untrusted. */
+/**
+ * JSON, type and reference of a frame; size and shape are the caller's to check first when it is
+ * untrusted. Codes on the client's path are written as values (see RETRYABLE_ERRORS in codes.ts).
+ */
 function read(raw: string, types: ReadonlySet<string>): ReadResult {
   let value: unknown;
   try {
     value = JSON.parse(raw);
   } catch {
-    return { ok: false, code: ErrorCode.BadJson, message: 'the frame is not valid JSON', ref: {} };
+    return { ok: false, code: 'bad_json', message: 'the frame is not valid JSON', ref: {} };
   }
   const ref = refOf(value);
   const t = typeof value === 'object' && value !== null ? (value as { t?: unknown }).t : undefined;
   if (typeof t !== 'string' || !types.has(t)) {
-    return { ok: false, code: ErrorCode.UnknownType, message: `unknown frame type ${JSON.stringify(t)?.slice(0, 40)}`, ref };
+    return { ok: false, code: 'unknown_type', message: `unknown frame type ${JSON.stringify(t)?.slice(0, 40)}`, ref };
   }
   return { ok: true, value, ref };
 }
@@ -142,5 +145,5 @@ export function parseServerFrame(raw: string): ParseResult<ServerFrame> {
   const frame = read(raw, SERVER_FRAME_TYPES);
   if (!frame.ok) return frame;
   const checked = checkServerFrame(frame.value);
-  return checked.ok ? checked : { ok: false, code: ErrorCode.BadFrame, message: checked.message, ref: frame.ref };
+  return checked.ok ? checked : { ok: false, code: 'bad_frame', message: checked.message, ref: frame.ref };
 }

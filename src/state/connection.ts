@@ -1,5 +1,5 @@
 import { atom, batch, type WritableAtom } from 'nanostores';
-import { CloseCode, parseServerFrame, type ClientFrameOf, type ServerFrame } from '../protocol/index.js';
+import { parseServerFrame, type ClientFrameOf, type CloseCode, type ServerFrame } from '../protocol/index.js';
 import { TransportStatus } from '../transport/types.js';
 import type { SliceContext } from './context.js';
 
@@ -79,7 +79,7 @@ export function createConnection(ctx: SliceContext, hooks: ConnectionHooks): Con
   function onClose(event: CloseEvent): void {
     // The server's own log says why; the page's developer is looking at this console. The close is
     // fatal (no reconnect), so this is said once per start.
-    if (event.code === CloseCode.ForbiddenOrigin) {
+    if (event.code === (4003 satisfies typeof CloseCode.ForbiddenOrigin)) {
       console.warn(`pin-messaging: the server refused origin ${globalThis.location?.origin}; add it to PIN_ALLOWED_ORIGINS`);
     }
     stopGreeting();

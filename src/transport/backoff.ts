@@ -1,4 +1,4 @@
-import { CloseCode, FATAL_CLOSE_CODES } from '../protocol/codes.js';
+import { FATAL_CLOSE_CODES, type CloseCode } from '../protocol/codes.js';
 
 /** Reconnect delays: attempt n waits a random time in [0, min(capMs, baseMs * 2^n)). */
 export interface BackoffOptions {
@@ -67,7 +67,7 @@ export class Backoff {
    */
   closed(code: number): void {
     clearTimeout(this.#stableTimer);
-    if (code === CloseCode.TokenExpired && !this.#expiredRetried) {
+    if (code === (4002 satisfies typeof CloseCode.TokenExpired) && !this.#expiredRetried) {
       this.#expiredRetried = true;
       this.#immediate = true;
     }
