@@ -1,4 +1,7 @@
-import { LIMITS } from './limits.js';
+import type { LIMITS } from './limits.js';
+
+// Limits written as values, checked against LIMITS with `satisfies`: a browser bundle then carries no LIMITS object.
+const URL_LENGTH = 2_048 satisfies typeof LIMITS.urlLength;
 
 /** Why a URL was refused by {@link checkHttpUrl}. */
 export type UrlProblem = 'not_absolute' | 'scheme' | 'credentials' | 'length' | 'host';
@@ -12,7 +15,7 @@ export type UrlProblem = 'not_absolute' | 'scheme' | 'credentials' | 'length' | 
  * shows one host and opens another.
  */
 export function checkHttpUrl(raw: string): { ok: true; href: string; host: string } | { ok: false; problem: UrlProblem } {
-  if (raw.length > LIMITS.urlLength) return { ok: false, problem: 'length' };
+  if (raw.length > URL_LENGTH) return { ok: false, problem: 'length' };
   // Control characters and spaces are stripped by the URL parser, which is how
   // `java\nscript:` becomes `javascript:`; refuse them instead of normalising.
   if (/[\u0000-\u0020\u007f-\u009f]/.test(raw)) return { ok: false, problem: 'not_absolute' };
@@ -25,7 +28,7 @@ export function checkHttpUrl(raw: string): { ok: true; href: string; host: strin
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return { ok: false, problem: 'scheme' };
   if (url.username || url.password) return { ok: false, problem: 'credentials' };
   if (!url.hostname || url.hostname.endsWith('.') && url.hostname.length === 1) return { ok: false, problem: 'host' };
-  if (url.href.length > LIMITS.urlLength) return { ok: false, problem: 'length' };
+  if (url.href.length > URL_LENGTH) return { ok: false, problem: 'length' };
   return { ok: true, href: url.href, host: url.hostname };
 }
 

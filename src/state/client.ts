@@ -1,12 +1,12 @@
 import { atom, onMount, type ReadableAtom, type WritableAtom } from 'nanostores';
 import {
   directConversationId,
-  LIMITS,
   newGroupId,
   RETRYABLE_ERRORS,
   type Body,
   type Conversation,
   type ErrorCode,
+  type LIMITS,
   type Message,
   type PinInput,
   type ServerFrame,
@@ -25,6 +25,9 @@ import { createRequests, type Requests } from './requests.js';
 import { keepSnapshots, type SnapshotKeeper, type SnapshotStorage } from './snapshot-storage.js';
 import { createTimelines, type Timelines, type TimelineState } from './timelines.js';
 import { createTyping, type Typing } from './typing.js';
+
+// Limits written as values, checked against LIMITS with `satisfies`: a browser bundle then carries no LIMITS object.
+const MEMBERS = 10 satisfies typeof LIMITS.members;
 
 export { ConnectionStatus } from './connection.js';
 export type { Incoming } from './directory.js';
@@ -217,8 +220,8 @@ export class ChatClient {
   async sendPin(options: SendPinOptions): Promise<{ conv: string; id: string }[]> {
     const to = [...new Set(options.to)].filter((u) => u !== this.user);
     if (to.length === 0) throw new ChatError('bad_frame', 'pick at least one person');
-    if (to.length > LIMITS.members - 1) {
-      throw new ChatError('too_many_members', `a conversation holds at most ${LIMITS.members} people`);
+    if (to.length > MEMBERS - 1) {
+      throw new ChatError('too_many_members', `a conversation holds at most ${MEMBERS} people`);
     }
     const body: Body = { kind: 'pin', pin: options.pin, ...(options.note?.trim() ? { note: options.note } : {}) };
     const targets =

@@ -1,8 +1,11 @@
 import { atom, type WritableAtom } from 'nanostores';
-import { LIMITS, RETRYABLE_ERRORS, randomId, storedBody, type Body, type ClientFrameOf, type ErrorCode, type Message, type ServerFrameOf } from '../protocol/index.js';
+import { RETRYABLE_ERRORS, randomId, storedBody, type Body, type ClientFrameOf, type ErrorCode, type LIMITS, type Message, type ServerFrameOf } from '../protocol/index.js';
 import type { SliceContext } from './context.js';
 import type { Outbox, OutboxEntry } from './outbox.js';
 import type { OutboxStorage } from './outbox-storage.js';
+
+// Limits written as values, checked against LIMITS with `satisfies`: a browser bundle then carries no LIMITS object.
+const PENDING = 256 satisfies typeof LIMITS.pending;
 
 // How soon a closed tab's unsent messages are picked up by another tab of the same person (F8).
 const OUTBOX_CLAIM_EVERY_MS = 1_000;
@@ -150,7 +153,7 @@ export function createDelivery(ctx: SliceContext, options: DeliveryOptions): Del
     pending: () =>
       (outbox?.list ?? [])
         .filter((e) => e.state !== 'failed')
-        .slice(0, LIMITS.pending)
+        .slice(0, PENDING)
         .map((e) => ({ conv: e.conv, id: e.id })),
     acknowledged(frame) {
       const entry = outbox?.acknowledge(frame.id);

@@ -1,9 +1,13 @@
 import { atom, type WritableAtom } from 'nanostores';
-import { LIMITS, RETRYABLE_ERRORS, type Conversation, type ErrorCode, type Message, type ServerFrameOf } from '../protocol/index.js';
+import { RETRYABLE_ERRORS, type Conversation, type ErrorCode, type LIMITS, type Message, type ServerFrameOf } from '../protocol/index.js';
 import { waitOf, type SliceContext } from './context.js';
 import { ChatError } from './error.js';
 import type { Requests } from './requests.js';
 import { EMPTY_TIMELINE, hasGap, hasOlder, mergeMessages, seedTimeline, type Timeline } from './timeline.js';
+
+// Limits written as values, checked against LIMITS with `satisfies`: a browser bundle then carries no LIMITS object.
+const HISTORY_PAGE = 200 satisfies typeof LIMITS.historyPage;
+const CURSORS = 2_000 satisfies typeof LIMITS.cursors;
 
 export interface TimelineState extends Timeline {
   readonly hasOlder: boolean;
@@ -73,7 +77,7 @@ export function createTimelines(ctx: SliceContext, requests: Requests, conversat
       queue.delete(conv);
       asked.add(conv);
       requests
-        .request<'history'>({ t: 'history', conv, after: get(conv).get().hi, limit: LIMITS.historyPage })
+        .request<'history'>({ t: 'history', conv, after: get(conv).get().hi, limit: HISTORY_PAGE })
         .then((reply) => {
           asked.delete(conv);
           merge(conv, reply.messages);
@@ -142,7 +146,7 @@ export function createTimelines(ctx: SliceContext, requests: Requests, conversat
     cursors() {
       const cursors: Record<string, number> = {};
       for (const [conv, $t] of timelines) {
-        if (Object.keys(cursors).length >= LIMITS.cursors) break;
+        if (Object.keys(cursors).length >= CURSORS) break;
         if (conversation(conv)) cursors[conv] = $t.get().hi;
       }
       return cursors;

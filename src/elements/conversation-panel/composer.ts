@@ -1,8 +1,11 @@
 import { html, type ReactiveController, type ReactiveElement, type TemplateResult } from 'lit';
 import { live } from 'lit/directives/live.js';
-import { LIMITS } from '../../protocol/index.js';
+import type { LIMITS } from '../../protocol/index.js';
 import type { ChatClient } from '../../state/client.js';
 import type { Strings } from '../internal/strings.js';
+
+// Limits written as values, checked against LIMITS with `satisfies`: a browser bundle then carries no LIMITS object.
+const TEXT_CODE_POINTS = 4_000 satisfies typeof LIMITS.textCodePoints;
 
 export interface ComposerOptions {
   chat(): ChatClient | undefined;
@@ -132,7 +135,7 @@ export class Composer implements ReactiveController {
       <button class="icon send" part="send-button" type="submit" aria-label=${t.sendMessage} ?disabled=${!this.draft.trim() || over}>
         ${sendIcon}
       </button>
-      <p id="too-long" class="too-long" ?hidden=${!over}>${t.tooLong(LIMITS.textCodePoints)}</p>
+      <p id="too-long" class="too-long" ?hidden=${!over}>${t.tooLong(TEXT_CODE_POINTS)}</p>
     </form>`;
   }
 
@@ -148,5 +151,5 @@ export class Composer implements ReactiveController {
 
 function tooLong(text: string): boolean {
   // Cheap check first: only long drafts need counting code points.
-  return text.length > LIMITS.textCodePoints && [...text].length > LIMITS.textCodePoints;
+  return text.length > TEXT_CODE_POINTS && [...text].length > TEXT_CODE_POINTS;
 }

@@ -1,11 +1,13 @@
 import { html, nothing, type LitElement, type ReactiveController, type TemplateResult } from 'lit';
-import { LIMITS, type User } from '../../protocol/index.js';
+import type { LIMITS, User } from '../../protocol/index.js';
 import type { ChatClient } from '../../state/client.js';
 import { avatar, nameOf } from '../internal/people.js';
 import type { Strings } from '../internal/strings.js';
 
 /** People one may pick besides oneself: a conversation holds LIMITS.members in all. */
-export const MAX_PICKED = LIMITS.members - 1;
+// Limits written as values, checked against LIMITS with `satisfies`: a browser bundle then carries no LIMITS object.
+const MEMBERS = 10 satisfies typeof LIMITS.members;
+export const MAX_PICKED = MEMBERS - 1;
 /** The note on how many more may be picked shows from this many left. */
 const NOTE_FROM = 3;
 const SEARCH_DELAY_MS = 150;
@@ -105,7 +107,7 @@ export class ContactPicker implements ReactiveController {
   /** What may still be picked, once the limit is near. */
   get #note(): string {
     const left = MAX_PICKED - this.selected.length;
-    return left > NOTE_FROM ? '' : this.#options.strings().pickLimit(left, LIMITS.members);
+    return left > NOTE_FROM ? '' : this.#options.strings().pickLimit(left, MEMBERS);
   }
 
   /** The options shown: recent contacts first, then everyone else found, all filtered by the query. */

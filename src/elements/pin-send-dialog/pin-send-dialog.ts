@@ -1,5 +1,5 @@
 import { html, nothing, type PropertyDeclarations, type PropertyValues, type TemplateResult } from 'lit';
-import { directMembers, LIMITS, type PinInput } from '../../protocol/index.js';
+import { directMembers, type LIMITS, type PinInput } from '../../protocol/index.js';
 import { ConnectionStatus, type ChatClient } from '../../state/client.js';
 import { PinElement } from '../internal/base.js';
 import { PinSentEvent } from '../internal/events.js';
@@ -11,6 +11,10 @@ import { DeliveryState } from '../internal/delivery.js';
 import { deliveryLabel, deliveryState, renderDeliveries, type Delivery } from './delivery.js';
 import { pinFromTrigger, renderPinPreview, triggerOf, viewPin } from './pin.js';
 import { styles } from './pin-send-dialog.styles.js';
+
+// Limits written as values, checked against LIMITS with `satisfies`: a browser bundle then carries no LIMITS object.
+const TEXT_CODE_POINTS = 4_000 satisfies typeof LIMITS.textCodePoints;
+const TITLE_CODE_POINTS = 300 satisfies typeof LIMITS.titleCodePoints;
 
 /** Connected dialogs in connection order: the first one answers triggers that name no dialog. */
 const dialogs = new Set<PinSendDialog>();
@@ -273,7 +277,7 @@ export class PinSendDialog extends PinElement {
         id="note"
         part="note"
         rows="2"
-        maxlength=${LIMITS.textCodePoints}
+        maxlength=${TEXT_CODE_POINTS}
         .value=${this.note}
         @input=${(e: Event) => (this.note = (e.target as HTMLTextAreaElement).value)}
       ></textarea>
@@ -296,7 +300,7 @@ export class PinSendDialog extends PinElement {
             <input
               id="group-title"
               type="text"
-              maxlength=${LIMITS.titleCodePoints}
+              maxlength=${TITLE_CODE_POINTS}
               .value=${this.groupTitle}
               @input=${(e: Event) => (this.groupTitle = (e.target as HTMLInputElement).value)}
             />`

@@ -1,6 +1,10 @@
 import { html, nothing, type TemplateResult } from 'lit';
-import { checkHttpUrl, displayHost, LIMITS, type PinInput } from '../../protocol/index.js';
+import { checkHttpUrl, displayHost, type LIMITS, type PinInput } from '../../protocol/index.js';
 import type { Strings } from '../internal/strings.js';
+
+// Limits written as values, checked against LIMITS with `satisfies`: a browser bundle then carries no LIMITS object.
+const TITLE_CODE_POINTS = 300 satisfies typeof LIMITS.titleCodePoints;
+const DESCRIPTION_CODE_POINTS = 1_000 satisfies typeof LIMITS.descriptionCodePoints;
 
 /** The attribute that marks a declarative trigger; its value may name a dialog's `id`. */
 export const TRIGGER_ATTRIBUTE = 'data-pin-send';
@@ -31,8 +35,8 @@ function clip(text: string | undefined, max: number): string | undefined {
  */
 export function viewPin(pin: Partial<PinInput> | undefined): PinView | undefined {
   if (!pin) return undefined;
-  const title = clip(pin.title, LIMITS.titleCodePoints) ?? '';
-  const description = clip(pin.description, LIMITS.descriptionCodePoints);
+  const title = clip(pin.title, TITLE_CODE_POINTS) ?? '';
+  const description = clip(pin.description, DESCRIPTION_CODE_POINTS);
   const url = checkHttpUrl(pin.url ?? '');
   const image = checkHttpUrl(pin.image ?? '');
   const view: PinView = {
