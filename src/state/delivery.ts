@@ -1,5 +1,5 @@
 import { atom, type WritableAtom } from 'nanostores';
-import { RETRYABLE_ERRORS, randomId, storedBody, type Body, type ClientFrameOf, type ErrorCode, type LIMITS, type Message, type ServerFrameOf } from '../protocol/index.js';
+import { RETRYABLE_ERRORS, randomId, type Body, type ClientFrameOf, type ErrorCode, type LIMITS, type Message, type ServerFrameOf } from '../protocol/index.js';
 import type { SliceContext } from './context.js';
 import type { Outbox, OutboxEntry } from './outbox.js';
 import type { OutboxStorage } from './outbox-storage.js';
@@ -155,10 +155,7 @@ export function createDelivery(ctx: SliceContext, options: DeliveryOptions): Del
         .filter((e) => e.state !== 'failed')
         .slice(0, PENDING)
         .map((e) => ({ conv: e.conv, id: e.id })),
-    acknowledged(frame) {
-      const entry = outbox?.acknowledge(frame.id);
-      return entry && { seq: frame.seq, id: entry.id, from: ctx.user, at: frame.at, body: storedBody(entry.body) };
-    },
+    acknowledged: (frame) => outbox?.acknowledged(frame, ctx.user),
     // A send's retryable refusal is the outbox's to wait out, even a late one about a message it no longer holds.
     refused: (frame) =>
       !!frame.id && (!!outbox?.refuse(frame.id, frame.code, frame.message, frame.retryAfter) || RETRYABLE_ERRORS.has(frame.code as ErrorCode)),

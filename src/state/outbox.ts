@@ -1,6 +1,8 @@
 // From the protocol's modules themselves, not its index: the outbox is fetched on its own (see delivery.ts).
 import { GATED_MESSAGE, RETRYABLE_ERRORS, type ErrorCode } from '../protocol/codes.js';
+import { storedBody } from '../protocol/body.js';
 import type { Body } from '../protocol/schema.js';
+import type { Message } from '../protocol/server-frames.js';
 import type { OutboxStorage } from './outbox-storage.js';
 
 /** How many let-go ids an outbox remembers (see `Outbox.#gone`). */
@@ -142,6 +144,16 @@ export class Outbox {
     this.#online = false;
     this.#requeueInFlight();
     this.#changed();
+  }
+
+  /**
+   * {@link acknowledge}, and the message the entry became as a timeline holds it (its body as
+   * the server stores it), sent by `from`. Here rather than in the delivery slice, so that the
+   * code that makes the stored body comes with the outbox, on demand.
+   */
+  acknowledged(frame: { id: string; seq: number; at: number }, from: string): Message | undefined {
+    const entry = this.acknowledge(frame.id);
+    return entry && { seq: frame.seq, id: entry.id, from, at: frame.at, body: storedBody(entry.body) };
   }
 
   /** The server stored the message. Returns the entry, now removed, or undefined if unknown. */
