@@ -320,17 +320,9 @@ export class Windowing<T extends { readonly key: string }> {
     return scroller?.scrollTop ?? 0;
   }
 
-  /**
-   * The rows to render for a view from `top` of `height` px, with a buffer around it. Before the first render
-   * there is no scroller: the host's height stands for it, which is larger by whatever the host shows around
-   * the list, so the buffer is half as deep then (in the render benchmark's 360 x 520 box the first render
-   * had 7-10 rows where the next ones kept 4-7). Every later update takes the whole buffer.
-   */
-  #rangeFor(top: number, height?: number): { start: number; end: number } {
-    const guessed = height === undefined;
-    const h = height ?? (this.#host.clientHeight || 520);
-    const buffer = Math.max(h, MIN_BUFFER_PX) / (guessed ? 2 : 1);
-    return this.#geometry.range(top - buffer, top + h + buffer);
+  #rangeFor(top: number, height = this.#host.clientHeight || 520): { start: number; end: number } {
+    const buffer = Math.max(height, MIN_BUFFER_PX);
+    return this.#geometry.range(top - buffer, top + height + buffer);
   }
 
   /** True while the rendered rows cover the view with at least `spare` px to spare (half a buffer unless given). */
