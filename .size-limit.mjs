@@ -116,8 +116,9 @@
 // 10.93, the PartySocket transport 5.55 -> 5.17, the CDN file 52.82 -> 52.71,
 // everything 52.40 -> 52.28 (0.36 less from this step; the panel's work under
 // way in the same tree added 0.24 meanwhile).
-// Third: LIMITS the same way (each module writes the few limits it uses as
-// values checked with `satisfies`). Heads bundled 28.41 -> 28.29, as served
+// Third: no LIMITS object in browser bundles (the limits they use are
+// constants of their own in protocol/limit-values.ts, which LIMITS is built
+// from; at first each module wrote its copies checked with `satisfies`). Heads bundled 28.41 -> 28.29, as served
 // 32.76 -> 32.61, everything 52.28 -> 52.14, the stack alone 14.65 -> 14.51,
 // the dialog 15.33 -> 15.20, the panel 26.28 -> 26.15, the state bus 10.93 ->
 // 10.81, the CDN file 52.71 -> 52.56.

@@ -1,3 +1,5 @@
+import { CURSORS, DESCRIPTION_CODE_POINTS, HISTORY_PAGE, MEMBERS, PENDING, TEXT_CODE_POINTS, TITLE_CODE_POINTS, URL_LENGTH } from './limit-values.js';
+
 /**
  * Limits shared by clients and servers. Servers may lower the rate limits
  * through their options; the size limits are part of protocol v1.
@@ -12,21 +14,21 @@ export const LIMITS = {
   /** Frames above this are never buffered: the socket is closed with 1009. */
   hardFrameBytes: 65_536,
   /** Text message and pin note length, in Unicode code points. */
-  textCodePoints: 4_000,
-  titleCodePoints: 300,
-  descriptionCodePoints: 1_000,
+  textCodePoints: TEXT_CODE_POINTS,
+  titleCodePoints: TITLE_CODE_POINTS,
+  descriptionCodePoints: DESCRIPTION_CODE_POINTS,
   reportReasonCodePoints: 500,
-  urlLength: 2_048,
+  urlLength: URL_LENGTH,
   /** People in one conversation, the sender included. */
-  members: 10,
+  members: MEMBERS,
   /** Messages in one history page. */
-  historyPage: 200,
+  historyPage: HISTORY_PAGE,
   /** Messages replayed per conversation on resume before the client must page. */
   resumePage: 500,
   /** Conversations a client may name in `hello.cursors`. */
-  cursors: 2_000,
+  cursors: CURSORS,
   /** Pending sends a client may name in `hello.pending`. */
-  pending: 256,
+  pending: PENDING,
 } as const;
 
 export const PROTOCOL_VERSION = 1;

@@ -1,7 +1,4 @@
-import type { LIMITS } from './limits.js';
-
-// Limits written as values, checked against LIMITS with `satisfies`: a browser bundle then carries no LIMITS object.
-const URL_LENGTH = 2_048 satisfies typeof LIMITS.urlLength;
+import { URL_LENGTH } from './limit-values.js';
 
 /** Why a URL was refused by {@link checkHttpUrl}. */
 export type UrlProblem = 'not_absolute' | 'scheme' | 'credentials' | 'length' | 'host';

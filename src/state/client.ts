@@ -6,12 +6,12 @@ import {
   type Body,
   type Conversation,
   type ErrorCode,
-  type LIMITS,
   type Message,
   type PinInput,
   type ServerFrame,
   type User,
 } from '../protocol/index.js';
+import { MEMBERS } from '../protocol/limit-values.js';
 import type { Transport } from '../transport/types.js';
 import { createConnection, type Connection, type ConnectionStatus } from './connection.js';
 import { waitOf, type SliceContext } from './context.js';
@@ -25,9 +25,6 @@ import { createRequests, type Requests } from './requests.js';
 import { keepSnapshots, type SnapshotKeeper, type SnapshotStorage } from './snapshot-storage.js';
 import { createTimelines, type Timelines, type TimelineState } from './timelines.js';
 import { createTyping, type Typing } from './typing.js';
-
-// Limits written as values, checked against LIMITS with `satisfies`: a browser bundle then carries no LIMITS object.
-const MEMBERS = 10 satisfies typeof LIMITS.members;
 
 export { ConnectionStatus } from './connection.js';
 export type { Incoming } from './directory.js';

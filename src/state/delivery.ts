@@ -1,11 +1,9 @@
 import { atom, type WritableAtom } from 'nanostores';
-import { RETRYABLE_ERRORS, randomId, type Body, type ClientFrameOf, type ErrorCode, type LIMITS, type Message, type ServerFrameOf } from '../protocol/index.js';
+import { RETRYABLE_ERRORS, randomId, type Body, type ClientFrameOf, type ErrorCode, type Message, type ServerFrameOf } from '../protocol/index.js';
+import { PENDING } from '../protocol/limit-values.js';
 import type { SliceContext } from './context.js';
 import type { Outbox, OutboxEntry } from './outbox.js';
 import type { OutboxStorage } from './outbox-storage.js';
-
-// Limits written as values, checked against LIMITS with `satisfies`: a browser bundle then carries no LIMITS object.
-const PENDING = 256 satisfies typeof LIMITS.pending;
 
 // How soon a closed tab's unsent messages are picked up by another tab of the same person (F8).
 const OUTBOX_CLAIM_EVERY_MS = 1_000;

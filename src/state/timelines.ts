@@ -1,13 +1,10 @@
 import { atom, type WritableAtom } from 'nanostores';
-import { RETRYABLE_ERRORS, type Conversation, type ErrorCode, type LIMITS, type Message, type ServerFrameOf } from '../protocol/index.js';
+import { RETRYABLE_ERRORS, type Conversation, type ErrorCode, type Message, type ServerFrameOf } from '../protocol/index.js';
+import { CURSORS, HISTORY_PAGE } from '../protocol/limit-values.js';
 import { waitOf, type SliceContext } from './context.js';
 import { ChatError } from './error.js';
 import type { Requests } from './requests.js';
 import { EMPTY_TIMELINE, hasGap, hasOlder, mergeMessages, seedTimeline, type Timeline } from './timeline.js';
-
-// Limits written as values, checked against LIMITS with `satisfies`: a browser bundle then carries no LIMITS object.
-const HISTORY_PAGE = 200 satisfies typeof LIMITS.historyPage;
-const CURSORS = 2_000 satisfies typeof LIMITS.cursors;
 
 export interface TimelineState extends Timeline {
   readonly hasOlder: boolean;

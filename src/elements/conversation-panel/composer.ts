@@ -1,11 +1,8 @@
 import { html, type ReactiveController, type ReactiveElement, type TemplateResult } from 'lit';
 import { live } from 'lit/directives/live.js';
-import type { LIMITS } from '../../protocol/index.js';
+import { TEXT_CODE_POINTS } from '../../protocol/limit-values.js';
 import type { ChatClient } from '../../state/client.js';
 import type { Strings } from '../internal/strings.js';
-
-// Limits written as values, checked against LIMITS with `satisfies`: a browser bundle then carries no LIMITS object.
-const TEXT_CODE_POINTS = 4_000 satisfies typeof LIMITS.textCodePoints;
 
 export interface ComposerOptions {
   chat(): ChatClient | undefined;

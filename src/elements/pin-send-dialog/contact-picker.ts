@@ -1,12 +1,11 @@
 import { html, nothing, type LitElement, type ReactiveController, type TemplateResult } from 'lit';
-import type { LIMITS, User } from '../../protocol/index.js';
+import type { User } from '../../protocol/index.js';
+import { MEMBERS } from '../../protocol/limit-values.js';
 import type { ChatClient } from '../../state/client.js';
 import { avatar, nameOf } from '../internal/people.js';
 import type { Strings } from '../internal/strings.js';
 
 /** People one may pick besides oneself: a conversation holds LIMITS.members in all. */
-// Limits written as values, checked against LIMITS with `satisfies`: a browser bundle then carries no LIMITS object.
-const MEMBERS = 10 satisfies typeof LIMITS.members;
 export const MAX_PICKED = MEMBERS - 1;
 /** The note on how many more may be picked shows from this many left. */
 const NOTE_FROM = 3;

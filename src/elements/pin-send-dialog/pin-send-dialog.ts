@@ -1,5 +1,6 @@
 import { html, nothing, type PropertyDeclarations, type PropertyValues, type TemplateResult } from 'lit';
-import { directMembers, type LIMITS, type PinInput } from '../../protocol/index.js';
+import { directMembers, type PinInput } from '../../protocol/index.js';
+import { TEXT_CODE_POINTS, TITLE_CODE_POINTS } from '../../protocol/limit-values.js';
 import { ConnectionStatus, type ChatClient } from '../../state/client.js';
 import { PinElement } from '../internal/base.js';
 import { PinSentEvent } from '../internal/events.js';
@@ -11,10 +12,6 @@ import { DeliveryState } from '../internal/delivery.js';
 import { deliveryLabel, deliveryState, renderDeliveries, type Delivery } from './delivery.js';
 import { pinFromTrigger, renderPinPreview, triggerOf, viewPin } from './pin.js';
 import { styles } from './pin-send-dialog.styles.js';
-
-// Limits written as values, checked against LIMITS with `satisfies`: a browser bundle then carries no LIMITS object.
-const TEXT_CODE_POINTS = 4_000 satisfies typeof LIMITS.textCodePoints;
-const TITLE_CODE_POINTS = 300 satisfies typeof LIMITS.titleCodePoints;
 
 /** Connected dialogs in connection order: the first one answers triggers that name no dialog. */
 const dialogs = new Set<PinSendDialog>();

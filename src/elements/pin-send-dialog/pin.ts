@@ -1,10 +1,7 @@
 import { html, nothing, type TemplateResult } from 'lit';
-import { checkHttpUrl, displayHost, type LIMITS, type PinInput } from '../../protocol/index.js';
+import { checkHttpUrl, displayHost, type PinInput } from '../../protocol/index.js';
+import { DESCRIPTION_CODE_POINTS, TITLE_CODE_POINTS } from '../../protocol/limit-values.js';
 import type { Strings } from '../internal/strings.js';
-
-// Limits written as values, checked against LIMITS with `satisfies`: a browser bundle then carries no LIMITS object.
-const TITLE_CODE_POINTS = 300 satisfies typeof LIMITS.titleCodePoints;
-const DESCRIPTION_CODE_POINTS = 1_000 satisfies typeof LIMITS.descriptionCodePoints;
 
 /** The attribute that marks a declarative trigger; its value may name a dialog's `id`. */
 export const TRIGGER_ATTRIBUTE = 'data-pin-send';
