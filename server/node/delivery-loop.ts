@@ -37,6 +37,14 @@ export interface LoopSettings {
   /** Read at each run: whether the outbox got events since the last (a wake that was not sent, see `onBusy`). */
   outboxSignal?: () => boolean;
   /**
+   * Told the queue row through which every row's outcome is recorded, each
+   * time it moves (a worker publishes it, so the server can drop those rows
+   * in bulk instead of one write per delivery).
+   */
+  onSettled?: (through: number) => void;
+  /** Queue rows up to this one are settled already (a restarted worker goes on from there). Default 0. */
+  queueAfter?: number;
+  /**
    * Told whether a run will come by itself (one held for the spacing, or
    * every request slot taken): meanwhile a wake changes nothing, and the host
    * need not send one. Told false before each read that such a run makes.
@@ -72,6 +80,10 @@ export class DeliveryLoop {
   private queueAfter = 0;
   /** Queued events in tries now. */
   private queueInFlight = 0;
+  /** Queue ranges handed to tries whose outcome is not recorded yet: first row to last. */
+  private readonly queueOpen = new Map<number, number>();
+  /** The last settled row told to `onSettled`. */
+  private settledTold: number;
   /** The last read of the queue filled every batch it could: the next run need not wait for the spacing. */
   private backlog = false;
   /** A run is waiting for the open transaction to commit. */
@@ -85,7 +97,10 @@ export class DeliveryLoop {
     private readonly log: (line: string) => void,
     /** Told the events in tries whenever that changes. */
     private readonly onFlight: (events: number) => void = () => {},
-  ) {}
+  ) {
+    this.queueAfter = settings.queueAfter ?? 0;
+    this.settledTold = this.queueAfter;
+  }
 
   /**
    * Asks for a run on a later turn (after the transaction that recorded an
@@ -225,25 +240,47 @@ export class DeliveryLoop {
     if (parts.length === 0) {
       this.store.queueDelivered(from, read.through, 0, now());
       this.queueAfter = read.through;
-      return;
+      return this.settle();
     }
     parts.forEach((entries, i) => {
       const to = i === parts.length - 1 && taken === read.events.length ? read.through : entries[entries.length - 1].row;
       into.push({ entries, queued: { from, to } });
+      this.queueOpen.set(from, to);
       from = to + 1;
     });
     this.queueAfter = from - 1;
+  }
+
+  /**
+   * Tells `onSettled` the row through which every queue row is settled: the
+   * one before the oldest range still in a try, or the last handed out.
+   */
+  private settle(): void {
+    if (!this.settings.onSettled) return;
+    let through = this.queueAfter;
+    for (const from of this.queueOpen.keys()) through = Math.min(through, from - 1);
+    if (through === this.settledTold) return;
+    this.settledTold = through;
+    this.settings.onSettled(through);
   }
 
   private async attempt(batch: Batch): Promise<void> {
     const { entries } = batch;
     try {
       const ledger = batch.queued ? this.queueLedger(batch.entries, batch.queued) : this.store.outbox;
-      await attemptBatch(ledger, entries, this.settings.delivery, this.log, () => this.stopped);
+      const result = await attemptBatch(ledger, entries, this.settings.delivery, this.log, () => this.stopped);
+      // Recorded: its rows are settled (a dropped try's rows are not: they go again after a restart).
+      if (batch.queued && !result.dropped) {
+        this.queueOpen.delete(batch.queued.from);
+        this.settle();
+      }
     } catch (error) {
       this.log(`webhooks: recording a try of ${entries.length} events from ${entries[0].id} failed: ${describe(error)}`);
       // Its rows are still queued: read them again (some may go twice: at least once).
-      if (batch.queued) this.rewind(batch.queued.from);
+      if (batch.queued) {
+        this.queueOpen.delete(batch.queued.from);
+        this.rewind(batch.queued.from);
+      }
     } finally {
       if (batch.queued) this.queueInFlight -= entries.length;
       else for (const entry of entries) this.inFlight.delete(entry.id);

@@ -1,8 +1,11 @@
 // The webhook delivery loop in a worker thread (see WebhookDelivery): it
 // reads due events on its own connection to the database, builds, signs and
-// posts them, and hands each outcome back to the server, which records it in
-// its next turn's transaction. The server's event loop keeps only the one
-// INSERT per event and those small writes.
+// posts them. The message events' queue needs no message per delivery: the
+// worker publishes in shared memory the row through which every queued event
+// is settled, and how many it delivered, and the server drops those rows in
+// bulk now and then. The outbox's outcomes, and a queued batch that failed,
+// go back to the server, which records them in its next turn's transaction.
+// The server's event loop keeps the one INSERT per event and those writes.
 import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -10,7 +13,7 @@ import { MessageEventQueue } from '../shared/webhooks/message-events.js';
 import { SqlOutbox } from '../shared/webhooks/outbox.js';
 import { DeliveryLoop, type DeliveryStore } from './delivery-loop.js';
 import { openLibsql } from './libsql.js';
-import { BUSY, loopSettings, OUTBOX, type ToMain, type ToWorker, type WorkerSettings } from './webhooks.js';
+import { BUSY, DELIVERED, FLIGHT, loopSettings, OUTBOX, SETTLED, type ToMain, type ToWorker, type WorkerSettings } from './webhooks.js';
 
 const port = parentPort!;
 const settings = workerData as WorkerSettings;
@@ -19,6 +22,7 @@ const outbox = new SqlOutbox(db);
 const queue = new MessageEventQueue(db);
 const { loop: loopOptions, close } = loopSettings(settings.options);
 const post = (message: ToMain) => port.postMessage(message);
+const progress = new BigInt64Array(settings.progress);
 
 /** Outbox events whose outcome the server has not yet recorded: not read again meanwhile. */
 const unrecorded = new Set<string>();
@@ -39,7 +43,8 @@ const store: DeliveryStore = {
       post({ type: 'outbox-failed', events, error, now });
     },
   },
-  queueDelivered: (from, to, delivered, now) => post({ type: 'queue-delivered', from, to, delivered, now }),
+  // Counted here; the server drops the rows once SETTLED passes them.
+  queueDelivered: (_from, _to, delivered) => void Atomics.add(progress, DELIVERED, BigInt(delivered)),
   queueFailed: (from, to, moved, error, now) => post({ type: 'queue-failed', from, to, moved, error, now }),
 };
 
@@ -51,9 +56,15 @@ const loop = new DeliveryLoop(
     ...loopOptions,
     outboxSignal: () => Atomics.exchange(signals, OUTBOX, 0) === 1,
     onBusy: (busy) => Atomics.store(signals, BUSY, busy ? 1 : 0),
+    onSettled: (through) => void Atomics.store(progress, SETTLED, BigInt(through)),
+    queueAfter: Number(Atomics.load(progress, SETTLED)),
   },
   (line) => post({ type: 'log', line }),
-  (events) => post({ type: 'flight', events }),
+  (events) => {
+    const before = Atomics.exchange(progress, FLIGHT, BigInt(events));
+    // The server reads the figure when it needs it; it is told only when the last try ends (its `idle()`).
+    if (events === 0 && before !== 0n) post({ type: 'idle' });
+  },
 );
 lowerPriority();
 loop.start(settings.pollMs);
@@ -66,8 +77,6 @@ port.on('message', (message: ToWorker) => {
       for (const id of message.ids) unrecorded.delete(id);
       if (!message.committed) loop.pump();
       return;
-    case 'rewind':
-      return loop.rewind(message.from);
     case 'stop':
       loop.stop();
       close();

@@ -14,6 +14,9 @@ const SCAN_SLICE_MS = 4;
 /** A worker that stopped on its own is started again after this long, ms. */
 const WORKER_RESTART_MS = 1_000;
 
+/** How often the server drops the queue rows the worker settled, and counts them, ms. */
+const DROP_EVERY_MS = 100;
+
 /** Webhook settings of the Node server (`PIN_WEBHOOK_*` in server/main.ts). */
 export interface WebhookOptions {
   /** Where events are POSTed. */
@@ -74,12 +77,13 @@ export interface WebhookHost {
   turns: Turns;
 }
 
-/** What the worker is started with; `signals` is shared (see BUSY and OUTBOX). */
+/** What the worker is started with; `signals` (see BUSY and OUTBOX) and `progress` (see SETTLED) are shared. */
 export interface WorkerSettings {
   dbPath: string;
   pollMs: number;
   options: WebhookOptions;
   signals: SharedArrayBuffer;
+  progress: SharedArrayBuffer;
 }
 
 /** In the shared signals: 1 while the worker's loop will run by itself (a wake would change nothing). */
@@ -87,21 +91,23 @@ export const BUSY = 0;
 /** In the shared signals: set to 1 when the outbox got events and no wake was sent for them. */
 export const OUTBOX = 1;
 
-/** Worker to server: log lines, events in tries, and outcomes to record. */
+/** In the shared progress (BigInt64): the queue row through which every row's outcome is recorded (delivered, or failed and handed over). */
+export const SETTLED = 0;
+/** In the shared progress: queued events delivered and not yet counted in the database (the server takes them). */
+export const DELIVERED = 1;
+/** In the shared progress: events in tries now. */
+export const FLIGHT = 2;
+
+/** Worker to server: log lines, the end of the last try, and outcomes to record. */
 export type ToMain =
   | { type: 'log'; line: string }
-  | { type: 'flight'; events: number }
+  | { type: 'idle' }
   | { type: 'outbox-delivered'; ids: readonly string[]; now: number }
   | { type: 'outbox-failed'; events: readonly { id: string; next: number | 'dead' }[]; error: string; now: number }
-  | { type: 'queue-delivered'; from: number; to: number; delivered: number; now: number }
   | { type: 'queue-failed'; from: number; to: number; moved: readonly { event: QueuedEvent; next: number | 'dead' }[]; error: string; now: number };
 
-/** Server to worker: new events, outcomes recorded (or not), queue rows to read again, stop. */
-export type ToWorker =
-  | { type: 'wake'; outbox: boolean }
-  | { type: 'recorded'; ids: readonly string[]; committed: boolean }
-  | { type: 'rewind'; from: number }
-  | { type: 'stop' };
+/** Server to worker: new events, outcomes recorded (or not), stop. */
+export type ToWorker = { type: 'wake'; outbox: boolean } | { type: 'recorded'; ids: readonly string[]; committed: boolean } | { type: 'stop' };
 
 /** The loop's settings from the options: node:http(s) and node:crypto unless a `fetch` is injected; `close` ends the connections. */
 export function loopSettings(options: WebhookOptions): { loop: LoopSettings; close(): void } {
@@ -152,10 +158,17 @@ export class WebhookDelivery {
   private worker?: Worker;
   private exited?: Promise<void>;
   private readonly signals = new Int32Array(new SharedArrayBuffer(8));
+  /** What the worker tells without a message: see SETTLED, DELIVERED and FLIGHT. */
+  private readonly progress = new BigInt64Array(new SharedArrayBuffer(3 * 8));
+  /** Drops settled queue rows every DROP_EVERY_MS. */
+  private dropTimer?: ReturnType<typeof setInterval>;
+  /** Queue rows up to this one are dropped. */
+  private dropped = 0;
+  /** Queued batches that failed, by first row, until their move into the outbox is recorded (their rows are kept meanwhile). */
+  private readonly moving = new Map<number, { move: Extract<ToMain, { type: 'queue-failed' }>; recording: boolean }>();
   /** A wake for the worker is due at the end of this turn (with the outbox, or only the queue). */
   private wakeWorker?: { outbox: boolean };
-  /** Events in the worker's tries, and its outcomes not yet recorded. */
-  private workerEvents = 0;
+  /** Outcomes of the worker not yet recorded. */
   private recording = 0;
   private settled: (() => void)[] = [];
   /** Where each outcome is written: by the loop here, or for the worker's (see fromWorker). */
@@ -202,8 +215,10 @@ export class WebhookDelivery {
     if (this.stopped) return;
     this.scanTimer ??= setInterval(() => this.startScan(), this.options.scanEveryMs ?? 30_000);
     this.scanTimer.unref();
-    if (this.local) this.local.loop.start(this.options.pollMs ?? 1_000);
-    else this.startWorker();
+    if (this.local) return this.local.loop.start(this.options.pollMs ?? 1_000);
+    this.startWorker();
+    this.dropTimer ??= setInterval(() => this.dropSettled(), DROP_EVERY_MS);
+    this.dropTimer.unref();
   }
 
   /**
@@ -262,16 +277,18 @@ export class WebhookDelivery {
   counts(): { pending: number; delivered: number; dead: number; inFlight: number } {
     const counts = this.outbox.counts();
     if (this.queue) {
-      counts.pending += this.queue.count();
-      counts.delivered += this.queue.deliveredCount(this.now());
+      // With a worker: rows it settled are delivered (or being moved into the outbox) until the server drops them.
+      counts.pending += this.queue.count(this.local ? 0 : this.settledRow());
+      for (const { move } of this.moving.values()) counts.pending += move.moved.length;
+      counts.delivered += this.queue.deliveredCount(this.now()) + (this.local ? 0 : Number(Atomics.load(this.progress, DELIVERED)));
     }
-    return { ...counts, inFlight: this.local ? this.local.loop.events() : this.workerEvents };
+    return { ...counts, inFlight: this.local ? this.local.loop.events() : this.workerEvents() };
   }
 
   /** Resolves once no try is in flight and every outcome is recorded (tests, shutdown). */
   idle(): Promise<void> {
     if (this.local) return this.local.loop.idle();
-    if (this.workerEvents === 0 && this.recording === 0) return Promise.resolve();
+    if (this.workerEvents() === 0 && this.recording === 0) return Promise.resolve();
     return new Promise((resolve) => this.settled.push(resolve));
   }
 
@@ -285,6 +302,7 @@ export class WebhookDelivery {
     if (this.stopped) return this.exited;
     this.stopped = true;
     clearInterval(this.scanTimer);
+    clearInterval(this.dropTimer);
     if (this.local) {
       this.local.loop.stop();
       this.local.close();
@@ -296,22 +314,24 @@ export class WebhookDelivery {
     const kill = setTimeout(() => void worker.terminate(), 2_000);
     await this.exited;
     clearTimeout(kill);
+    // What the worker settled last goes now, not with a restart's resend.
+    await new Promise<void>((resolve) => this.dropSettled(resolve));
   }
 
   private startWorker(): void {
     Atomics.store(this.signals, BUSY, 0);
     const signals = this.signals.buffer as SharedArrayBuffer;
-    const settings: WorkerSettings = { dbPath: this.host!.dbPath!, pollMs: this.options.pollMs ?? 1_000, options: this.options, signals };
+    const progress = this.progress.buffer as SharedArrayBuffer;
+    const settings: WorkerSettings = { dbPath: this.host!.dbPath!, pollMs: this.options.pollMs ?? 1_000, options: this.options, signals, progress };
     const [entry, how] = workerEntry();
     const worker = new Worker(entry, { ...how, workerData: settings });
     worker.unref();
     this.worker = worker;
-    this.workerEvents = 0;
     worker.on('message', (message: ToMain) => this.fromWorker(message));
     worker.on('error', (error) => this.log(`webhooks: the delivery worker failed: ${describe(error)}`));
     this.exited = new Promise((resolve) =>
       worker.once('exit', () => {
-        this.workerEvents = 0;
+        Atomics.store(this.progress, FLIGHT, 0n);
         this.settle();
         resolve();
         if (this.stopped) return;
@@ -330,8 +350,7 @@ export class WebhookDelivery {
     switch (message.type) {
       case 'log':
         return this.log(message.line);
-      case 'flight':
-        this.workerEvents = message.events;
+      case 'idle':
         return this.settle();
       case 'outbox-delivered':
         return this.record(() => this.tables.outbox.deliveredAll(message.ids, message.now), (ok) => this.post({ type: 'recorded', ids: message.ids, committed: ok }));
@@ -339,17 +358,56 @@ export class WebhookDelivery {
         const ids = message.events.map((e) => e.id);
         return this.record(() => this.tables.outbox.failedAll(message.events, message.error, message.now), (ok) => this.post({ type: 'recorded', ids, committed: ok }));
       }
-      case 'queue-delivered':
-        return this.record(
-          () => this.tables.queueDelivered(message.from, message.to, message.delivered, message.now),
-          (ok) => ok || this.post({ type: 'rewind', from: message.from }),
-        );
       case 'queue-failed':
-        return this.record(
-          () => this.tables.queueFailed(message.from, message.to, message.moved, message.error, message.now),
-          (ok) => ok || this.post({ type: 'rewind', from: message.from }),
-        );
+        this.moving.set(message.from, { move: message, recording: false });
+        return this.recordMoves();
     }
+  }
+
+  /** Records the failed queued batches' moves into the outbox; one whose commit failed is tried again at the next drop. */
+  private recordMoves(): void {
+    for (const moving of this.moving.values()) {
+      if (moving.recording) continue;
+      const { from, to, moved, error, now } = moving.move;
+      moving.recording = true;
+      this.record(
+        () => this.tables.queueFailed(from, to, moved, error, now),
+        (ok) => (ok ? this.moving.delete(from) : (moving.recording = false)),
+      );
+    }
+  }
+
+  /** The queue row through which the worker settled every row. */
+  private settledRow(): number {
+    return Number(Atomics.load(this.progress, SETTLED));
+  }
+
+  private workerEvents(): number {
+    return Number(Atomics.load(this.progress, FLIGHT));
+  }
+
+  /**
+   * Drops the queue rows the worker settled (below any failed batch whose
+   * move is not recorded yet) and counts what it delivered, in one write of
+   * the current turn: a few a second however many deliveries, instead of one
+   * per delivery. A restart sends again what was settled and not yet
+   * dropped (at least once). `done` is told once it is recorded, or not.
+   */
+  private dropSettled(done?: () => void): void {
+    this.recordMoves();
+    let through = this.settledRow();
+    for (const from of this.moving.keys()) through = Math.min(through, from - 1);
+    const delivered = Atomics.exchange(this.progress, DELIVERED, 0n);
+    if (through <= this.dropped && delivered === 0n) return done?.();
+    this.record(
+      () => this.tables.queueDelivered(this.dropped + 1, through, Number(delivered), this.now()),
+      (ok) => {
+        if (ok) this.dropped = Math.max(this.dropped, through);
+        else Atomics.add(this.progress, DELIVERED, delivered);
+        done?.();
+      },
+      true,
+    );
   }
 
   /**
@@ -357,8 +415,8 @@ export class WebhookDelivery {
    * for the turn's messages and outcomes alike), then tells `done` whether
    * it was stored.
    */
-  private record(write: () => void, done: (stored: boolean) => void): void {
-    if (this.stopped) return;
+  private record(write: () => void, done: (stored: boolean) => void, evenStopped = false): void {
+    if (this.stopped && !evenStopped) return;
     const { turns } = this.host!;
     let written = true;
     this.recording++;
@@ -378,7 +436,7 @@ export class WebhookDelivery {
   }
 
   private settle(): void {
-    if (this.workerEvents === 0 && this.recording === 0) for (const resolve of this.settled.splice(0)) resolve();
+    if (this.workerEvents() === 0 && this.recording === 0) for (const resolve of this.settled.splice(0)) resolve();
   }
 
   /** Drops what is kept of delivered events past its retention. */

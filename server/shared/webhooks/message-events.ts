@@ -171,9 +171,9 @@ export class MessageEventQueue {
     });
   }
 
-  /** Queued rows (pending events). */
-  count(): number {
-    const [row] = this.sql.all('SELECT count(*) AS n FROM webhook_messages');
+  /** Queued rows after row `after` (pending events). */
+  count(after = 0): number {
+    const [row] = this.sql.all('SELECT count(*) AS n FROM webhook_messages WHERE id > ?', after);
     return Number(row?.n ?? 0);
   }
 

@@ -1,9 +1,13 @@
 // Delivery in its worker thread (a database file): what the event loop keeps,
 // and what happens when the worker dies.
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Worker } from 'node:worker_threads';
 import { directConversationId } from '../../../src/protocol/index.js';
+import { openLibsql } from '../../../server/node/libsql.js';
 import { closeAll, TestClient, uid } from '../../conformance/client.js';
 import { waitFor } from '../support/wait.js';
 import { Receiver, startWithWebhooks } from './webhooks-support.js';
@@ -63,6 +67,53 @@ test('an in-memory database keeps the delivery on the event loop', async () => {
     await closeAll(a);
   } finally {
     await server.close();
+    await receiver.down();
+  }
+});
+
+test('with a worker, delivered queue rows leave the file in bulk, counted; a failed batch moves into the outbox before its rows go', async () => {
+  const receiver = await Receiver.start();
+  receiver.behaviour = { answer: 500 };
+  const dbPath = join(mkdtempSync(join(tmpdir(), 'pin-hook-drop-')), 'chat.db');
+  const server = await startWithWebhooks(receiver, { schedule: { baseMs: 100, capMs: 200 } }, { dbPath });
+  const file = openLibsql(dbPath, { reader: true });
+  const one = (sql: string) => Number(file.all(sql)[0].n);
+  const queued = () => one('SELECT count(*) AS n FROM webhook_messages');
+  const movedMessages = () => one(`SELECT count(*) AS n FROM webhook_outbox WHERE type = 'message.created'`);
+  try {
+    assert.ok(workerOf(server), 'a worker thread delivers');
+    const [ana, ben] = [uid('ana'), uid('ben')];
+    server.storage.putUser({ id: ben, name: 'Ben' });
+    const conv = directConversationId(ana, ben);
+    const a = await TestClient.connect(server, ana);
+    for (const text of ['one', 'two', 'three']) assert.equal((await a.sendText(conv, text, { to: [ben] })).t, 'ack');
+
+    // Refused: the events are in the outbox under their ids, and only then do their queue rows go.
+    await waitFor('the failed events moved into the outbox', () => movedMessages() === 3 && queued() === 0, 5_000, 20);
+    assert.equal(server.webhooks!.counts().pending >= 3, true, 'still pending, now in the outbox');
+    receiver.behaviour = { answer: 204 };
+    const created = () => receiver.processed.filter((e) => e.type === 'message.created' && e.conv === conv);
+    await waitFor('the retried events', () => created().length === 3, 5_000, 20);
+
+    // Accepted at once: the rows leave the file a moment later, and the day's count takes them.
+    const before = one('SELECT coalesce(sum(n), 0) AS n FROM webhook_delivered');
+    for (let i = 0; i < 6; i++) assert.equal((await a.sendText(conv, `more ${i}`)).t, 'ack');
+    await waitFor('the new events', () => created().length === 9, 5_000, 20);
+    await waitFor('their rows dropped and counted', () => queued() === 0 && one('SELECT coalesce(sum(n), 0) AS n FROM webhook_delivered') === before + 6, 5_000, 20);
+    await server.webhooks!.idle();
+    assert.deepEqual(server.webhooks!.counts(), { pending: 0, delivered: 10, dead: 0, inFlight: 0 }, 'the 9 messages and the conversation');
+    // Each once; retries draw their own jitter, so the three retried may come in any order (each carries its seq).
+    assert.deepEqual(
+      created()
+        .map((e) => e.seq)
+        .sort((x, y) => x! - y!),
+      Array.from({ length: 9 }, (_, i) => i + 1),
+    );
+    assert.equal(receiver.badSignatures, 0);
+    await closeAll(a);
+  } finally {
+    await server.close();
+    await file.close();
     await receiver.down();
   }
 });
