@@ -6,7 +6,7 @@ import { avatar, nameOf } from '../internal/people.js';
 import type { Strings } from '../internal/strings.js';
 
 /** One conversation a pin went to. */
-export interface Delivery {
+export interface SentPin {
   conv: string;
   /** The message's client id, as in the outbox. */
   id: string;
@@ -21,13 +21,13 @@ export function deliveryState(outbox: readonly OutboxEntry[], id: string): { sta
   return { state: outboxState(entry), code: entry?.error?.code };
 }
 
-export function deliveryLabel(d: Delivery, users: Readonly<Record<string, User>>): string {
+export function deliveryLabel(d: SentPin, users: Readonly<Record<string, User>>): string {
   return d.title || d.to.map((id) => nameOf(users, id)).join(', ');
 }
 
 /** The per-recipient rows shown after sending, each with an in-place Retry when it failed. */
 export function renderDeliveries(
-  deliveries: readonly Delivery[],
+  deliveries: readonly SentPin[],
   outbox: readonly OutboxEntry[],
   users: Readonly<Record<string, User>>,
   t: Strings,

@@ -9,7 +9,7 @@ import { DIALOG_STRINGS } from '../internal/strings/dialog.js';
 import { tokens } from '../internal/theme.js';
 import { ContactPicker } from './contact-picker.js';
 import { DeliveryState } from '../internal/delivery.js';
-import { deliveryLabel, deliveryState, renderDeliveries, type Delivery } from './delivery.js';
+import { deliveryLabel, deliveryState, renderDeliveries, type SentPin } from './delivery.js';
 import { pinFromTrigger, renderPinPreview, triggerOf, viewPin } from './pin.js';
 import { styles } from './pin-send-dialog.styles.js';
 
@@ -105,7 +105,7 @@ export class PinSendDialog extends PinElement {
   private note = '';
   private mode: 'separate' | 'group' = 'separate';
   private groupTitle = '';
-  private deliveries?: Delivery[];
+  private deliveries?: SentPin[];
   private error = '';
   private announcement = '';
   #trigger?: HTMLElement;
@@ -233,7 +233,7 @@ export class PinSendDialog extends PinElement {
   }
 
   /** Announces each failure once, and once when everything has arrived. */
-  #reportDeliveries(deliveries: Delivery[]): void {
+  #reportDeliveries(deliveries: SentPin[]): void {
     const outbox = this.#outbox.value;
     const states = deliveries.map((d) => deliveryState(outbox, d.id).state);
     deliveries.forEach((d, i) => {
