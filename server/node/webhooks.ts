@@ -54,7 +54,8 @@ export interface WebhookOptions {
   fetch?: typeof fetch;
   /**
    * Deliver from a worker thread with its own connection to the database
-   * (the server's event loop then only records each event and each outcome).
+   * (the server's event loop then records each event, drops delivered ones in
+   * bulk, and records the outbox's outcomes and failed batches).
    * Default true when the database is a file and no `fetch`, `now` or
    * `random` is injected; false keeps the loop on the event loop.
    */
@@ -141,8 +142,11 @@ export function loopSettings(options: WebhookOptions): { loop: LoopSettings; clo
  *
  * With a database file the loop runs in a worker thread with its own
  * connection (webhook-worker.ts): reading the events, building, signing and
- * posting them costs the server's event loop nothing, and the outcomes come
- * back as small writes the server folds into its next turn's transaction.
+ * posting them costs the server's event loop nothing. How far the message
+ * events' queue is settled comes through shared memory (see SETTLED), and
+ * the server drops those rows in one write every DROP_EVERY_MS; the outbox's
+ * outcomes and a failed queued batch come back as messages, written in the
+ * server's next turn's transaction.
  * Without one (an in-memory database, or test hooks injected), the loop runs
  * here, outside the server's transactions.
  */
