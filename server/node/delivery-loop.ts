@@ -3,8 +3,14 @@ import type { QueueRead, QueuedEvent } from '../shared/webhooks/message-events.j
 import type { OutboxEntry } from '../shared/webhooks/outbox.js';
 import { takeBatches } from '../shared/webhooks/post.js';
 
-/** Requests start at most this often under load, ms (see `WebhookOptions.spacingMs`). */
-export const DEFAULT_SPACING_MS = 25;
+/**
+ * Requests start at most this often under load, ms (see `WebhookOptions.spacingMs`).
+ * At 2,000 messages a second, 100 ms against 25 took the server's CPU per
+ * message with webhooks on from 1.19-1.21x that without to 1.06-1.14x, and
+ * the p99 delivery latency it added from +12.4 and +19.3 ms to +4.1 and +1.6
+ * (7 windows a run): fewer, fuller requests, and the worker woken less often.
+ */
+export const DEFAULT_SPACING_MS = 100;
 
 /**
  * What the loop reads and where it records outcomes: the outbox and the

@@ -41,7 +41,7 @@ export interface WebhookOptions {
    * Requests start at most this often, ms: an event recorded when none started
    * for this long goes at once; under load, what is recorded meanwhile goes
    * together in the next batch (a request costs the server far more than an
-   * event in it). Default 25 ms: at 4,000 messages a second, full batches of 100; 0 starts one as soon as a slot is free.
+   * event in it). Default 100 ms: from 1,000 messages a second, full batches of 100; 0 starts one as soon as a slot is free.
    */
   spacingMs?: number;
   /** How often unread state is scanned for `notification.due`, ms. Default 30 s. */
