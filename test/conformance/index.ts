@@ -2,6 +2,7 @@
 export { abuseSuite } from './suites/abuse.js';
 export { adminSuite } from './suites/admin.js';
 export { adminErasureSuite } from './suites/admin-erasure.js';
+export { adminFuzzSuite } from './suites/admin-fuzz.js';
 export { authSuite } from './suites/auth.js';
 export { badInputSuite } from './suites/bad-input.js';
 export { fuzzSuite } from './suites/fuzz.js';
