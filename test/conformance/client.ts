@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { randomId, type ServerFrame, type ServerFrameOf } from '../../src/protocol/index.js';
 import { ORIGIN, type TestServer } from './backend.js';
@@ -83,11 +84,22 @@ export class TestClient {
     this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }
 
-  /** Sends a text message and waits for its ack or error. */
-  async sendText(conv: string, text: string, extra: object = {}): Promise<ServerFrameOf<'ack'> | ServerFrameOf<'error'>> {
+  /** Sends a text message and waits for its ack or error (up to `timeoutMs`). */
+  async sendText(conv: string, text: string, extra: object = {}, timeoutMs?: number): Promise<ServerFrameOf<'ack'> | ServerFrameOf<'error'>> {
     const id = clientId();
     this.send({ t: 'send', conv, id, body: { kind: 'text', text }, ...extra });
-    return this.next((f) => (f.t === 'ack' || f.t === 'error') && f.id === id) as Promise<ServerFrameOf<'ack'> | ServerFrameOf<'error'>>;
+    return this.next((f) => (f.t === 'ack' || f.t === 'error') && f.id === id, timeoutMs) as Promise<ServerFrameOf<'ack'> | ServerFrameOf<'error'>>;
+  }
+
+  /**
+   * Sends a text message that must be acknowledged, and returns its seq; waits
+   * up to 10 s, room for a just-started server's cold objects (wrangler dev on
+   * a busy machine).
+   */
+  async sendAcked(conv: string, text: string, extra: object = {}): Promise<number> {
+    const answer = await this.sendText(conv, text, extra, 10_000);
+    assert.equal(answer.t, 'ack', JSON.stringify(answer));
+    return (answer as ServerFrameOf<'ack'>).seq;
   }
 
   /** Sends a frame with a fresh `req` and waits for the reply carrying it. */

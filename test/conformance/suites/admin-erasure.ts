@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CloseCode, DELETED_USER, directConversationId, newGroupId } from '../../../src/protocol/index.js';
 import { ADMIN_KEY, type Backend, type TestServer } from '../backend.js';
-import { clientId, closeAll, TestClient, uid } from '../client.js';
+import { closeAll, TestClient, uid } from '../client.js';
 
 interface Answer {
   status: number;
@@ -37,18 +37,10 @@ export function adminErasureSuite(backend: Backend): void {
     assert.equal(answer.body.error.code, code);
   }
 
-  /** A send with room for cold objects on a busy machine. */
-  async function send(client: TestClient, conv: string, text: string, extra: object = {}) {
-    const id = clientId();
-    client.send({ t: 'send', conv, id, body: { kind: 'text', text }, ...extra });
-    const answer = await client.next((f) => (f.t === 'ack' || f.t === 'error') && f.id === id, 10_000);
-    assert.equal(answer.t, 'ack', JSON.stringify(answer));
-    return answer as { seq: number };
-  }
 
   async function group(owner: TestClient, others: TestClient[], title = 'Group'): Promise<string> {
     const conv = newGroupId();
-    await send(owner, conv, 'hello all', { to: others.map((o) => o.user), title });
+    await owner.sendAcked(conv, 'hello all', { to: others.map((o) => o.user), title });
     for (const o of others) await o.next('msg', (f) => f.conv === conv, 10_000);
     return conv;
   }
@@ -59,8 +51,8 @@ export function adminErasureSuite(backend: Backend): void {
   test('unsend: the sender deletes their message for everyone, live; history and welcome show the tombstone', async () => {
     const [a, b] = [await TestClient.connect(server, uid('un')), await TestClient.connect(server, uid('un'))];
     const conv = directConversationId(a.user, b.user);
-    await send(a, conv, 'first', { to: [b.user] });
-    const { seq } = await send(a, conv, 'secret');
+    await a.sendAcked(conv, 'first', { to: [b.user] });
+    const seq = await a.sendAcked(conv, 'secret');
     await b.next('msg', (f) => f.m.seq === seq, 10_000);
 
     const theirs = await b.request({ t: 'unsend', conv, seq });
@@ -96,7 +88,7 @@ export function adminErasureSuite(backend: Backend): void {
   test('moderation: a report is listed, resolved by deleting the message (live), and cannot be resolved twice', async () => {
     const [a, b, c] = [await TestClient.connect(server, uid('mo')), await TestClient.connect(server, uid('mo')), await TestClient.connect(server, uid('mo'))];
     const conv = await group(a, [b, c]);
-    const { seq } = await send(b, conv, 'rude words');
+    const seq = await b.sendAcked(conv, 'rude words');
     await c.next('msg', (f) => f.m.seq === seq, 10_000);
     assert.equal((await c.request({ t: 'report', conv, seq, reason: 'rude' })).t, 'ok');
     assert.equal((await c.request({ t: 'report', conv, seq, reason: 'rude, again' })).t, 'ok', 'a repeated report is answered');
@@ -144,7 +136,7 @@ export function adminErasureSuite(backend: Backend): void {
   test('bans: ban_sender closes their sockets with 4006 and refuses new ones until unbanned; PUT and DELETE ban directly', async () => {
     const [a, b] = [await TestClient.connect(server, uid('ban')), await TestClient.connect(server, uid('ban'))];
     const conv = directConversationId(a.user, b.user);
-    const { seq } = await send(b, conv, 'spam', { to: [a.user] });
+    const seq = await b.sendAcked(conv, 'spam', { to: [a.user] });
     await a.next('msg', (f) => f.m.seq === seq, 10_000);
     assert.equal((await a.request({ t: 'report', conv, seq })).t, 'ok');
     const list = await call('GET', '/reports?status=open&limit=1000');
@@ -185,13 +177,13 @@ export function adminErasureSuite(backend: Backend): void {
     await call('PUT', `/users/${a.user}/follows/${b.user}`);
     assert.equal((await a.request({ t: 'block', user: c.user, blocked: true })).t, 'ok');
     const dm = directConversationId(a.user, b.user);
-    await send(a, dm, 'one', { to: [b.user] });
-    await send(a, dm, 'two');
-    const { seq } = await send(b, dm, 'not theirs');
+    await a.sendAcked(dm, 'one', { to: [b.user] });
+    await a.sendAcked(dm, 'two');
+    const seq = await b.sendAcked(dm, 'not theirs');
     await a.next('msg', (f) => f.m.seq === seq, 10_000);
     assert.equal((await a.request({ t: 'report', conv: dm, seq, reason: 'meh' })).t, 'ok');
     const g = await group(b, [a], 'Book club');
-    await send(a, g, 'three');
+    await a.sendAcked(g, 'three');
 
     const answer = await call('GET', `/users/${a.user}/export`);
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
@@ -214,11 +206,11 @@ export function adminErasureSuite(backend: Backend): void {
   test('erasure: tombstones from the reserved id live, groups go on without them, direct conversations go, then 404', async () => {
     const [gone, b, c] = [await TestClient.connect(server, uid('er')), await TestClient.connect(server, uid('er')), await TestClient.connect(server, uid('er'))];
     const g = await group(b, [gone, c], 'Three');
-    const { seq: s1 } = await send(gone, g, 'my words');
+    const s1 = await gone.sendAcked(g, 'my words');
     const pair = await group(gone, [b], 'Two');
-    const { seq: s2 } = await send(gone, pair, 'just us');
+    const s2 = await gone.sendAcked(pair, 'just us');
     const dm = directConversationId(gone.user, c.user);
-    await send(gone, dm, 'private', { to: [c.user] });
+    await gone.sendAcked(dm, 'private', { to: [c.user] });
     await c.next('msg', (f) => f.conv === dm, 10_000);
     await b.next('msg', (f) => f.conv === pair && f.m.seq === s2, 10_000);
     await c.next('msg', (f) => f.conv === g && f.m.seq === s1, 10_000);
@@ -243,7 +235,7 @@ export function adminErasureSuite(backend: Backend): void {
     assert.ok(page.t === 'history');
     assert.ok(!JSON.stringify(page).includes(gone.user), 'history names them nowhere');
     assert.deepEqual(page.messages.filter((m) => m.seq === s1).map((m) => [m.from, m.hidden]), [[DELETED_USER, 'deleted']]);
-    assert.equal((await send(b, pair, 'still here')).seq, s2 + 1, 'a group left with one person still works');
+    assert.equal(await b.sendAcked(pair, 'still here'), s2 + 1, 'a group left with one person still works');
 
     const fresh = await TestClient.connect(server, c.user);
     const welcome = fresh.frames.find((f) => f.t === 'welcome');

@@ -15,7 +15,7 @@ import fc from 'fast-check';
 import { newGroupId } from '../../../src/protocol/index.js';
 import { fuzzSettings } from '../../node/server/fuzz/settings.js';
 import { ADMIN_KEY, type Backend, type TestServer } from '../backend.js';
-import { clientId, closeAll, TestClient, uid } from '../client.js';
+import { closeAll, TestClient, uid } from '../client.js';
 
 /** Calls stop here whatever the count (a slow machine), ms. */
 const DEADLINE_MS = 60_000;
@@ -62,9 +62,9 @@ export function adminFuzzSuite(backend: Backend): void {
     clients.push(...trio);
     const [owner, member, reporter] = trio;
     const conv = newGroupId();
-    await send(owner, conv, 'hello', { to: [member.user, reporter.user], title: 'Fuzz' });
+    await owner.sendAcked(conv, 'hello', { to: [member.user, reporter.user], title: 'Fuzz' });
     for (let i = 0; i < 3; i++) {
-      const seq = await send(member, conv, `message ${i}`);
+      const seq = await member.sendAcked(conv, `message ${i}`);
       if (i > 0) assert.equal((await reporter.request({ t: 'report', conv, seq, reason: 'spam' })).t, 'ok');
     }
     people.push(...trio.map((c) => c.user));
@@ -72,13 +72,6 @@ export function adminFuzzSuite(backend: Backend): void {
     reports = (JSON.parse(open.text) as { reports: { id: string }[] }).reports.map((r) => r.id);
   }
 
-  async function send(client: TestClient, conv: string, text: string, extra: object = {}): Promise<number> {
-    const id = clientId();
-    client.send({ t: 'send', conv, id, body: { kind: 'text', text }, ...extra });
-    const answer = await client.next((f) => (f.t === 'ack' || f.t === 'error') && f.id === id, 10_000);
-    assert.equal(answer.t, 'ack', JSON.stringify(answer));
-    return (answer as { seq: number }).seq;
-  }
 
   const enc = encodeURIComponent;
   const weird = fc.oneof(
@@ -176,7 +169,7 @@ export function adminFuzzSuite(backend: Backend): void {
     const [a, b] = await Promise.all([uid('after'), uid('after')].map((user) => TestClient.connect(server, user)));
     clients.push(a, b);
     const conv = newGroupId();
-    await send(a, conv, 'still here', { to: [b.user], title: 'After' });
+    await a.sendAcked(conv, 'still here', { to: [b.user], title: 'After' });
     await b.next('msg', (f) => f.conv === conv, 10_000);
     assert.equal((await fetch(`${server.url}/health`)).status, 200);
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { directConversationId } from '../../../src/protocol/index.js';
 import { ADMIN_KEY, type Backend, type TestServer } from '../backend.js';
-import { clientId, closeAll, TestClient, uid } from '../client.js';
+import { closeAll, TestClient, uid } from '../client.js';
 
 interface Answer {
   status: number;
@@ -43,12 +43,6 @@ export function adminSuite(backend: Backend): void {
 
   const profile = (id: string) => call('GET', `/users/${id}`);
 
-  /** `sendText` with room for a just-started server's cold objects (wrangler dev on a busy machine). */
-  async function send(client: TestClient, conv: string, text: string, extra: object = {}) {
-    const id = clientId();
-    client.send({ t: 'send', conv, id, body: { kind: 'text', text }, ...extra });
-    return client.next((f) => (f.t === 'ack' || f.t === 'error') && f.id === id, 10_000);
-  }
 
   test('upsert one person, read it back, replace it whole', async () => {
     const id = uid('api');
@@ -159,14 +153,14 @@ export function adminSuite(backend: Backend): void {
       const fan = await TestClient.connect(strict, fanId, { token: await strict.issueToken(fanId) });
       const conv = directConversationId(brandId, fanId);
       await call('PUT', `/users/${fanId}/follows/${brandId}`, undefined, {}, strict);
-      const refused = await send(brand, conv, 'hello', { to: [fanId] });
+      const refused = await brand.sendText(conv, 'hello', { to: [fanId] }, 10_000);
       assert.equal(refused.t === 'error' && refused.code, 'forbidden', 'one-way follow is not enough for a brand');
 
       await call('POST', '/follows/batch', { changes: [{ follower: brandId, followee: fanId, follows: true }] }, {}, strict);
-      const allowed = await send(brand, conv, 'thanks for following', { to: [fanId] });
+      const allowed = await brand.sendText(conv, 'thanks for following', { to: [fanId] }, 10_000);
       assert.equal(allowed.t, 'ack');
       await call('DELETE', `/users/${brandId}/follows/${fanId}`, undefined, {}, strict);
-      const after = await send(brand, conv, 'and again');
+      const after = await brand.sendText(conv, 'and again', {}, 10_000);
       assert.equal(after.t === 'error' && after.code, 'forbidden', 'an unfollow through the API is read on the next send');
       await closeAll(brand, fan);
     } finally {

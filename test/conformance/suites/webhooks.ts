@@ -68,13 +68,6 @@ export function webhooksSuite(backend: Backend): void {
     return eventually(`${type} event`, () => receiver.of(type).find(match));
   }
 
-  async function send(client: TestClient, conv: string, text: string, extra: object = {}): Promise<number> {
-    const id = clientId();
-    client.send({ t: 'send', conv, id, body: { kind: 'text', text }, ...extra });
-    const answer = await client.next((f) => (f.t === 'ack' || f.t === 'error') && f.id === id, 10_000);
-    assert.equal(answer.t, 'ack', JSON.stringify(answer));
-    return (answer as { seq: number }).seq;
-  }
 
   async function person(prefix: string): Promise<string> {
     const id = uid(prefix);
@@ -88,7 +81,7 @@ export function webhooksSuite(backend: Backend): void {
     const absent = await person('wb');
     const dm = directConversationId(a.user, absent);
     const sentAt = Date.now();
-    assert.equal(await send(a, dm, 'first', { to: [absent] }), 1);
+    assert.equal(await a.sendAcked(dm, 'first', { to: [absent] }), 1);
 
     const created = await received('conversation.created', (e) => e.conv === dm);
     assert.deepEqual({ seq: created.seq, kind: created.data.kind, members: [...created.data.members].sort(), by: created.data.createdBy }, { seq: 0, kind: 'direct', members: [a.user, absent].sort(), by: a.user });
@@ -100,7 +93,7 @@ export function webhooksSuite(backend: Backend): void {
 
     const b = await TestClient.connect(server, absent);
     const secondAt = Date.now();
-    assert.equal(await send(a, dm, 'second'), 2);
+    assert.equal(await a.sendAcked(dm, 'second'), 2);
     await b.next('msg', (f) => f.conv === dm && f.m.seq === 2, 10_000);
     const second = await received('message.created', (e) => e.conv === dm && e.seq === 2);
     assert.deepEqual(second.data.offline, [], 'the recipient was online');
@@ -109,7 +102,7 @@ export function webhooksSuite(backend: Backend): void {
 
     const c = await TestClient.connect(server, uid('wc'));
     const group = newGroupId();
-    await send(a, group, 'hello group', { to: [b.user, c.user], title: 'Hooks' });
+    await a.sendAcked(group, 'hello group', { to: [b.user, c.user], title: 'Hooks' });
     await c.next('msg', (f) => f.conv === group, 10_000);
     const groupCreated = await received('conversation.created', (e) => e.conv === group);
     assert.deepEqual([groupCreated.data.kind, groupCreated.data.title], ['group', 'Hooks']);
