@@ -88,17 +88,23 @@ export function adminFuzzSuite(backend: Backend): void {
     fc.string({ maxLength: 100 }),
     fc.constantFrom('', '{', '[]', 'null', '{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"polluted":1}}}'),
   );
-  const profile = fc.record(
-    {
-      id: person,
-      name: fc.oneof(fc.string({ maxLength: 200 }), fc.integer(), fc.constant(null)),
-      avatar: fc.oneof(fc.webUrl(), fc.string(), fc.constant(null)),
-      kind: fc.oneof(fc.constantFrom('person', 'brand'), fc.string()),
-      extra: fc.jsonValue(),
-    },
-    { requiredKeys: [] },
-  );
-  const until = fc.oneof(fc.integer(), fc.double(), fc.string(), fc.constant(null), fc.date({ noInvalidDate: true }).map((d) => d.toISOString()));
+  /** Mostly bodies of the documented shape (their values still drawn wide), some with an unknown field, some junk. */
+  const body = (shape: fc.Arbitrary<object>) =>
+    fc.oneof(
+      { weight: 4, arbitrary: json(shape) },
+      json(fc.tuple(shape, fc.string({ minLength: 1, maxLength: 8 }), fc.jsonValue()).map(([value, key, extra]) => ({ ...value, [key]: extra }))),
+      junk,
+    );
+  const name = fc.oneof({ weight: 3, arbitrary: fc.string({ minLength: 1, maxLength: 60 }) }, fc.string({ maxLength: 300 }), fc.integer(), fc.constant(null));
+  const looks = {
+    name,
+    avatar: fc.oneof(fc.webUrl(), fc.string(), fc.constant(null)),
+    kind: fc.oneof({ weight: 3, arbitrary: fc.constantFrom('person', 'brand') }, fc.string()),
+  };
+  const profile = fc.record(looks, { requiredKeys: ['name'] });
+  const batchUser = fc.record({ id: person, ...looks }, { requiredKeys: ['id', 'name'] });
+  const future = fc.integer({ min: 60_000, max: 10 * 86_400_000 }).map((ms) => new Date(Date.now() + ms).toISOString());
+  const until = fc.oneof({ weight: 3, arbitrary: future }, fc.integer(), fc.double(), fc.string(), fc.constant(null), fc.date({ noInvalidDate: true }).map((d) => d.toISOString()));
   const query = fc.constantFrom('', '?limit=2', '?limit=-1', '?limit=99999', '?limit=x', '?after=zz', '?status=open', '?status=resolved', '?status=x');
 
   type Call = [method: string, path: string, body: string | undefined];
@@ -109,33 +115,26 @@ export function adminFuzzSuite(backend: Backend): void {
       person.chain((p) => fc.constantFrom(`/users/${enc(p)}`, `/users/${enc(p)}/follows`, `/users/${enc(p)}/blocks`, `/users/${enc(p)}/export`, `/users/${enc(p)}/ban`)),
       fc.constant(undefined),
     ),
-    fc.tuple(fc.constant('PUT'), person.map((p) => `/users/${enc(p)}`), fc.oneof(json(profile), junk)),
-    fc.tuple(fc.constant('PUT'), person.map((p) => `/users/${enc(p)}/ban`), fc.oneof(json(fc.record({ until, reason: fc.string() }, { requiredKeys: [] })), junk)),
+    fc.tuple(fc.constant('PUT'), person.map((p) => `/users/${enc(p)}`), body(profile)),
+    fc.tuple(fc.constant('PUT'), person.map((p) => `/users/${enc(p)}/ban`), body(fc.record({ until }, { requiredKeys: [] }))),
     fc.tuple(fc.constantFrom('PUT', 'DELETE'), fc.tuple(person, person).map(([a, b]) => `/users/${enc(a)}/follows/${enc(b)}`), fc.option(junk, { nil: undefined })),
-    fc.tuple(fc.constant('POST'), fc.constant('/users/batch'), fc.oneof(json(fc.record({ users: fc.array(profile, { maxLength: 1_100 }) })), junk)),
+    fc.tuple(fc.constant('POST'), fc.constant('/users/batch'), body(fc.record({ users: fc.array(batchUser, { maxLength: 1_100 }) }))),
     fc.tuple(
       fc.constant('POST'),
       fc.constant('/follows/batch'),
-      fc.oneof(
-        json(
-          fc.record(
-            {
-              follows: fc.array(fc.record({ follower: person, followee: person, follows: fc.oneof(fc.boolean(), fc.string()) }, { requiredKeys: [] }), { maxLength: 1_100 }),
-              unfollows: fc.array(fc.record({ follower: person, followee: person })),
-            },
-            { requiredKeys: [] },
-          ),
-        ),
-        junk,
-      ),
+      body(fc.record({ changes: fc.array(fc.record({ follower: person, followee: person, follows: fc.oneof({ weight: 4, arbitrary: fc.boolean() }, fc.string()) }), { maxLength: 1_100 }) })),
     ),
     fc.tuple(fc.constant('GET'), report.map((r) => `/reports/${enc(r)}`), fc.constant(undefined)),
     fc.tuple(
       fc.constant('POST'),
       report.map((r) => `/reports/${enc(r)}/resolve`),
-      fc.oneof(json(fc.record({ action: fc.oneof(fc.constantFrom('dismiss', 'delete', 'ban'), fc.string()), until, note: fc.string() }, { requiredKeys: [] })), junk),
+      body(fc.record({ action: fc.oneof({ weight: 4, arbitrary: fc.constantFrom('dismiss', 'delete_message', 'ban_sender') }, fc.string()), until }, { requiredKeys: ['action'] })),
     ),
-    fc.tuple(fc.constant('POST'), fc.constant('/webhooks/dead-letters/replay'), fc.option(fc.oneof(json(fc.record({ ids: fc.array(fc.string()) }, { requiredKeys: [] })), junk), { nil: undefined })),
+    fc.tuple(
+      fc.constant('POST'),
+      fc.constant('/webhooks/dead-letters/replay'),
+      fc.option(fc.oneof(body(fc.record({ ids: fc.array(fc.string(), { maxLength: 1_100 }) })), body(fc.constant({ all: true }))), { nil: undefined }),
+    ),
     fc.tuple(fc.constantFrom('PATCH', 'OPTIONS', 'HEAD', 'POST', 'PUT'), fc.constantFrom('/users', '/reports', '/nothing', '/users/a/b/c'), fc.option(junk, { nil: undefined })),
   );
 
