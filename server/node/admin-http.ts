@@ -140,14 +140,10 @@ export async function serveAdmin(options: AdminOptions, { path, query }: Target,
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     // A stranger's body is not read at all: the key is checked on the headers first.
     if (options.key !== undefined && !(await hasAdminKey(new Request('http://server.invalid/', { headers }), options.key))) {
-      res.setHeader('Connection', 'close');
-      return write(res, errorResponse(unauthorized()));
+      return answerBeforeBody(req, res, errorResponse(unauthorized()));
     }
     const read = await readCapped(req, MAX_BODY_BYTES);
-    if (!read) {
-      res.setHeader('Connection', 'close');
-      return write(res, errorResponse(tooLarge()));
-    }
+    if (!read) return answerBeforeBody(req, res, errorResponse(tooLarge()));
     body = new Uint8Array(read);
   }
   const request = new Request(`http://server.invalid${path}${search}`, { method: req.method, headers, body });
@@ -164,7 +160,6 @@ function readCapped(req: IncomingMessage, cap: number): Promise<Buffer | undefin
       size += chunk.length;
       if (size > cap) {
         req.off('data', onData);
-        req.pause();
         resolve(undefined);
       } else chunks.push(chunk);
     };
@@ -172,6 +167,26 @@ function readCapped(req: IncomingMessage, cap: number): Promise<Buffer | undefin
     req.once('end', () => resolve(Buffer.concat(chunks)));
     req.once('error', reject);
   });
+}
+
+/** How long the rest of an unread body is still read and dropped after an answer given before it (see answerBeforeBody), ms. */
+const LINGER_MS = 2_000;
+
+/**
+ * Answers a request whose body is not read (a stranger's, or one over the
+ * cap) without resetting the connection: the rest of the body is read and
+ * dropped, and the connection stays usable once it has ended; a client still
+ * sending after LINGER_MS is cut off. Closing at once with unread bytes would
+ * make the kernel send a reset, which can discard the answer before the
+ * client reads it (the client would see a reset, not the 401 or 413).
+ */
+async function answerBeforeBody(req: IncomingMessage, res: ServerResponse, response: Response): Promise<void> {
+  const timer = setTimeout(() => req.socket.destroy(), LINGER_MS);
+  timer.unref();
+  req.once('end', () => clearTimeout(timer));
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
+  await write(res, response);
 }
 
 async function write(res: ServerResponse, response: Response): Promise<void> {
